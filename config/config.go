@@ -1,0 +1,147 @@
+// Package config reads and validates refeed's configuration file.
+//
+// Loading is strict: unknown keys, values of the wrong type and values that
+// make no sense (a bad URL, an invalid cron spec, a duplicate name) are all
+// reported at once, each with the file, line and column it was found at.
+package config
+
+import "time"
+
+// Config is a loaded, defaulted and validated configuration.
+type Config struct {
+	// File is the path the configuration was read from, and Dir its folder;
+	// relative paths in the file are resolved against Dir.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+
+	Listen   string `yaml:"listen"`
+	BaseURL  string `yaml:"base_url"` // no trailing slash after loading
+	DataDir  string `yaml:"data_dir"` // absolute after loading
+	Schedule string `yaml:"schedule"` // default cron spec of sources
+
+	Fetch     Fetch     `yaml:"fetch"`
+	Retention Retention `yaml:"retention"`
+
+	// SourcesOPML is an OPML file (absolute after loading) whose feeds are
+	// added as sources.
+	SourcesOPML string `yaml:"sources_opml"`
+
+	Sources  []Source `yaml:"sources"`
+	Topics   []Topic  `yaml:"topics"`
+	Rules    []Rule   `yaml:"rules"`
+	Alerts   []Alert  `yaml:"alerts"`
+	Trackers Trackers `yaml:"trackers"`
+	WebSub   WebSub   `yaml:"websub"`
+}
+
+// Fetch configures how sources are fetched.
+type Fetch struct {
+	Timeout     time.Duration `yaml:"timeout"`
+	MaxBody     Size          `yaml:"max_body"` // bytes, after decompression
+	Concurrency int           `yaml:"concurrency"`
+	PerHost     int           `yaml:"per_host"`
+	UserAgent   string        `yaml:"user_agent"`
+}
+
+// Retention bounds what is kept and published.
+type Retention struct {
+	MaxItems int           `yaml:"max_items"` // per output feed
+	MaxAge   time.Duration `yaml:"max_age"`
+}
+
+// A Source is one feed refeed reads.
+type Source struct {
+	Name         string   `yaml:"name"`
+	URL          string   `yaml:"url"`      // http(s)://, file:// or an absolute path after loading
+	Schedule     string   `yaml:"schedule"` // the default schedule when empty in the file
+	Rules        []string `yaml:"rules"`
+	Fulltext     bool     `yaml:"fulltext"`
+	AllowPrivate bool     `yaml:"allow_private"`
+
+	Pos Pos `yaml:"-"` // where the source was defined
+}
+
+// A Topic is a named set of term rules; matching items form its feed.
+type Topic struct {
+	Name    string   `yaml:"name"`
+	Slug    string   `yaml:"slug"` // derived from Name when empty in the file
+	Match   Match    `yaml:"match"`
+	In      []string `yaml:"in"`      // fields to match; all four when empty in the file
+	Sources []string `yaml:"sources"` // source names; all when empty
+
+	Pos Pos `yaml:"-"`
+}
+
+// Match holds a topic's term lists (see SPEC "Matching").
+type Match struct {
+	Any  []string `yaml:"any"`
+	All  []string `yaml:"all"`
+	None []string `yaml:"none"`
+}
+
+// Fields a topic can match in.
+const (
+	FieldTitle      = "title"
+	FieldSummary    = "summary"
+	FieldContent    = "content"
+	FieldCategories = "categories"
+)
+
+// A Rule is a named set of cleaning removals.
+type Rule struct {
+	Name   string   `yaml:"name"`
+	Sites  []string `yaml:"sites"` // hosts the rule applies to by itself
+	Remove []Remove `yaml:"remove"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// A Remove is one removal of a rule: exactly one of Selector, From (with an
+// optional To) or Text is set. From, To and Text are case-insensitive plain
+// text, or an RE2 regular expression when written /like this/.
+type Remove struct {
+	Selector string `yaml:"selector"`
+	From     string `yaml:"from"`
+	To       string `yaml:"to"`
+	Text     string `yaml:"text"`
+}
+
+// An Alert sends a topic's new items somewhere: exactly one of Webhook,
+// Ntfy or Email is set.
+type Alert struct {
+	Topic   string        `yaml:"topic"` // a topic slug
+	Webhook string        `yaml:"webhook"`
+	Ntfy    string        `yaml:"ntfy"`
+	Email   *Email        `yaml:"email"`
+	Digest  time.Duration `yaml:"digest"` // >0: one message per period
+
+	Pos Pos `yaml:"-"`
+}
+
+// Email is an alert delivered by SMTP (STARTTLS when the server offers it).
+type Email struct {
+	To       []string `yaml:"to"`
+	From     string   `yaml:"from"`
+	SMTP     string   `yaml:"smtp"` // host:port
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password"`
+}
+
+// Trackers configures extra tracker lists.
+type Trackers struct {
+	Lists []string `yaml:"lists"` // Adblock-format files (absolute after loading)
+}
+
+// WebSub configures the hubs every feed announces its changes to.
+type WebSub struct {
+	Hubs []string `yaml:"hubs"`
+}
+
+// Size is a number of bytes, written in the file as 20MiB, 512KB, 1GB or a
+// plain number.
+type Size int64
+
+// Pos is a position in the configuration file.
+type Pos struct {
+	Line, Col int
+}
