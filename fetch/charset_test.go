@@ -1,0 +1,43 @@
+package fetch
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestToUTF8(t *testing.T) {
+	latin1 := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><title>Caf\xe9</title></channel></rss>"
+	for _, tc := range []struct {
+		name, in, ct, want string
+	}{
+		{"utf8 kept", "<rss><title>Café</title></rss>", "", "<rss><title>Café</title></rss>"},
+		{"declared latin1", latin1, "", `<?xml version="1.0" encoding="utf-8"?><rss><channel><title>Café</title></channel></rss>`},
+		{"undeclared, charset from header", "<rss><title>\xc0 bient\xf4t</title></rss>", "text/xml; charset=ISO-8859-1", "<rss><title>À bientôt</title></rss>"},
+		{"undeclared, windows-1252 fallback", "<rss><title>\x80 don\x92t</title></rss>", "", "<rss><title>€ don’t</title></rss>"},
+		{"undeclared cyrillic by header", "<rss><title>\xcf\xf0\xe8\xe2\xe5\xf2</title></rss>", "text/xml; charset=windows-1251", "<rss><title>Привет</title></rss>"},
+		{"declared latin1 but utf8", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><feed><title>Café</title></feed>", "", `<?xml version="1.0" encoding="utf-8"?><feed><title>Café</title></feed>`},
+		{"unknown encoding name, utf8 body", "<?xml version=\"1.0\" encoding=\"bogus\"?><feed><title>Café</title></feed>", "", `<?xml version="1.0" encoding="utf-8"?><feed><title>Café</title></feed>`},
+		{"mixed: valid utf8 kept, stray bytes as 1252", "<rss><title>Café \x93quoted\x94</title></rss>", "", "<rss><title>Café “quoted”</title></rss>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(ToUTF8([]byte(tc.in), contentTypeCharset(tc.ct)))
+			if got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseUndeclaredLatin1(t *testing.T) {
+	doc := "<rss version=\"2.0\"><channel><title>UOL</title><item><title>\xdaltimas Not\xedcias</title><link>http://x.example/1</link></item></channel></rss>"
+	f, err := Parse([]byte(doc), "", "uol", "http://x.example/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Items) != 1 || f.Items[0].Title != "Últimas Notícias" {
+		t.Fatalf("items = %+v", f.Items)
+	}
+	if !strings.Contains(f.Title, "UOL") {
+		t.Errorf("title %q", f.Title)
+	}
+}

@@ -1,0 +1,128 @@
+package fetch
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mmcdole/gofeed"
+
+	"refeed/item"
+)
+
+// A Feed is a parsed document: the feed's own description and its items.
+type Feed struct {
+	Title    string
+	Link     string // the feed's web site
+	Language string
+	Items    []item.Item
+}
+
+// ErrNotAFeed is returned for a document that is neither RSS, Atom nor
+// JSON Feed (an HTML page, say).
+var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
+
+// Parse parses body, a feed document, into items of the named source.
+// feedURL is where the document came from; contentType is the HTTP
+// Content-Type, used for the charset of documents that declare none.
+func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
+	body = ToUTF8(body, contentTypeCharset(contentType))
+	p := gofeed.NewParser()
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	f, err := p.Parse(bytes.NewReader(body))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, ErrNotAFeed
+		}
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	out := &Feed{
+		Title:    strings.TrimSpace(f.Title),
+		Link:     strings.TrimSpace(f.Link),
+		Language: f.Language,
+		Items:    make([]item.Item, 0, len(f.Items)),
+	}
+	for _, gi := range f.Items {
+		if gi == nil {
+			continue
+		}
+		it := convert(gi)
+		it.Source = source
+		it.SourceURL = feedURL
+		it.SourceTitle = out.Title
+		out.Items = append(out.Items, it)
+	}
+	return out, nil
+}
+
+func convert(gi *gofeed.Item) item.Item {
+	it := item.Item{
+		GUID:       strings.TrimSpace(gi.GUID),
+		Link:       strings.TrimSpace(gi.Link),
+		Title:      gi.Title,
+		Summary:    gi.Description,
+		Content:    gi.Content,
+		Categories: nonEmpty(gi.Categories),
+	}
+	if it.Link == "" && len(gi.Links) > 0 {
+		it.Link = strings.TrimSpace(gi.Links[0])
+	}
+	if orig := extension(gi, "feedburner", "origLink"); orig != "" {
+		it.Link = orig
+	}
+	if gi.PublishedParsed != nil {
+		it.Published = gi.PublishedParsed.UTC()
+	}
+	if gi.UpdatedParsed != nil {
+		it.Updated = gi.UpdatedParsed.UTC()
+	}
+	for _, p := range gi.Authors {
+		if p == nil || (p.Name == "" && p.Email == "") {
+			continue
+		}
+		it.Authors = append(it.Authors, item.Author{Name: strings.TrimSpace(p.Name), Email: strings.TrimSpace(p.Email)})
+	}
+	if len(it.Authors) == 0 && gi.DublinCoreExt != nil {
+		for _, c := range gi.DublinCoreExt.Creator {
+			if c = strings.TrimSpace(c); c != "" {
+				it.Authors = append(it.Authors, item.Author{Name: c})
+			}
+		}
+	}
+	for _, e := range gi.Enclosures {
+		if e == nil || strings.TrimSpace(e.URL) == "" {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSpace(e.Length), 10, 64)
+		it.Enclosures = append(it.Enclosures, item.Enclosure{URL: strings.TrimSpace(e.URL), Type: e.Type, Length: max(n, 0)})
+	}
+	return it
+}
+
+func extension(gi *gofeed.Item, ns, name string) string {
+	if gi.Extensions == nil {
+		return ""
+	}
+	for _, e := range gi.Extensions[ns][name] {
+		if v := strings.TrimSpace(e.Value); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		s = strings.TrimSpace(s)
+		if s == "" || seen[strings.ToLower(s)] {
+			continue
+		}
+		seen[strings.ToLower(s)] = true
+		out = append(out, s)
+	}
+	return out
+}
