@@ -1,0 +1,611 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"refeed/item"
+)
+
+// TitleWindow is how far apart two items from different sources with the
+// same normalized title may be published to count as one story.
+const TitleWindow = 48 * time.Hour
+
+// An Entry is an item that entered a topic.
+type Entry struct {
+	Topic string
+	Item  item.Item
+}
+
+// A SaveResult says what saving a source's items changed.
+type SaveResult struct {
+	New     int // items stored for the first time
+	Updated int // stored items whose content changed
+	Merged  int // items recognized as a story another source carried
+	// Changed lists the feeds (topic slugs and AllFeed) whose items
+	// changed, sorted.
+	Changed []string
+	// Entered lists the items that entered a topic, in the order saved.
+	Entered []Entry
+	// First reports that the source had never been saved before.
+	First bool
+}
+
+// SaveSource stores the items of one successful fetch of a source and the
+// source's new state, in one transaction. Items carry their topics; an item
+// already stored (same id, or the same story from another source: same
+// GUID, same normalized link, or the same normalized title within
+// TitleWindow) is updated or merged, never duplicated. Items that retention
+// removed are not stored again.
+func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.saveSource(ctx, st, items, now)
+	if err != nil {
+		return nil, fmt.Errorf("save source %s: %w", st.Name, err)
+	}
+	return res, nil
+}
+
+func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	res := &SaveResult{}
+	var prevSuccess int64
+	err = tx.QueryRowContext(ctx, `SELECT last_success FROM sources WHERE name = ?`, st.Name).Scan(&prevSuccess)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && prevSuccess == 0 {
+		res.First = true
+	} else if err != nil {
+		return nil, err
+	}
+
+	changed := map[string]bool{}
+	seen := map[string]bool{}
+	for i := range items {
+		it := &items[i]
+		if it.ID == "" {
+			it.ID = item.NewID(st.Name, it)
+		}
+		if seen[it.ID] {
+			continue
+		}
+		seen[it.ID] = true
+		if err := saveItem(ctx, tx, st.Name, it, now, res, changed); err != nil {
+			return nil, fmt.Errorf("item %s: %w", it.ID, err)
+		}
+	}
+	if err := putSource(ctx, tx, st); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	for k := range changed {
+		res.Changed = append(res.Changed, k)
+	}
+	sort.Strings(res.Changed)
+	return res, nil
+}
+
+func saveItem(ctx context.Context, tx *sql.Tx, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+	canonical, err := lookup(ctx, tx, `SELECT id FROM aliases WHERE alias = ?`, it.ID)
+	if err != nil {
+		return err
+	}
+	if canonical == "" {
+		gone, err := lookup(ctx, tx, `SELECT id FROM gone WHERE id = ?`, it.ID)
+		if err != nil || gone != "" {
+			return err
+		}
+		canonical, err = findStory(ctx, tx, source, it)
+		if err != nil {
+			return err
+		}
+		if canonical == "" {
+			return insertItem(ctx, tx, source, it, now, res, changed)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`, it.ID, canonical); err != nil {
+			return err
+		}
+		res.Merged++
+	}
+
+	var owner, hash string
+	var firstSeen int64
+	err = tx.QueryRowContext(ctx, `SELECT source, hash, first_seen FROM items WHERE id = ?`, canonical).Scan(&owner, &hash, &firstSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // removed by retention since
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`, canonical, source); err != nil {
+		return err
+	}
+	stored := *it
+	stored.ID = canonical
+	stored.FirstSeen = fromUnix(firstSeen)
+	if owner == source {
+		if h := contentHash(&stored); h != hash {
+			data, err := encode(&stored)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`,
+				stored.GUID, LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), h, data, canonical); err != nil {
+				return err
+			}
+			res.Updated++
+			changed[AllFeed] = true
+			old, err := topicsOf(ctx, tx, canonical)
+			if err != nil {
+				return err
+			}
+			for _, t := range old {
+				changed[t] = true
+			}
+		}
+	}
+	return setTopics(ctx, tx, canonical, source, &stored, res, changed)
+}
+
+// findStory returns the id of an item of another source that carries the
+// same story as it, or "".
+func findStory(ctx context.Context, tx *sql.Tx, source string, it *item.Item) (string, error) {
+	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
+		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE guid = ? AND source != ? ORDER BY first_seen LIMIT 1`, g, source)
+		if err != nil || id != "" {
+			return id, err
+		}
+	}
+	if k := LinkKey(it.Link); k != "" {
+		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE link_key = ? AND source != ? ORDER BY first_seen LIMIT 1`, k, source)
+		if err != nil || id != "" {
+			return id, err
+		}
+	}
+	if k := TitleKey(it.Title); k != "" && !it.Published.IsZero() {
+		t := it.Published.UnixNano()
+		w := int64(TitleWindow)
+		return lookup(ctx, tx, `SELECT id FROM items WHERE title_key = ? AND source != ? AND sort_time BETWEEN ? AND ? ORDER BY first_seen LIMIT 1`, k, source, t-w, t+w)
+	}
+	return "", nil
+}
+
+func insertItem(ctx context.Context, tx *sql.Tx, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+	stored := *it
+	stored.FirstSeen = now.UTC()
+	data, err := encode(&stored)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`, stored.ID, stored.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`, stored.ID, source); err != nil {
+		return err
+	}
+	res.New++
+	changed[AllFeed] = true
+	return setTopics(ctx, tx, stored.ID, source, &stored, res, changed)
+}
+
+// setTopics makes the topics source gives item id equal to it.Topics and
+// records the topics the item newly entered.
+func setTopics(ctx context.Context, tx *sql.Tx, id, source string, it *item.Item, res *SaveResult, changed map[string]bool) error {
+	before, err := topicsOf(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT topic FROM item_topics WHERE item_id = ? AND source = ?`, id, source)
+	if err != nil {
+		return err
+	}
+	var mine []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		mine = append(mine, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range mine {
+		if !slices.Contains(it.Topics, t) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`, id, source, t); err != nil {
+				return err
+			}
+			changed[t] = true
+		}
+	}
+	var entered []string
+	for _, t := range it.Topics {
+		if slices.Contains(mine, t) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, id, t, source); err != nil {
+			return err
+		}
+		if !slices.Contains(before, t) {
+			changed[t] = true
+			entered = append(entered, t)
+		}
+	}
+	if len(entered) > 0 {
+		var stored item.Item
+		var data string
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM items WHERE id = ?`, id).Scan(&data); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(data), &stored); err != nil {
+			return err
+		}
+		for _, t := range entered {
+			res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
+		}
+	}
+	return nil
+}
+
+func topicsOf(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, id string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics WHERE item_id = ? ORDER BY topic`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func lookup(ctx context.Context, tx *sql.Tx, query string, args ...any) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// Feed returns the newest items of a feed, newest first: every item for
+// AllFeed, else the items of the topic with that slug. Items carry their
+// topics and sources.
+func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
+	const cols = `SELECT i.data,
+		(SELECT group_concat(topic) FROM (SELECT DISTINCT topic FROM item_topics WHERE item_id = i.id ORDER BY topic)),
+		(SELECT group_concat(source) FROM (SELECT source FROM item_sources WHERE item_id = i.id ORDER BY source = i.source DESC, source))
+		FROM items i `
+	var rows *sql.Rows
+	var err error
+	if slug == AllFeed {
+		rows, err = s.db.QueryContext(ctx, cols+`ORDER BY i.sort_time DESC, i.id LIMIT ?`, limit)
+	} else {
+		rows, err = s.db.QueryContext(ctx, cols+`WHERE i.id IN (SELECT item_id FROM item_topics WHERE topic = ?) ORDER BY i.sort_time DESC, i.id LIMIT ?`, slug, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read feed %s: %w", slug, err)
+	}
+	defer rows.Close()
+	var out []item.Item
+	for rows.Next() {
+		var data string
+		var topics, sources sql.NullString
+		if err := rows.Scan(&data, &topics, &sources); err != nil {
+			return nil, fmt.Errorf("read feed %s: %w", slug, err)
+		}
+		var it item.Item
+		if err := json.Unmarshal([]byte(data), &it); err != nil {
+			return nil, fmt.Errorf("read feed %s: item: %w", slug, err)
+		}
+		it.Topics = split(topics.String)
+		it.Sources = split(sources.String)
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read feed %s: %w", slug, err)
+	}
+	return out, nil
+}
+
+// Count returns the number of items of a feed (see Feed).
+func (s *Store) Count(ctx context.Context, slug string) (int, error) {
+	var n int
+	var err error
+	if slug == AllFeed {
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n)
+	} else {
+		err = s.db.QueryRowContext(ctx, `SELECT count(DISTINCT item_id) FROM item_topics WHERE topic = ?`, slug).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count feed %s: %w", slug, err)
+	}
+	return n, nil
+}
+
+func split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// Prune applies retention: it removes items first seen more than maxAge
+// ago (an old item of a newly added source stays for maxAge) and items that are among the
+// newest maxItems of no feed. Removed items are remembered so that a
+// source still carrying them does not bring them back. It returns the
+// feeds that changed.
+func (s *Store) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed, err := s.prune(ctx, maxItems, maxAge, now)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	return changed, nil
+}
+
+func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS doomed (id TEXT PRIMARY KEY)`); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM doomed`); err != nil {
+		return nil, err
+	}
+	cutoff := now.Add(-maxAge).UnixNano()
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed SELECT id FROM items WHERE first_seen < ?`, cutoff); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed SELECT id FROM items
+		WHERE id NOT IN (SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?)
+		AND id NOT IN (SELECT item_id FROM (
+			SELECT t.item_id, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY i.sort_time DESC, i.id) AS rn
+			FROM (SELECT DISTINCT item_id, topic FROM item_topics) t JOIN items i ON i.id = t.item_id
+		) WHERE rn <= ?)`, maxItems, maxItems); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		changed = append(changed, t)
+	}
+	rows.Close()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM doomed`).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, tx.Commit()
+	}
+	changed = append(changed, AllFeed)
+	for _, q := range []string{
+		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
+		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
+		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
+		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,
+		`DELETE FROM items WHERE id IN (SELECT id FROM doomed)`,
+	} {
+		args := []any{}
+		if strings.Contains(q, "?") {
+			args = append(args, now.UnixNano())
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, err
+		}
+	}
+	// Tombstones are kept for twice the retention age: long enough for
+	// sources to have dropped the items.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM gone WHERE at < ?`, now.Add(-2*maxAge).UnixNano()); err != nil {
+		return nil, err
+	}
+	sort.Strings(changed)
+	return slices.Compact(changed), tx.Commit()
+}
+
+// Retag gives every stored item the topics match returns for it, as when
+// the configured topics changed, and returns the feeds that changed. Items
+// entering a topic this way are not reported as entered: they were already
+// there when the topic came.
+func (s *Store) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed, err := s.retag(ctx, match)
+	if err != nil {
+		return nil, fmt.Errorf("retag: %w", err)
+	}
+	return changed, nil
+}
+
+func (s *Store) retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id, source, data FROM items`)
+	if err != nil {
+		return nil, err
+	}
+	type tagged struct {
+		id, source string
+		topics     []string
+	}
+	var all []tagged
+	for rows.Next() {
+		var id, source, data string
+		if err := rows.Scan(&id, &source, &data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		var it item.Item
+		if err := json.Unmarshal([]byte(data), &it); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("item %s: %w", id, err)
+		}
+		all = append(all, tagged{id, source, match(&it)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	changed := map[string]bool{}
+	for _, t := range all {
+		before, err := topicsOf(ctx, tx, t.id)
+		if err != nil {
+			return nil, err
+		}
+		after := slices.Clone(t.topics)
+		sort.Strings(after)
+		after = slices.Compact(after)
+		if slices.Equal(before, after) {
+			continue
+		}
+		for _, x := range before {
+			if !slices.Contains(after, x) {
+				changed[x] = true
+			}
+		}
+		for _, x := range after {
+			if !slices.Contains(before, x) {
+				changed[x] = true
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ?`, t.id); err != nil {
+			return nil, err
+		}
+		for _, x := range after {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, t.id, x, t.source); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(changed))
+	for k := range changed {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// sortTime orders items: by publication date, but never later than first
+// seen, so that a feed with dates in the future cannot pin items to the top.
+func sortTime(it *item.Item) int64 {
+	t := it.FirstSeen
+	if !it.Published.IsZero() && it.Published.Before(t) {
+		t = it.Published
+	}
+	return t.UnixNano()
+}
+
+func encode(it *item.Item) (string, error) {
+	c := *it
+	c.Topics, c.Sources = nil, nil
+	b, err := json.Marshal(&c)
+	return string(b), err
+}
+
+// contentHash identifies an item's content, to tell whether it changed.
+func contentHash(it *item.Item) string {
+	c := *it
+	c.Topics, c.Sources, c.FirstSeen = nil, nil, time.Time{}
+	b, _ := json.Marshal(&c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// globalGUID reports whether a GUID looks unique beyond its feed (a URL, a
+// URN, a tag URI or a long opaque string), so that two sources sharing it
+// carry the same story.
+func globalGUID(g string) bool {
+	return strings.Contains(g, ":") || strings.Contains(g, "/") || len(g) >= 20
+}
+
+// LinkKey normalizes a link for recognizing the same story: the scheme,
+// "www.", a default port, a trailing slash and the fragment do not count.
+// Tracking parameters are expected to have been removed already.
+func LinkKey(link string) string {
+	link = strings.TrimSpace(link)
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	if p := u.Port(); p != "" && p != "80" && p != "443" {
+		host += ":" + p
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	key := host + path
+	if u.RawQuery != "" {
+		key += "?" + u.RawQuery
+	}
+	return key
+}
+
+// TitleKey normalizes a title for recognizing the same story: lower case,
+// letters and digits only. Titles shorter than 20 letters give "" (too
+// generic to identify a story).
+func TitleKey(title string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(title) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+			space = false
+		} else {
+			space = true
+		}
+	}
+	if b.Len() < 20 {
+		return ""
+	}
+	return b.String()
+}

@@ -1,0 +1,275 @@
+// Package store keeps refeed's state in one SQLite file: the cleaned items
+// with their topics and first-seen times, the fetch state of every source,
+// and what retention removed.
+//
+// The schema is versioned; migrations run when the file is opened. Every
+// change is one transaction, so a crash never leaves half of a refresh.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+)
+
+// FileName is the name of the database in the data directory.
+const FileName = "refeed.db"
+
+// AllFeed is the slug of the feed of every item.
+const AllFeed = "all"
+
+// A Store is an open database. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+	mu   sync.Mutex // serializes writers
+}
+
+// migrations are applied in order; the schema version is the number of
+// migrations applied (PRAGMA user_version).
+var migrations = []string{
+	// 1: items, their sources and topics, fetch state, retention tombstones.
+	`CREATE TABLE items (
+		id         TEXT PRIMARY KEY,
+		source     TEXT NOT NULL,
+		guid       TEXT NOT NULL DEFAULT '',
+		link_key   TEXT NOT NULL DEFAULT '',
+		title_key  TEXT NOT NULL DEFAULT '',
+		sort_time  INTEGER NOT NULL,
+		first_seen INTEGER NOT NULL,
+		hash       TEXT NOT NULL,
+		data       TEXT NOT NULL
+	);
+	CREATE INDEX items_guid ON items(guid) WHERE guid != '';
+	CREATE INDEX items_link ON items(link_key) WHERE link_key != '';
+	CREATE INDEX items_title ON items(title_key) WHERE title_key != '';
+	CREATE INDEX items_sort ON items(sort_time DESC, id);
+	CREATE TABLE aliases (
+		alias TEXT PRIMARY KEY,
+		id    TEXT NOT NULL
+	);
+	CREATE INDEX aliases_id ON aliases(id);
+	CREATE TABLE item_sources (
+		item_id TEXT NOT NULL,
+		source  TEXT NOT NULL,
+		PRIMARY KEY (item_id, source)
+	);
+	CREATE TABLE item_topics (
+		item_id TEXT NOT NULL,
+		topic   TEXT NOT NULL,
+		source  TEXT NOT NULL,
+		PRIMARY KEY (topic, item_id, source)
+	);
+	CREATE INDEX item_topics_item ON item_topics(item_id);
+	CREATE TABLE sources (
+		name          TEXT PRIMARY KEY,
+		url           TEXT NOT NULL DEFAULT '',
+		title         TEXT NOT NULL DEFAULT '',
+		link          TEXT NOT NULL DEFAULT '',
+		etag          TEXT NOT NULL DEFAULT '',
+		last_modified TEXT NOT NULL DEFAULT '',
+		hash          TEXT NOT NULL DEFAULT '',
+		last_attempt  INTEGER NOT NULL DEFAULT 0,
+		last_success  INTEGER NOT NULL DEFAULT 0,
+		last_error    TEXT NOT NULL DEFAULT '',
+		failures      INTEGER NOT NULL DEFAULT 0,
+		next_attempt  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE gone (
+		id TEXT PRIMARY KEY,
+		at INTEGER NOT NULL
+	);
+	CREATE TABLE meta (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+}
+
+// Open opens (creating if needed) the database at path, in WAL mode, and
+// brings its schema up to date.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the underlying database, for checks such as
+// PRAGMA integrity_check.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) migrate() error {
+	ctx := context.Background()
+	var version int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this refeed knows (%d)", version, len(migrations))
+	}
+	for v := version; v < len(migrations); v++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// Version returns the schema version of the open database.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v)
+	return v, err
+}
+
+// SourceState is what the store remembers of a source between fetches.
+type SourceState struct {
+	Name         string
+	URL          string
+	Title        string // the feed's own title
+	Link         string // the feed's web site
+	ETag         string
+	LastModified string
+	Hash         string // of the last body
+	LastAttempt  time.Time
+	LastSuccess  time.Time
+	LastError    string
+	Failures     int       // consecutive
+	NextAttempt  time.Time // earliest next fetch after failures
+}
+
+// Source returns the state of the named source; a source never fetched
+// has a zero state with its name.
+func (s *Store) Source(ctx context.Context, name string) (SourceState, error) {
+	st := SourceState{Name: name}
+	var attempt, success, next int64
+	err := s.db.QueryRowContext(ctx, `SELECT url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources WHERE name = ?`, name).
+		Scan(&st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read source %s: %w", name, err)
+	}
+	st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
+	return st, nil
+}
+
+// Sources returns the state of every source the store knows.
+func (s *Store) Sources(ctx context.Context) ([]SourceState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read sources: %w", err)
+	}
+	defer rows.Close()
+	var out []SourceState
+	for rows.Next() {
+		var st SourceState
+		var attempt, success, next int64
+		if err := rows.Scan(&st.Name, &st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next); err != nil {
+			return nil, fmt.Errorf("read sources: %w", err)
+		}
+		st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// PutSource records the state of a source.
+func (s *Store) PutSource(ctx context.Context, st SourceState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := putSource(ctx, s.db, st); err != nil {
+		return fmt.Errorf("write source %s: %w", st.Name, err)
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func putSource(ctx context.Context, db execer, st SourceState) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO sources (name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(name) DO UPDATE SET url = excluded.url, title = excluded.title, link = excluded.link, etag = excluded.etag,
+			last_modified = excluded.last_modified, hash = excluded.hash, last_attempt = excluded.last_attempt,
+			last_success = excluded.last_success, last_error = excluded.last_error, failures = excluded.failures,
+			next_attempt = excluded.next_attempt`,
+		st.Name, st.URL, st.Title, st.Link, st.ETag, st.LastModified, st.Hash,
+		toUnix(st.LastAttempt), toUnix(st.LastSuccess), st.LastError, st.Failures, toUnix(st.NextAttempt))
+	return err
+}
+
+// Meta returns a stored setting, or "" when unset.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta stores a setting.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value); err != nil {
+		return fmt.Errorf("write meta %s: %w", key, err)
+	}
+	return nil
+}
+
+func toUnix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnix(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"refeed/item"
+)
+
+var ctx = context.Background()
+
+func open(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data", FileName)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func mk(source, guid, link, title string, topics ...string) item.Item {
+	it := item.Item{Source: source, GUID: guid, Link: link, Title: title, Content: "<p>" + title + "</p>", Topics: topics}
+	it.ID = item.NewID(source, &it)
+	return it
+}
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func TestOpenMigratesAndUsesWAL(t *testing.T) {
+	s, path := open(t)
+	v, err := s.Version(ctx)
+	if err != nil || v != len(migrations) {
+		t.Fatalf("version %d, %v", v, err)
+	}
+	var mode string
+	if err := s.DB().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v", mode, err)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	var ok string
+	if err := s2.DB().QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Errorf("integrity_check = %q, %v", ok, err)
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	s, path := open(t)
+	if _, err := s.DB().Exec(fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)+1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(path); err == nil {
+		t.Error("opened a store with a newer schema")
+	}
+}
+
+func TestSaveAndFeed(t *testing.T) {
+	s, _ := open(t)
+	items := []item.Item{
+		mk("a", "g1", "https://ex.org/1", "One", "nato"),
+		mk("a", "g2", "https://ex.org/2", "Two"),
+	}
+	items[0].Published = t0.Add(-time.Hour)
+	items[1].Published = t0.Add(-2 * time.Hour)
+	res, err := s.SaveSource(ctx, SourceState{Name: "a", ETag: `"x"`, LastSuccess: t0}, items, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.First || res.New != 2 || !slices.Equal(res.Changed, []string{AllFeed, "nato"}) {
+		t.Errorf("result = %+v", res)
+	}
+	if len(res.Entered) != 1 || res.Entered[0].Topic != "nato" || res.Entered[0].Item.Title != "One" {
+		t.Errorf("entered = %+v", res.Entered)
+	}
+	all, err := s.Feed(ctx, AllFeed, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].Title != "One" || all[1].Title != "Two" {
+		t.Fatalf("all = %+v", all)
+	}
+	if all[0].ID != items[0].ID || !all[0].FirstSeen.Equal(t0) || !slices.Equal(all[0].Topics, []string{"nato"}) || !slices.Equal(all[0].Sources, []string{"a"}) {
+		t.Errorf("first item = %+v", all[0])
+	}
+	nato, _ := s.Feed(ctx, "nato", 10)
+	if len(nato) != 1 || nato[0].Title != "One" {
+		t.Errorf("nato = %+v", nato)
+	}
+	st, err := s.Source(ctx, "a")
+	if err != nil || st.ETag != `"x"` || !st.LastSuccess.Equal(t0) {
+		t.Errorf("state = %+v, %v", st, err)
+	}
+
+	// The same items again: nothing new, nothing changed, same ids.
+	res, err = s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, items, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.First || res.New != 0 || res.Updated != 0 || len(res.Changed) != 0 || len(res.Entered) != 0 {
+		t.Errorf("second save = %+v", res)
+	}
+	again, _ := s.Feed(ctx, AllFeed, 10)
+	if again[0].ID != all[0].ID || !again[0].FirstSeen.Equal(t0) {
+		t.Errorf("ids or first-seen changed: %+v", again[0])
+	}
+
+	// An edited item is updated in place and its feeds change.
+	items[1].Content = "<p>edited</p>"
+	items[1].Topics = []string{"klima"}
+	res, _ = s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, items, t0.Add(2*time.Hour))
+	if res.Updated != 1 || !slices.Equal(res.Changed, []string{AllFeed, "klima"}) || len(res.Entered) != 1 {
+		t.Errorf("edit = %+v", res)
+	}
+	// Items dropped by the source stay.
+	res, _ = s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, nil, t0.Add(3*time.Hour))
+	if n, _ := s.Count(ctx, AllFeed); n != 2 || len(res.Changed) != 0 {
+		t.Errorf("after an empty fetch: %d items, changed %v", n, res.Changed)
+	}
+}
+
+func TestSameStoryFromTwoSources(t *testing.T) {
+	s, _ := open(t)
+	a := mk("a", "", "https://www.example.org/story/", "Story", "nato")
+	b := mk("b", "", "http://example.org/story#comments", "Story (B)", "korea")
+	c := mk("c", "tag:example.org,2026:story", "https://c.example/x", "C")
+	d := mk("d", "tag:example.org,2026:story", "https://d.example/y", "D")
+	for _, src := range []struct {
+		name string
+		it   item.Item
+	}{{"a", a}, {"b", b}, {"c", c}, {"d", d}} {
+		if _, err := s.SaveSource(ctx, SourceState{Name: src.name}, []item.Item{src.it}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _ := s.Feed(ctx, AllFeed, 10)
+	if len(all) != 2 {
+		t.Fatalf("%d items, want 2 (one per story): %+v", len(all), all)
+	}
+	for _, it := range all {
+		switch it.Title {
+		case "Story":
+			if !slices.Equal(it.Sources, []string{"a", "b"}) || !slices.Equal(it.Topics, []string{"korea", "nato"}) {
+				t.Errorf("story: sources %v topics %v", it.Sources, it.Topics)
+			}
+		case "C":
+			if !slices.Equal(it.Sources, []string{"c", "d"}) {
+				t.Errorf("C: sources %v", it.Sources)
+			}
+		default:
+			t.Errorf("unexpected item %q", it.Title)
+		}
+	}
+	// Short GUIDs are not unique beyond their feed.
+	e := mk("e", "42", "https://e.example/42", "E")
+	f := mk("f", "42", "https://f.example/42", "F")
+	s.SaveSource(ctx, SourceState{Name: "e"}, []item.Item{e}, t0)
+	s.SaveSource(ctx, SourceState{Name: "f"}, []item.Item{f}, t0)
+	if n, _ := s.Count(ctx, AllFeed); n != 4 {
+		t.Errorf("%d items after two unrelated GUID 42 items, want 4", n)
+	}
+}
+
+func TestSameTitleWithin48Hours(t *testing.T) {
+	s, _ := open(t)
+	a := mk("a", "", "https://a.example/1", "Nato warnt Nordkorea vor Truppenentsendung")
+	a.Published = t0
+	b := mk("b", "", "https://b.example/9", "NATO warnt Nordkorea vor Truppenentsendung!")
+	b.Published = t0.Add(5 * time.Hour)
+	c := mk("c", "", "https://c.example/3", "Nato warnt Nordkorea vor Truppenentsendung")
+	c.Published = t0.Add(72 * time.Hour)
+	for _, x := range []item.Item{a, b, c} {
+		s.SaveSource(ctx, SourceState{Name: x.Source}, []item.Item{x}, t0.Add(80*time.Hour))
+	}
+	if n, _ := s.Count(ctx, AllFeed); n != 2 {
+		t.Errorf("%d items, want 2", n)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	s, _ := open(t)
+	var items []item.Item
+	for i := range 10 {
+		it := mk("a", fmt.Sprint("g", i), fmt.Sprintf("https://ex.org/%d", i), fmt.Sprint("Item ", i))
+		it.Published = t0.Add(-time.Duration(i) * time.Hour)
+		if i == 9 {
+			it.Topics = []string{"rare"}
+		}
+		items = append(items, it)
+	}
+	old := mk("a", "old", "https://ex.org/old", "Old")
+	old.Published = t0.Add(-40 * 24 * time.Hour)
+	s.SaveSource(ctx, SourceState{Name: "a"}, []item.Item{old}, t0.Add(-31*24*time.Hour))
+	s.SaveSource(ctx, SourceState{Name: "a"}, items, t0)
+	items = append(items, old)
+	changed, err := s.Prune(ctx, 5, 30*24*time.Hour, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(changed, []string{AllFeed}) {
+		t.Errorf("changed = %v", changed)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 100)
+	var titles []string
+	for _, it := range all {
+		titles = append(titles, it.Title)
+	}
+	// The five newest stay, and item 9, the newest of its topic.
+	want := []string{"Item 0", "Item 1", "Item 2", "Item 3", "Item 4", "Item 9"}
+	if !slices.Equal(titles, want) {
+		t.Errorf("kept %v, want %v", titles, want)
+	}
+	// A source still carrying pruned items does not bring them back.
+	res, _ := s.SaveSource(ctx, SourceState{Name: "a"}, items, t0.Add(time.Hour))
+	if res.New != 0 {
+		t.Errorf("%d pruned items came back", res.New)
+	}
+}
+
+func TestRetag(t *testing.T) {
+	s, _ := open(t)
+	s.SaveSource(ctx, SourceState{Name: "a"}, []item.Item{mk("a", "1", "https://x/1", "Korea news", "nato"), mk("a", "2", "https://x/2", "Weather")}, t0)
+	changed, err := s.Retag(ctx, func(it *item.Item) []string {
+		if it.Title == "Korea news" {
+			return []string{"korea"}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(changed, []string{"korea", "nato"}) {
+		t.Errorf("changed = %v", changed)
+	}
+	if n, _ := s.Count(ctx, "korea"); n != 1 {
+		t.Errorf("korea has %d items", n)
+	}
+	if n, _ := s.Count(ctx, "nato"); n != 0 {
+		t.Errorf("nato has %d items", n)
+	}
+}
+
+func TestLinkKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.Example.org/a/b/":  "example.org/a/b",
+		"http://example.org/a/b#frag":   "example.org/a/b",
+		"https://example.org:443/a?x=1": "example.org/a?x=1",
+		"https://example.org:8443/a":    "example.org:8443/a",
+		"ftp://example.org/a":           "",
+		"not a url":                     "",
+		"https://taz.de/!6043131/":      "taz.de/!6043131",
+	} {
+		if got := LinkKey(in); got != want {
+			t.Errorf("LinkKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
