@@ -1,0 +1,154 @@
+package publish
+
+import (
+	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// excerptRunes bounds the plain-text excerpts used as summaries.
+const excerptRunes = 300
+
+// cleanText removes from s everything XML 1.0 cannot carry: control
+// characters other than tab, newline and carriage return, U+FFFE, U+FFFF,
+// surrogates and bytes that are not valid UTF-8. Everything else is kept.
+func cleanText(s string) string {
+	ok := true
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !xmlChar(r, n) {
+			ok = false
+			break
+		}
+		i += n
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if xmlChar(r, n) {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// xmlChar reports whether the rune r, decoded from n bytes, is a Char of the
+// XML 1.0 grammar.
+func xmlChar(r rune, n int) bool {
+	switch {
+	case r == utf8.RuneError && n == 1: // invalid UTF-8, including encoded surrogates
+		return false
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r <= 0xD7FF:
+		return true
+	case r <= 0xDFFF: // surrogates; DecodeRune never yields them, but be safe
+		return false
+	case r <= 0xFFFD:
+		return true
+	case r <= 0xFFFF: // U+FFFE, U+FFFF
+		return false
+	}
+	return r <= unicode.MaxRune
+}
+
+// blockTags are the HTML elements whose boundaries separate words when HTML
+// is flattened to text.
+var blockTags = map[string]bool{
+	"address": true, "article": true, "aside": true, "blockquote": true, "br": true,
+	"dd": true, "div": true, "dl": true, "dt": true, "figcaption": true, "figure": true,
+	"footer": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"header": true, "hr": true, "img": true, "li": true, "ol": true, "p": true, "pre": true,
+	"section": true, "table": true, "td": true, "th": true, "tr": true, "ul": true,
+}
+
+// htmlText flattens HTML to plain text: tags are dropped (block-level ones
+// become spaces), the content of script and style elements is dropped,
+// entities are decoded and white space is collapsed. The input is expected
+// to be sanitized HTML; malformed markup degrades gracefully.
+func htmlText(s string) string {
+	var b strings.Builder
+	skip := "" // name of the element whose content is being skipped
+	for len(s) > 0 {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			if skip == "" {
+				b.WriteString(html.UnescapeString(s))
+			}
+			break
+		}
+		if skip == "" {
+			b.WriteString(html.UnescapeString(s[:lt]))
+		}
+		s = s[lt:]
+		if strings.HasPrefix(s, "<!--") {
+			end := strings.Index(s, "-->")
+			if end < 0 {
+				break
+			}
+			s = s[end+3:]
+			continue
+		}
+		gt := strings.IndexByte(s, '>')
+		if gt < 0 {
+			// A lone "<" in text: keep it.
+			if skip == "" {
+				b.WriteString(html.UnescapeString(s))
+			}
+			break
+		}
+		tag := s[1:gt]
+		s = s[gt+1:]
+		closing := strings.HasPrefix(tag, "/")
+		name := strings.ToLower(strings.TrimLeft(tag, "/"))
+		if i := strings.IndexAny(name, " \t\r\n/"); i >= 0 {
+			name = name[:i]
+		}
+		switch {
+		case skip != "":
+			if closing && name == skip {
+				skip = ""
+			}
+		case !closing && (name == "script" || name == "style"):
+			skip = name
+		case blockTags[name]:
+			b.WriteByte(' ')
+		}
+	}
+	// Entities may decode to characters XML cannot carry (&#1;).
+	return strings.Join(strings.Fields(cleanText(b.String())), " ")
+}
+
+// excerpt returns the text of the HTML s, cut to at most max runes at a word
+// boundary, with an ellipsis when cut.
+func excerpt(s string, max int) string {
+	t := htmlText(s)
+	if utf8.RuneCountInString(t) <= max {
+		return t
+	}
+	cut, n := 0, 0
+	for i := range t {
+		if n == max {
+			cut = i
+			break
+		}
+		n++
+	}
+	if sp := strings.LastIndexByte(t[:cut], ' '); sp > cut/2 {
+		cut = sp
+	}
+	return strings.TrimRight(t[:cut], " ,;:.-") + "…"
+}
+
+// escapeHTML escapes plain text for use as HTML.
+func escapeHTML(s string) string {
+	return html.EscapeString(s)
+}
