@@ -1,0 +1,148 @@
+package clean
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// dangerous are the elements removed with everything in them.
+var dangerous = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Object: true, atom.Embed: true,
+	atom.Applet: true, atom.Form: true, atom.Input: true, atom.Button: true,
+	atom.Textarea: true, atom.Select: true, atom.Link: true, atom.Meta: true,
+	atom.Base: true, atom.Frame: true, atom.Frameset: true, atom.Template: true,
+	atom.Svg: true, atom.Math: true, atom.Title: true, atom.Head: true,
+	atom.Iframe: true, atom.Param: true, atom.Noembed: true, atom.Noframes: true,
+}
+
+// embedHosts are the video players whose iframes are kept.
+var allowedIframe = regexp.MustCompile(`^https://(?:www\.)?(?:youtube\.com/embed/|youtube-nocookie\.com/embed/|player\.vimeo\.com/video/|w\.soundcloud\.com/player/|open\.spotify\.com/embed/|www\.dailymotion\.com/embed/|player\.podigee\.io/)`)
+
+// urlAttrs are the attributes holding URLs, made absolute.
+var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "data": true, "action": true, "background": true}
+
+// sanitize removes dangerous elements from the tree under root (recording
+// them) and makes URLs absolute against base. Attributes are left to the
+// final policy, after trackers have been recognized by their style.
+func sanitize(root *html.Node, base *url.URL, field string) []Removal {
+	var out []Removal
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; {
+			next := c.NextSibling
+			switch c.Type {
+			case html.CommentNode, html.DoctypeNode, html.RawNode:
+				n.RemoveChild(c)
+			case html.ElementNode:
+				absolutize(c, base)
+				out = append(out, dropUnsafeAttrs(c, field)...)
+				if dangerous[c.DataAtom] || c.Namespace != "" && c.DataAtom != atom.Img {
+					if c.DataAtom == atom.Iframe && allowedIframe.MatchString(attr(c, "src")) {
+						break
+					}
+					out = append(out, Removal{Rule: "sanitize", Field: field, Text: describe(c)})
+					n.RemoveChild(c)
+					break
+				}
+				walk(c)
+			}
+			c = next
+		}
+	}
+	walk(root)
+	return out
+}
+
+// dropUnsafeAttrs removes event handlers and script URLs from n.
+func dropUnsafeAttrs(n *html.Node, field string) []Removal {
+	var out []Removal
+	kept := n.Attr[:0]
+	for _, a := range n.Attr {
+		key := strings.ToLower(a.Key)
+		if strings.HasPrefix(key, "on") || (urlAttrs[key] || key == "srcset" || key == "formaction" || key == "xlink:href") && unsafeURL(a.Val, n.DataAtom == atom.Img && key == "src") {
+			out = append(out, Removal{Rule: RuleSanitize, Field: field, Text: "<" + n.Data + " " + a.Key + "=\"" + Excerpt(a.Val, 60) + "\">"})
+			continue
+		}
+		kept = append(kept, a)
+	}
+	n.Attr = kept
+	return out
+}
+
+// unsafeURL reports whether a URL would run script: javascript: and
+// vbscript: URLs, and data: URLs other than images where allowed.
+func unsafeURL(v string, imageOK bool) bool {
+	v = strings.ToLower(strings.Map(func(r rune) rune {
+		if r <= ' ' {
+			return -1
+		}
+		return r
+	}, v))
+	switch {
+	case strings.HasPrefix(v, "javascript:"), strings.HasPrefix(v, "vbscript:"):
+		return true
+	case strings.HasPrefix(v, "data:"):
+		return !imageOK || !strings.HasPrefix(v, "data:image/") || strings.HasPrefix(v, "data:image/svg")
+	}
+	return false
+}
+
+func absolutize(n *html.Node, base *url.URL) {
+	for i, a := range n.Attr {
+		switch {
+		case urlAttrs[a.Key]:
+			n.Attr[i].Val = resolve(base, a.Val)
+		case a.Key == "srcset":
+			n.Attr[i].Val = resolveSrcset(base, a.Val)
+		}
+	}
+}
+
+func resolve(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if base == nil || ref == "" || strings.HasPrefix(ref, "#") {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.IsAbs() {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+func resolveSrcset(base *url.URL, set string) string {
+	parts := strings.Split(set, ",")
+	for i, p := range parts {
+		f := strings.Fields(p)
+		if len(f) == 0 {
+			continue
+		}
+		f[0] = resolve(base, f[0])
+		parts[i] = strings.Join(f, " ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// newPolicy returns the final HTML policy: user-generated-content rules
+// (no scripts, handlers, styles, forms; http, https and mailto links;
+// data: URLs only for images), plus media elements and player iframes.
+func newPolicy() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(false)
+	p.AllowDataURIImages()
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowElements("picture", "figure", "figcaption", "mark", "small", "sub", "sup", "time", "wbr")
+	p.AllowAttrs("src", "srcset", "sizes", "type", "media").OnElements("source")
+	p.AllowAttrs("srcset", "sizes", "loading").OnElements("img")
+	p.AllowAttrs("src", "poster", "controls", "width", "height", "preload", "loop", "muted").OnElements("video")
+	p.AllowAttrs("src", "controls", "preload", "loop").OnElements("audio")
+	p.AllowAttrs("src").Matching(allowedIframe).OnElements("iframe")
+	p.AllowAttrs("width", "height", "allowfullscreen", "title").OnElements("iframe")
+	p.AllowAttrs("datetime").OnElements("time")
+	return p
+}

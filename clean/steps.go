@@ -1,0 +1,247 @@
+package clean
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// residue matches what is left of a tracking pixel when a text extractor
+// flattened its <noscript> wrapper, as on the first line of
+// ../shared/examples/taz-article-page.txt.
+var residue = regexp.MustCompile(`(?i)^(?:piwik|matomo|ivw|vg ?wort)[ _-]*(?:no[ _-]?script)(?:[ _-]*(?:img|image|pixel|tracker|tracking))*$`)
+
+// removeTrackers removes tracking pixels and elements pointing at tracking
+// endpoints, the <noscript> wrappers left empty by that, and flattened
+// residue lines.
+func (c *Cleaner) removeTrackers(root *html.Node, field string) []Removal {
+	var out []Removal
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; {
+			next := ch.NextSibling
+			if ch.Type == html.ElementNode {
+				if c.isTracker(ch) {
+					out = append(out, Removal{Rule: RuleTracker, Field: field, Text: describe(ch)})
+					n.RemoveChild(ch)
+				} else {
+					walk(ch)
+					if ch.DataAtom == atom.Noscript && textOf(ch) == "" && !hasMedia(ch) {
+						out = append(out, Removal{Rule: RuleTracker, Field: field, Text: "<noscript>"})
+						n.RemoveChild(ch)
+					}
+				}
+			}
+			ch = next
+		}
+	}
+	walk(root)
+	return append(out, removeLines(root, RuleTracker, field, residue)...)
+}
+
+// isTracker reports whether element n is a tracking pixel, or embeds or
+// links only to a tracking endpoint.
+func (c *Cleaner) isTracker(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Img:
+		return isPixel(n) || c.trackers.match(attr(n, "src"))
+	case atom.Iframe, atom.Script, atom.Embed, atom.Source, atom.Audio, atom.Video:
+		return c.trackers.match(attr(n, "src"))
+	case atom.Object:
+		return c.trackers.match(attr(n, "data"))
+	case atom.A, atom.Area:
+		return c.trackers.match(attr(n, "href")) && textOf(n) == "" && !hasRealImage(n, c)
+	}
+	return false
+}
+
+// isPixel reports whether an image is 0 or 1 pixel wide or high, or
+// hidden, by its attributes or its style.
+func isPixel(n *html.Node) bool {
+	w, wok := pixels(attr(n, "width"))
+	h, hok := pixels(attr(n, "height"))
+	style := strings.ToLower(strings.ReplaceAll(attr(n, "style"), " ", ""))
+	for _, decl := range strings.Split(style, ";") {
+		k, v, _ := strings.Cut(decl, ":")
+		switch k {
+		case "width", "max-width":
+			if px, ok := pixels(v); ok {
+				w, wok = px, true
+			}
+		case "height", "max-height":
+			if px, ok := pixels(v); ok {
+				h, hok = px, true
+			}
+		case "display":
+			if v == "none" {
+				return true
+			}
+		case "visibility":
+			if v == "hidden" {
+				return true
+			}
+		}
+	}
+	switch {
+	case wok && hok:
+		return w <= 1 || h <= 1
+	case wok:
+		return w <= 1
+	case hok:
+		return h <= 1
+	}
+	return false
+}
+
+// pixels reads a length such as "1", "1px" or "0.5px"; percentages and
+// other units are not pixels.
+func pixels(s string) (float64, bool) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "!important"), "px")
+	if s == "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return 0, false
+	}
+	return v, true
+}
+
+// hasRealImage reports whether n holds an image that is not a tracker.
+func hasRealImage(n *html.Node, c *Cleaner) bool {
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type != html.ElementNode {
+			continue
+		}
+		if ch.DataAtom == atom.Img && !isPixel(ch) && !c.trackers.match(attr(ch, "src")) {
+			return true
+		}
+		if hasRealImage(ch, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// mediaElements count as content even without text.
+var mediaElements = map[atom.Atom]bool{
+	atom.Img: true, atom.Picture: true, atom.Video: true, atom.Audio: true,
+	atom.Iframe: true, atom.Source: true, atom.Hr: true, atom.Table: true,
+	atom.Object: true, atom.Embed: true, atom.Svg: true, atom.Canvas: true,
+}
+
+func hasMedia(n *html.Node) bool {
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == html.ElementNode && (mediaElements[ch.DataAtom] || hasMedia(ch)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripLinkParams removes tracking parameters from every link and image
+// URL under root.
+func (c *Cleaner) stripLinkParams(root *html.Node, field string) []Removal {
+	var out []Removal
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode {
+				continue
+			}
+			for i, a := range ch.Attr {
+				if a.Key != "href" && a.Key != "src" {
+					continue
+				}
+				if clean, removed := c.params.strip(a.Val); len(removed) > 0 {
+					ch.Attr[i].Val = clean
+					out = append(out, Removal{Rule: RuleParams, Field: field, Text: strings.Join(removed, "&")})
+				}
+			}
+			walk(ch)
+		}
+	}
+	walk(root)
+	return out
+}
+
+// emptyElements are removed when they hold neither text nor media.
+var emptyElements = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Span: true, atom.Section: true, atom.Article: true,
+	atom.Aside: true, atom.Header: true, atom.Footer: true, atom.Figure: true,
+	atom.Figcaption: true, atom.Li: true, atom.Ul: true, atom.Ol: true, atom.Blockquote: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Strong: true, atom.Em: true, atom.B: true, atom.I: true, atom.A: true, atom.U: true,
+	atom.Font: true, atom.Center: true, atom.Noscript: true, atom.Nav: true, atom.Main: true,
+	atom.Small: true, atom.Dl: true, atom.Dd: true, atom.Dt: true,
+}
+
+// removeEmpty removes elements left without text or media, and line
+// breaks at the start and end of the text and of its blocks.
+func removeEmpty(root *html.Node, field string) []Removal {
+	var out []Removal
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; {
+			next := ch.NextSibling
+			if ch.Type == html.ElementNode {
+				walk(ch)
+				if emptyElements[ch.DataAtom] && isBlank(ch) {
+					out = append(out, Removal{Rule: RuleEmpty, Field: field, Text: "<" + ch.Data + ">"})
+					n.RemoveChild(ch)
+				}
+			}
+			ch = next
+		}
+		if n == root || isBlock(n) {
+			trimBreaks(n)
+		}
+	}
+	walk(root)
+	return out
+}
+
+// isBlank reports whether n has no text (other than white space) and no
+// media.
+func isBlank(n *html.Node) bool {
+	return strings.TrimSpace(strings.ReplaceAll(textOf(n), "\u00a0", " ")) == "" && !hasMedia(n)
+}
+
+// trimBreaks removes <br> (and white space between them) at the start and
+// the end of n's children.
+func trimBreaks(n *html.Node) {
+	for _, first := range []bool{true, false} {
+		for {
+			ch := n.LastChild
+			if first {
+				ch = n.FirstChild
+			}
+			if ch == nil {
+				break
+			}
+			if ch.Type == html.TextNode && strings.TrimSpace(ch.Data) == "" && n.FirstChild != n.LastChild {
+				if next := siblingAfter(ch, first); next != nil && next.Type == html.ElementNode && next.DataAtom == atom.Br {
+					n.RemoveChild(ch)
+					continue
+				}
+				break
+			}
+			if ch.Type == html.ElementNode && ch.DataAtom == atom.Br {
+				n.RemoveChild(ch)
+				continue
+			}
+			break
+		}
+	}
+}
+
+func siblingAfter(n *html.Node, forward bool) *html.Node {
+	if forward {
+		return n.NextSibling
+	}
+	return n.PrevSibling
+}

@@ -1,0 +1,340 @@
+package clean
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// parseFragment parses s as the content of a <body> and returns a root
+// element holding it. <noscript> is parsed as markup (scripting disabled),
+// so the tracking images inside it can be seen and removed.
+func parseFragment(s string) (*html.Node, error) {
+	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(s), body, html.ParseOptionEnableScripting(false))
+	if err != nil {
+		return nil, err
+	}
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	for _, n := range nodes {
+		root.AppendChild(n)
+	}
+	return root, nil
+}
+
+// render serializes the children of root.
+func render(root *html.Node) string {
+	var b strings.Builder
+	for c := root.FirstChild; c != nil; c = c.NextSibling {
+		_ = html.Render(&b, c)
+	}
+	return b.String()
+}
+
+// blockElements are the elements that start a new block of text: an
+// anchor found inside one of them removes the whole element.
+var blockElements = map[atom.Atom]bool{
+	atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true,
+	atom.Dd: true, atom.Details: true, atom.Dialog: true, atom.Div: true, atom.Dl: true,
+	atom.Dt: true, atom.Fieldset: true, atom.Figcaption: true, atom.Figure: true,
+	atom.Footer: true, atom.Form: true, atom.H1: true, atom.H2: true, atom.H3: true,
+	atom.H4: true, atom.H5: true, atom.H6: true, atom.Header: true, atom.Hgroup: true,
+	atom.Hr: true, atom.Li: true, atom.Main: true, atom.Nav: true, atom.Noscript: true,
+	atom.Ol: true, atom.P: true, atom.Pre: true, atom.Section: true, atom.Table: true,
+	atom.Tbody: true, atom.Td: true, atom.Tfoot: true, atom.Th: true, atom.Thead: true,
+	atom.Tr: true, atom.Ul: true, atom.Summary: true, atom.Caption: true, atom.Center: true,
+}
+
+func isBlock(n *html.Node) bool {
+	return n.Type == html.ElementNode && blockElements[n.DataAtom]
+}
+
+// span is the range of a node's text in a flattened text.
+type span struct{ start, end int }
+
+// flat is the visible text of a tree with the position of every node in
+// it. Blocks and <br> are separated by newlines, so each line of the text
+// is a block or a line of one.
+type flat struct {
+	text  string
+	spans map[*html.Node]span
+}
+
+func flatten(root *html.Node) *flat {
+	var b strings.Builder
+	f := &flat{spans: make(map[*html.Node]span)}
+	newline := func() {
+		s := b.String()
+		if len(s) > 0 && s[len(s)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+	}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			// Line breaks in text are white space; only blocks and <br>
+			// end lines. The replacement keeps byte offsets.
+			start := b.Len()
+			b.WriteString(strings.Map(newlineToSpace, n.Data))
+			f.spans[n] = span{start, b.Len()}
+			return
+		case html.ElementNode:
+		default:
+			p := b.Len()
+			f.spans[n] = span{p, p}
+			return
+		}
+		block := isBlock(n) && n != root
+		if block {
+			newline()
+		}
+		start := b.Len()
+		if n.DataAtom == atom.Br {
+			b.WriteByte('\n')
+			f.spans[n] = span{start, start}
+			return
+		}
+		if n.DataAtom == atom.Img || n.DataAtom == atom.Script || n.DataAtom == atom.Style {
+			f.spans[n] = span{start, start}
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		f.spans[n] = span{start, b.Len()}
+		if block {
+			newline()
+		}
+	}
+	walk(root)
+	f.text = b.String()
+	return f
+}
+
+func newlineToSpace(r rune) rune {
+	if r == '\n' || r == '\r' {
+		return ' '
+	}
+	return r
+}
+
+// blockAt returns the span of the deepest block element holding the text
+// range [s, e), or, when the range is in no block, of the line holding it.
+func (f *flat) blockAt(root *html.Node, s, e int) span {
+	best := span{-1, -1}
+	bestDepth := -1
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			sp := f.spans[c]
+			if sp.start > s || sp.end < e {
+				continue
+			}
+			if isBlock(c) && depth > bestDepth {
+				best, bestDepth = sp, depth
+			}
+			walk(c, depth+1)
+		}
+	}
+	walk(root, 0)
+	if bestDepth >= 0 {
+		return best
+	}
+	return f.lineAt(s, e)
+}
+
+// lineAt returns the span of the lines holding [s, e).
+func (f *flat) lineAt(s, e int) span {
+	start := strings.LastIndexByte(f.text[:s], '\n') + 1
+	end := len(f.text)
+	if i := strings.IndexByte(f.text[e:], '\n'); i >= 0 {
+		end = e + i
+	}
+	return span{start, end}
+}
+
+// removeSpan removes from the tree under root every outermost node whose
+// text lies within [s, e), and the empty elements (images, line breaks)
+// strictly inside it. It returns the removed nodes.
+func (f *flat) removeSpan(root *html.Node, s, e int) []*html.Node {
+	var removed []*html.Node
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; {
+			next := c.NextSibling
+			sp, ok := f.spans[c]
+			switch {
+			case !ok:
+			case sp.end <= s || sp.start >= e && sp.end > sp.start:
+				// outside
+			case sp.start == sp.end:
+				if sp.start > s && sp.start < e {
+					n.RemoveChild(c)
+					removed = append(removed, c)
+				}
+			case sp.start >= s && sp.end <= e:
+				n.RemoveChild(c)
+				removed = append(removed, c)
+			default:
+				walk(c)
+			}
+			c = next
+		}
+	}
+	walk(root)
+	return removed
+}
+
+// removeBreakAround removes the <br> that ended the line [s, e), or when
+// there is none the one that started it, so that removing a line of
+// inline text leaves no blank line.
+func (f *flat) removeBreakAround(s, e int) {
+	var before *html.Node
+	for n, sp := range f.spans {
+		if n.Type != html.ElementNode || n.DataAtom != atom.Br || n.Parent == nil {
+			continue
+		}
+		if sp.start == e {
+			n.Parent.RemoveChild(n)
+			return
+		}
+		if sp.start == s-1 {
+			before = n
+		}
+	}
+	if before != nil {
+		before.Parent.RemoveChild(before)
+	}
+}
+
+// textOf returns the visible text of n with white space collapsed.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+			b.WriteByte(' ')
+		case n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style):
+		default:
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return collapse(b.String())
+}
+
+// collapse trims s and replaces every run of white space by one space.
+func collapse(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func setAttr(n *html.Node, key, val string) {
+	for i, a := range n.Attr {
+		if a.Key == key {
+			n.Attr[i].Val = val
+			return
+		}
+	}
+	n.Attr = append(n.Attr, html.Attribute{Key: key, Val: val})
+}
+
+// describe returns a short description of a removed node: its text, or
+// for an element without text its tag and main URL.
+func describe(n *html.Node) string {
+	if t := textOf(n); t != "" {
+		return t
+	}
+	if n.Type != html.ElementNode {
+		return ""
+	}
+	for _, k := range []string{"src", "href", "data"} {
+		if v := attr(n, k); v != "" {
+			return "<" + n.Data + " " + k + "=\"" + v + "\">"
+		}
+	}
+	var img *html.Node
+	var find func(*html.Node)
+	find = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && img == nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.DataAtom == atom.Img {
+				img = c
+				return
+			}
+			find(c)
+		}
+	}
+	find(n)
+	if img != nil {
+		return "<" + n.Data + "><img src=\"" + attr(img, "src") + "\">"
+	}
+	return "<" + n.Data + ">"
+}
+
+// hasTags reports whether s looks like HTML rather than plain text.
+func hasTags(s string) bool {
+	for i := 0; i < len(s)-1; i++ {
+		if s[i] == '<' {
+			c := s[i+1]
+			if c == '/' || c == '!' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// textToHTML turns plain text into paragraphs: blank lines separate
+// paragraphs, single line breaks become <br>.
+func textToHTML(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	for _, para := range splitParagraphs(s) {
+		b.WriteString("<p>")
+		for i, line := range strings.Split(para, "\n") {
+			if i > 0 {
+				b.WriteString("<br>")
+			}
+			b.WriteString(html.EscapeString(strings.TrimSpace(line)))
+		}
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+func splitParagraphs(s string) []string {
+	var out []string
+	var cur []string
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.Join(cur, "\n"))
+			cur = cur[:0]
+		}
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		cur = append(cur, line)
+	}
+	flush()
+	return out
+}
