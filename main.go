@@ -1,0 +1,272 @@
+// Command refeed turns noisy news feeds into clean topical feeds: it
+// fetches RSS, Atom and JSON Feed sources, cleans every item, tags it with
+// topics from keyword rules and republishes one feed per topic.
+//
+// Usage:
+//
+//	refeed run      [-config PATH]   the daemon
+//	refeed once     [-config PATH]   one refresh of every source
+//	refeed check    [-config PATH]   validate the configuration
+//	refeed preview  [-config PATH] [-format rss|atom|json] [-diff] SOURCE
+//	refeed version
+//
+// See README.md and SPEC.md for the configuration and the outputs.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"refeed/clean"
+	"refeed/config"
+	"refeed/fetch"
+	"refeed/publish"
+	"refeed/refresh"
+	"refeed/store"
+)
+
+// Exit statuses.
+const (
+	exitOK        = 0
+	exitFailed    = 1
+	exitBadConfig = 2
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: refeed COMMAND [flags]
+
+commands:
+  run       fetch sources on their schedules, serve and write feeds (the daemon)
+  once      refresh every source once, write all feeds, exit
+  check     validate the configuration
+  preview   fetch, clean and tag one source (a name, URL or path); store nothing
+  version   print version and build information
+
+Every command takes -config PATH (default config.yaml). Run 'refeed COMMAND -h' for its flags.
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBadConfig
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "once":
+		return cmdOnce(args, stdout, stderr)
+	case "run":
+		return cmdRun(args, stdout, stderr)
+	case "check":
+		return cmdCheck(args, stdout, stderr)
+	case "preview":
+		return cmdPreview(args, stdout, stderr)
+	case "version", "-version", "--version":
+		return cmdVersion(stdout)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "refeed: unknown command %q\n\n%s", cmd, usage)
+		return exitBadConfig
+	}
+}
+
+// common holds the flags every command takes.
+type common struct {
+	config  string
+	verbose bool
+}
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
+	fs := flag.NewFlagSet("refeed "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &common{}
+	fs.StringVar(&c.config, "config", "config.yaml", "configuration file")
+	fs.BoolVar(&c.verbose, "v", false, "log debug messages")
+	return fs, c
+}
+
+// newLogger returns the logger of a command: text on stderr, without
+// timestamps when journald reads it (it stamps lines itself).
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if os.Getenv("JOURNAL_STREAM") != "" {
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadConfig loads the configuration, printing its problems to w.
+func loadConfig(path string, w io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(path, config.Options{KnownRules: clean.PackNames()})
+	if err != nil {
+		fmt.Fprintln(w, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("check", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitBadConfig
+	}
+	if _, ok := loadConfig(c.config, stdout); !ok {
+		return exitBadConfig
+	}
+	return exitOK
+}
+
+func cmdOnce(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("once", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitBadConfig
+	}
+	cfg, ok := loadConfig(c.config, stderr)
+	if !ok {
+		return exitBadConfig
+	}
+	log := newLogger(stderr, c.verbose)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	if err != nil {
+		log.Error("cannot open the store", "err", err)
+		return exitFailed
+	}
+	defer st.Close()
+	r, err := refresh.New(cfg, st, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailed
+	}
+	rep, err := r.Once(ctx)
+	status := exitOK
+	if err != nil {
+		log.Error("publishing failed", "err", err)
+		status = exitFailed
+	}
+	if rep != nil {
+		if failed := rep.Failed(); len(failed) > 0 {
+			for _, o := range failed {
+				log.Error("source failed", "source", o.Source, "err", o.Err)
+			}
+			status = exitFailed
+		}
+		log.Info("refresh done", "sources", len(rep.Outcomes), "failed", len(rep.Failed()), "feeds", len(r.Feeds()), "public", refresh.PublicDir(cfg))
+	}
+	return status
+}
+
+func cmdVersion(stdout io.Writer) int {
+	fmt.Fprintf(stdout, "refeed %s\n", version)
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(stdout, "go: %s\n", bi.GoVersion)
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision", "vcs.time", "vcs.modified", "GOOS", "GOARCH", "CGO_ENABLED":
+				fmt.Fprintf(stdout, "%s: %s\n", s.Key, s.Value)
+			}
+		}
+		for _, d := range bi.Deps {
+			switch d.Path {
+			case "github.com/mmcdole/gofeed", "github.com/gorilla/feeds", "github.com/robfig/cron/v3", "modernc.org/sqlite", "github.com/microcosm-cc/bluemonday":
+				fmt.Fprintf(stdout, "%s %s\n", d.Path, d.Version)
+			}
+		}
+	}
+	return exitOK
+}
+
+// errNoConfig tells a preview without a configuration file.
+var errNoConfig = errors.New("no configuration")
+
+func cmdPreview(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("preview", stderr)
+	format := fs.String("format", "", "print the cleaned feed as rss, atom or json instead of the item list")
+	diff := fs.Bool("diff", false, "print each item's content before and after cleaning")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: refeed preview [-config PATH] [-format rss|atom|json] [-diff] SOURCE\n\nSOURCE is a source name from the configuration, a URL or a file path.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitBadConfig
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitBadConfig
+	}
+	if *format != "" && publish.Format(*format).Ext() == "" {
+		fmt.Fprintf(stderr, "refeed preview: unknown format %q (use rss, atom or json)\n", *format)
+		return exitBadConfig
+	}
+	cfg, err := previewConfig(c.config, stderr)
+	if err != nil {
+		if errors.Is(err, errNoConfig) {
+			return exitBadConfig
+		}
+		fmt.Fprintln(stderr, err)
+		return exitBadConfig
+	}
+	log := newLogger(stderr, c.verbose)
+	p := &preview{cfg: cfg, log: log, out: stdout, format: publish.Format(*format), diff: *diff}
+	if err := p.run(context.Background(), fs.Arg(0)); err != nil {
+		fmt.Fprintf(stderr, "refeed preview: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// previewConfig loads the configuration for a preview; a missing default
+// file gives the defaults, so that any URL can be previewed anywhere.
+func previewConfig(path string, stderr io.Writer) (*config.Config, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && path == "config.yaml" {
+		return config.Parse(nil, path, config.Options{KnownRules: clean.PackNames()})
+	}
+	cfg, ok := loadConfig(path, stderr)
+	if !ok {
+		return nil, errNoConfig
+	}
+	return cfg, nil
+}
+
+// sourceFor returns the configured source named arg, or a source for the
+// URL or path arg.
+func sourceFor(cfg *config.Config, arg string) config.Source {
+	if s, ok := cfg.Source(arg); ok {
+		return s
+	}
+	u := arg
+	if p, ok := fetch.FilePath(arg); ok {
+		if abs, err := filepath.Abs(p); err == nil && !strings.HasPrefix(arg, "file://") {
+			u = abs
+		}
+	}
+	return config.Source{Name: "preview", URL: u}
+}

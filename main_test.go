@@ -1,0 +1,421 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var seedPath = filepath.Join("..", "shared", "examples", "taz-article-page.txt")
+
+// seedFeed returns an RSS feed with the taz example twice: as plain text,
+// and as HTML with the tracking image in a <noscript>.
+func seedFeed(t *testing.T) (feed string, article []string) {
+	t.Helper()
+	b, err := os.ReadFile(seedPath)
+	if err != nil {
+		t.Skipf("seed example not available (%v): ../shared is absent", err)
+	}
+	text := strings.TrimSpace(string(b))
+	paras := strings.Split(text, "\n\n")
+	var htmlBody strings.Builder
+	htmlBody.WriteString(`<p><noscript><img src="https://taz.de/stats/piwik.php?idsite=1&rec=1" style="border:0" alt=""></noscript></p>`)
+	for _, p := range paras[1:] {
+		if strings.HasPrefix(p, "Eine Koalition") {
+			article = paras[1 : len(paras)-len(paras[1:])+indexOf(paras[1:], p)]
+		}
+		htmlBody.WriteString("<p>" + html.EscapeString(p) + "</p>")
+	}
+	feed = fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>taz</title><link>https://taz.de/</link><description>taz</description>
+<item><title>Deutschland, USA und Nato warnen Nordkorea scharf</title><link>https://taz.de/!6043131/?utm_source=rss&amp;utm_medium=feed</link><guid>https://taz.de/!6043131/</guid><pubDate>Wed, 30 Oct 2024 18:00:00 +0100</pubDate><description>%s</description></item>
+<item><title>Nato und Nordkorea (HTML)</title><link>https://taz.de/!6043132/</link><guid>https://taz.de/!6043132/</guid><pubDate>Wed, 30 Oct 2024 17:00:00 +0100</pubDate><description>%s</description></item>
+<item><title>Wetter in Berlin</title><link>https://taz.de/!1/</link><guid>https://taz.de/!1/</guid><pubDate>Wed, 30 Oct 2024 16:00:00 +0100</pubDate><description>Sonne und Wolken.</description></item>
+</channel></rss>`, html.EscapeString(text), html.EscapeString(htmlBody.String()))
+	return feed, article
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// feedServer serves body with an ETag and answers If-None-Match with 304.
+type feedServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []http.Header
+}
+
+func newFeedServer(t *testing.T, body string) *feedServer {
+	fs := &feedServer{}
+	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fs.mu.Lock()
+		fs.requests = append(fs.requests, r.Header.Clone())
+		fs.mu.Unlock()
+		if r.URL.Path == "/broken" {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		const etag = `"seed-1"`
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Last-Modified", "Wed, 30 Oct 2024 18:00:00 GMT")
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write([]byte(body))
+	}))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+func writeConfig(t *testing.T, dir, sources string) string {
+	t.Helper()
+	cfg := `listen: ""
+base_url: http://feeds.example
+sources:
+` + sources + `
+topics:
+  - name: NATO/Korea
+    slug: nato-korea
+    match:
+      any: [nato, nordatlantik*, "*korea*", pjöngjang, pyongyang, kim jong un]
+  - name: Wetter
+    match:
+      any: [wetter]
+`
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+type rssDoc struct {
+	Items []struct {
+		Title      string   `xml:"title"`
+		GUID       string   `xml:"guid"`
+		Categories []string `xml:"category"`
+		Encoded    string   `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
+		Desc       string   `xml:"description"`
+	} `xml:"channel>item"`
+}
+
+type atomDoc struct {
+	Entries []struct {
+		ID         string `xml:"id"`
+		Categories []struct {
+			Term string `xml:"term,attr"`
+		} `xml:"category"`
+		Content string `xml:"content"`
+		Summary string `xml:"summary"`
+	} `xml:"entry"`
+}
+
+type jsonDoc struct {
+	Items []struct {
+		ID          string   `json:"id"`
+		Tags        []string `json:"tags"`
+		ContentHTML string   `json:"content_html"`
+	} `json:"items"`
+}
+
+func readOutputs(t *testing.T, public, slug string) (rssDoc, atomDoc, jsonDoc) {
+	t.Helper()
+	var r rssDoc
+	var a atomDoc
+	var j jsonDoc
+	for ext, v := range map[string]any{".rss": &r, ".atom": &a, ".json": &j} {
+		b, err := os.ReadFile(filepath.Join(public, slug+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ext == ".json" {
+			err = json.Unmarshal(b, v)
+		} else {
+			err = xml.Unmarshal(b, v)
+		}
+		if err != nil {
+			t.Fatalf("%s%s: %v", slug, ext, err)
+		}
+	}
+	return r, a, j
+}
+
+// TestOnceSeed is the case that started the project: the taz article, as
+// plain text and as HTML, comes out of 'refeed once' in the NATO/Korea
+// feeds, its paragraphs intact, without the tracker residue and the appeal.
+func TestOnceSeed(t *testing.T) {
+	body, article := seedFeed(t)
+	srv := newFeedServer(t, body)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+srv.URL+"/feed\n")
+	code, _, stderr := runCmd(t, "once", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("once: exit %d\n%s", code, stderr)
+	}
+	public := filepath.Join(dir, "data", "public")
+	r, a, j := readOutputs(t, public, "nato-korea")
+	if len(r.Items) != 2 || len(a.Entries) != 2 || len(j.Items) != 2 {
+		t.Fatalf("nato-korea: %d rss, %d atom, %d json items, want 2", len(r.Items), len(a.Entries), len(j.Items))
+	}
+	docs := map[string][]string{}
+	for i := range 2 {
+		docs[fmt.Sprint("rss ", i)] = []string{r.Items[i].Encoded + r.Items[i].Desc}
+		docs[fmt.Sprint("atom ", i)] = []string{a.Entries[i].Content + a.Entries[i].Summary}
+		docs[fmt.Sprint("json ", i)] = []string{j.Items[i].ContentHTML}
+		if !contains(r.Items[i].Categories, "NATO/Korea") || !containsTerm(a.Entries[i].Categories, "NATO/Korea") || !contains(j.Items[i].Tags, "NATO/Korea") {
+			t.Errorf("item %d lacks category NATO/Korea: rss %v, atom %v, json %v", i, r.Items[i].Categories, a.Entries[i].Categories, j.Items[i].Tags)
+		}
+	}
+	for name, d := range docs {
+		text := html.UnescapeString(d[0])
+		for _, p := range article {
+			if !strings.Contains(text, p) {
+				t.Errorf("%s: article paragraph missing: %.60q", name, p)
+			}
+		}
+		for _, bad := range []string{"piwik no script img", "piwik.php", "Eine Koalition, die was bewegt", "Unsere Community ermöglicht", "Mit nur 5,- Euro", "Jetzt unterstützen"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("%s: still carries %q", name, bad)
+			}
+		}
+	}
+	w, _, _ := readOutputs(t, public, "wetter")
+	if len(w.Items) != 1 || w.Items[0].Title != "Wetter in Berlin" {
+		t.Errorf("wetter feed: %+v", w.Items)
+	}
+	all, _, _ := readOutputs(t, public, "all")
+	if len(all.Items) != 3 {
+		t.Errorf("all feed: %d items", len(all.Items))
+	}
+	checkFeeds(t, public)
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsTerm(cs []struct {
+	Term string `xml:"term,attr"`
+}, s string) bool {
+	for _, c := range cs {
+		if c.Term == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOnceTwiceSendsValidators runs 'refeed once' twice against an
+// unchanged source: the second run sends the validators, gets 304, and the
+// outputs keep their items and ids.
+func TestOnceTwiceSendsValidators(t *testing.T) {
+	body, _ := seedFeed(t)
+	srv := newFeedServer(t, body)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+srv.URL+"/feed\n")
+	public := filepath.Join(dir, "data", "public")
+	if code, _, stderr := runCmd(t, "once", "-config", cfg); code != 0 {
+		t.Fatalf("first once: exit %d\n%s", code, stderr)
+	}
+	r1, a1, j1 := readOutputs(t, public, "all")
+	before, _ := os.ReadFile(filepath.Join(public, "all.atom"))
+	if code, _, stderr := runCmd(t, "once", "-config", cfg); code != 0 {
+		t.Fatalf("second once: exit %d\n%s", code, stderr)
+	}
+	srv.mu.Lock()
+	last := srv.requests[len(srv.requests)-1]
+	srv.mu.Unlock()
+	if last.Get("If-None-Match") != `"seed-1"` || last.Get("If-Modified-Since") != "Wed, 30 Oct 2024 18:00:00 GMT" {
+		t.Errorf("second fetch sent If-None-Match %q, If-Modified-Since %q", last.Get("If-None-Match"), last.Get("If-Modified-Since"))
+	}
+	r2, a2, j2 := readOutputs(t, public, "all")
+	if len(r2.Items) != len(r1.Items) || len(r2.Items) != 3 {
+		t.Fatalf("items %d then %d", len(r1.Items), len(r2.Items))
+	}
+	for i := range r1.Items {
+		if r1.Items[i].GUID != r2.Items[i].GUID || a1.Entries[i].ID != a2.Entries[i].ID || j1.Items[i].ID != j2.Items[i].ID {
+			t.Errorf("item %d: ids changed", i)
+		}
+		if r1.Items[i].GUID != a1.Entries[i].ID || a1.Entries[i].ID != j1.Items[i].ID {
+			t.Errorf("item %d: ids differ between formats", i)
+		}
+	}
+	after, _ := os.ReadFile(filepath.Join(public, "all.atom"))
+	if !bytes.Equal(before, after) {
+		t.Error("all.atom changed although nothing did")
+	}
+}
+
+// TestOnceFailingSource: one source failing gives exit status 1, the other
+// is still refreshed and every output written.
+func TestOnceFailingSource(t *testing.T) {
+	body, _ := seedFeed(t)
+	srv := newFeedServer(t, body)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+srv.URL+"/feed\n  - name: broken\n    url: "+srv.URL+"/broken\n")
+	code, _, stderr := runCmd(t, "once", "-config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "broken") || !strings.Contains(stderr, "503") {
+		t.Errorf("the failure is not reported:\n%s", stderr)
+	}
+	r, _, _ := readOutputs(t, filepath.Join(dir, "data", "public"), "all")
+	if len(r.Items) != 3 {
+		t.Errorf("all: %d items, want 3", len(r.Items))
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	good := writeConfig(t, dir, "  - name: taz\n    url: https://taz.de/!p4608;rss/\n")
+	if code, out, _ := runCmd(t, "check", "-config", good); code != 0 || out != "" {
+		t.Errorf("valid config: exit %d, output %q", code, out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("listen: \"\"\nsourcez: []\nsources:\n  - name: Taz\n    url: ftp://x\n    schedule: \"61 * * * *\"\n"), 0o644)
+	code, out, _ := runCmd(t, "check", "-config", bad)
+	if code != 2 {
+		t.Errorf("invalid config: exit %d, want 2", code)
+	}
+	for _, want := range []string{bad + ":2:1:", bad + ":4:11:", bad + ":5:10:", bad + ":6:15:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, _ := runCmd(t, "once", "-config", bad); code != 2 {
+		t.Errorf("once with an invalid config: exit %d, want 2", code)
+	}
+}
+
+func TestPreview(t *testing.T) {
+	body, _ := seedFeed(t)
+	srv := newFeedServer(t, body)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+srv.URL+"/feed\n")
+	code, out, stderr := runCmd(t, "preview", "-config", cfg, "taz")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"Deutschland, USA und Nato warnen Nordkorea scharf",
+		"link: https://taz.de/!6043131/\n",
+		"topics: NATO/Korea",
+		"removed by tracker (summary): piwik no script img",
+		"removed by taz.de (summary): Eine Koalition, die was bewegt",
+		"removed by tracking-params (link): utm_source=rss&utm_medium=feed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("preview lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "refeed.db")); err == nil {
+		t.Error("preview created a store")
+	}
+	code, out, _ = runCmd(t, "preview", "-config", cfg, "-format", "atom", srv.URL+"/feed")
+	if code != 0 || !strings.Contains(out, "<feed") || strings.Contains(out, "Jetzt unterstützen") {
+		t.Errorf("preview -format atom: exit %d\n%.300s", code, out)
+	}
+	if code, _, _ := runCmd(t, "preview", "-config", cfg, srv.URL+"/broken"); code != 1 {
+		t.Errorf("preview of a failing URL: exit %d, want 1", code)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCmd(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "refeed ") {
+		t.Errorf("exit %d, output %q", code, out)
+	}
+}
+
+// checkFeeds runs the shared interoperability check (Python feedparser,
+// xmllint, jing) over dir, when its tools are installed.
+func checkFeeds(t *testing.T, dir string) {
+	t.Helper()
+	script := filepath.Join("..", "shared", "interop", "check-feeds")
+	if _, err := os.Stat(script); err != nil {
+		t.Logf("skipping the interop check: %v", err)
+		return
+	}
+	for _, tool := range []string{"/usr/bin/python3", "xmllint", "jing"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("REFEED_REQUIRE_INTEROP") != "" {
+				t.Fatalf("interop check required, but %s is not installed", tool)
+			}
+			t.Logf("skipping the interop check: %s is not installed", tool)
+			return
+		}
+	}
+	out, err := exec.Command(script, dir).CombinedOutput()
+	if err != nil {
+		t.Errorf("check-feeds %s: %v\n%s", dir, err, out)
+	}
+}
+
+// TestOnceCorpus runs 'refeed once' over every file of the shared corpus:
+// the files that are not feeds fail one by one, the others are published,
+// and every output passes the interoperability check.
+func TestOnceCorpus(t *testing.T) {
+	corpus, err := filepath.Abs(filepath.Join("..", "shared", "corpus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(corpus)
+	if err != nil {
+		t.Skipf("corpus not available (%v): ../shared is absent", err)
+	}
+	var sources strings.Builder
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".tsv") {
+			continue
+		}
+		n++
+		fmt.Fprintf(&sources, "  - name: c%02d\n    url: %s\n", n, filepath.Join(corpus, e.Name()))
+	}
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, sources.String())
+	code, _, stderr := runCmd(t, "once", "-config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (some corpus files are not feeds)\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "panic") {
+		t.Errorf("panic:\n%s", stderr)
+	}
+	public := filepath.Join(dir, "data", "public")
+	r, _, _ := readOutputs(t, public, "all")
+	if len(r.Items) != 200 {
+		t.Errorf("all: %d items, want max_items (200)", len(r.Items))
+	}
+	checkFeeds(t, public)
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"refeed/clean"
+	"refeed/config"
+	"refeed/publish"
+	"refeed/refresh"
+	"refeed/store"
+)
+
+// preview runs 'refeed preview'.
+type preview struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	out    io.Writer
+	format publish.Format
+	diff   bool
+}
+
+func (p *preview) run(ctx context.Context, arg string) error {
+	src := sourceFor(p.cfg, arg)
+	r, err := refresh.New(p.cfg, nil, p.log)
+	if err != nil {
+		return err
+	}
+	feed, items, err := r.PreviewSource(ctx, src)
+	if err != nil {
+		return err
+	}
+	if p.format != "" {
+		f := &publish.Feed{Slug: store.AllFeed, Title: feed.Title, Description: "Preview of " + src.URL, BaseURL: p.cfg.BaseURL, TopicNames: topicNames(p.cfg)}
+		for _, pv := range items {
+			f.Items = append(f.Items, pv.Item)
+		}
+		body, err := publish.Render(f, p.format)
+		if err != nil {
+			return err
+		}
+		_, err = p.out.Write(body)
+		return err
+	}
+	names := topicNames(p.cfg)
+	fmt.Fprintf(p.out, "%s: %d items\n", src.URL, len(items))
+	for _, pv := range items {
+		it := pv.Item
+		fmt.Fprintf(p.out, "\n%s\n  link: %s\n", it.Title, it.Link)
+		var tags []string
+		for _, t := range it.Topics {
+			tags = append(tags, names[t])
+		}
+		fmt.Fprintf(p.out, "  topics: %s\n", orNone(strings.Join(tags, ", ")))
+		fmt.Fprintf(p.out, "  categories: %s\n", orNone(strings.Join(it.Categories, ", ")))
+		if len(pv.Removals) == 0 {
+			fmt.Fprintln(p.out, "  removed: nothing")
+		}
+		for _, rm := range pv.Removals {
+			fmt.Fprintf(p.out, "  removed by %s (%s): %s\n", rm.Rule, rm.Field, clean.Excerpt(rm.Text, 80))
+		}
+		if p.diff {
+			after := it.Content
+			if strings.TrimSpace(after) == "" {
+				after = it.Summary
+			}
+			fmt.Fprintf(p.out, "  --- before\n%s\n  +++ after\n%s\n", indent(pv.Before), indent(after))
+		}
+	}
+	return nil
+}
+
+func topicNames(cfg *config.Config) map[string]string {
+	m := map[string]string{}
+	for _, t := range cfg.Topics {
+		m[t.Slug] = t.Name
+	}
+	return m
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}

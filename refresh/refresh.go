@@ -1,0 +1,404 @@
+// Package refresh runs refeed's pipeline: it fetches a source, cleans and
+// tags its items, stores them, and publishes the feeds that changed. It is
+// the one place that knows the order of the stages.
+package refresh
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"refeed/clean"
+	"refeed/config"
+	"refeed/fetch"
+	"refeed/item"
+	"refeed/publish"
+	"refeed/store"
+	"refeed/topic"
+)
+
+// Backoff bounds: the delay after the first failure, and the longest.
+const (
+	BackoffBase = time.Minute
+	BackoffMax  = 6 * time.Hour
+)
+
+// A Refresher runs the pipeline for one configuration.
+type Refresher struct {
+	cfg     *config.Config
+	client  *fetch.Client
+	limiter *fetch.Limiter
+	cleaner *clean.Cleaner
+	matcher *topic.Matcher
+	store   *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu        sync.Mutex
+	published map[string][sha256.Size]byte // file name -> hash of what was written
+}
+
+// New returns a refresher for cfg storing into st.
+func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, error) {
+	cleaner, err := clean.New(cfg.Rules)
+	if err != nil {
+		return nil, err
+	}
+	matcher, err := topic.Compile(cfg.Topics)
+	if err != nil {
+		return nil, err
+	}
+	return &Refresher{
+		cfg:       cfg,
+		client:    fetch.NewClient(cfg.Fetch),
+		limiter:   fetch.NewLimiter(cfg.Fetch.Concurrency, cfg.Fetch.PerHost),
+		cleaner:   cleaner,
+		matcher:   matcher,
+		store:     st,
+		log:       log,
+		now:       time.Now,
+		published: map[string][sha256.Size]byte{},
+	}, nil
+}
+
+// Config returns the refresher's configuration.
+func (r *Refresher) Config() *config.Config { return r.cfg }
+
+// PublicDir is where feed files are written.
+func PublicDir(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "public") }
+
+// An Outcome says what refreshing one source did.
+type Outcome struct {
+	Source      string
+	NotModified bool
+	Skipped     bool // still backing off after failures
+	Items       int  // items in the fetched document
+	Save        *store.SaveResult
+	Err         error
+}
+
+// Source refreshes one source: fetch, clean, tag, store. Unless force is
+// set, a source still backing off after failures is skipped. A failure is
+// recorded in the store (with the time of the next attempt) and returned
+// in the outcome; the source's stored items stay as they were.
+func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *Outcome {
+	out := &Outcome{Source: src.Name}
+	log := r.log.With("source", src.Name)
+	st, err := r.store.Source(ctx, src.Name)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	now := r.now()
+	if !force && now.Before(st.NextAttempt) {
+		out.Skipped = true
+		log.Debug("backing off", "until", st.NextAttempt)
+		return out
+	}
+	release, err := r.limiter.Acquire(ctx, src.URL)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	start := r.now()
+	res, err := r.client.Source(ctx, src.Name, src.URL, fetch.State{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash})
+	release()
+	st.URL = src.URL
+	st.LastAttempt = start
+	if err != nil {
+		out.Err = err
+		r.recordFailure(ctx, &st, err, start)
+		log.Warn("refresh failed", "err", err, "failures", st.Failures, "next_attempt", st.NextAttempt)
+		return out
+	}
+	st.ETag, st.LastModified, st.Hash = res.State.ETag, res.State.LastModified, res.State.Hash
+	st.LastSuccess, st.LastError, st.Failures, st.NextAttempt = start, "", 0, time.Time{}
+	var items []item.Item
+	if res.NotModified {
+		out.NotModified = true
+	} else {
+		st.Title, st.Link = res.Feed.Title, res.Feed.Link
+		items = res.Feed.Items
+		out.Items = len(items)
+		for i := range items {
+			r.Process(&items[i], src)
+		}
+	}
+	save, err := r.store.SaveSource(ctx, st, items, r.now())
+	if err != nil {
+		out.Err = err
+		log.Error("store failed", "err", err)
+		return out
+	}
+	out.Save = save
+	log.Info("refreshed", "not_modified", out.NotModified, "items", out.Items, "new", save.New, "updated", save.Updated, "merged", save.Merged, "took", r.now().Sub(start).Round(time.Millisecond))
+	return out
+}
+
+// Process cleans and tags one fetched item of src and gives it its id.
+func (r *Refresher) Process(it *item.Item, src config.Source) []clean.Removal {
+	removed := r.cleaner.Item(it, src.Rules)
+	it.ID = item.NewID(src.Name, it)
+	it.Topics = r.matcher.Match(it)
+	return removed
+}
+
+func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, err error, at time.Time) {
+	st.Failures++
+	st.LastError = err.Error()
+	delay := Backoff(st.Failures)
+	var he *fetch.HTTPError
+	if errors.As(err, &he) && he.RetryAfter > 0 {
+		delay = min(max(delay, he.RetryAfter), 24*time.Hour)
+	}
+	st.NextAttempt = at.Add(delay)
+	if perr := r.store.PutSource(ctx, *st); perr != nil {
+		r.log.Error("store failed", "source", st.Name, "err", perr)
+	}
+}
+
+// Backoff returns how long to wait after the given number of consecutive
+// failures: BackoffBase doubled per failure up to BackoffMax, less up to a
+// fifth at random so that sources failing together spread out.
+func Backoff(failures int) time.Duration {
+	d := BackoffBase
+	for i := 1; i < failures && d < BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, BackoffMax)
+	return d - time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
+// A Report sums up a refresh of several sources.
+type Report struct {
+	Outcomes []*Outcome
+	Changed  []string // feeds whose items changed
+}
+
+// Failed returns the outcomes that failed.
+func (rep *Report) Failed() []*Outcome {
+	var out []*Outcome
+	for _, o := range rep.Outcomes {
+		if o.Err != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Sources refreshes the given sources concurrently, within the fetch
+// limits, then applies retention. One source failing does not stop the
+// others.
+func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force bool) *Report {
+	rep := &Report{Outcomes: make([]*Outcome, len(srcs))}
+	var wg sync.WaitGroup
+	for i, src := range srcs {
+		wg.Go(func() {
+			rep.Outcomes[i] = r.Source(ctx, src, force)
+		})
+	}
+	wg.Wait()
+	changed := map[string]bool{}
+	for _, o := range rep.Outcomes {
+		if o.Save != nil {
+			for _, f := range o.Save.Changed {
+				changed[f] = true
+			}
+		}
+	}
+	pruned, err := r.store.Prune(ctx, r.cfg.Retention.MaxItems, r.cfg.Retention.MaxAge, r.now())
+	if err != nil {
+		r.log.Error("retention failed", "err", err)
+	}
+	for _, f := range pruned {
+		changed[f] = true
+	}
+	rep.Changed = sortedKeys(changed)
+	return rep
+}
+
+// Retag re-matches every stored item when the configured topics differ
+// from those the store was tagged with, and returns the feeds that changed.
+func (r *Refresher) Retag(ctx context.Context) ([]string, error) {
+	b, err := json.Marshal(r.cfg.Topics)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	fp := hex.EncodeToString(sum[:])
+	old, err := r.store.Meta(ctx, "topics")
+	if err != nil || old == fp {
+		return nil, err
+	}
+	changed, err := r.store.Retag(ctx, r.matcher.Match)
+	if err != nil {
+		return nil, err
+	}
+	if old == "" {
+		changed = nil // a new store has nothing to retag
+	}
+	return changed, r.store.SetMeta(ctx, "topics", fp)
+}
+
+// Feeds returns the slugs of every output feed: AllFeed and each topic.
+func (r *Refresher) Feeds() []string {
+	out := []string{store.AllFeed}
+	for _, t := range r.cfg.Topics {
+		out = append(out, t.Slug)
+	}
+	return out
+}
+
+// FeedOf returns the feed with the given slug and its newest items.
+func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, error) {
+	items, err := r.store.Feed(ctx, slug, r.cfg.Retention.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(r.cfg.Topics))
+	for _, t := range r.cfg.Topics {
+		names[t.Slug] = t.Name
+	}
+	f := &publish.Feed{
+		Slug:       slug,
+		BaseURL:    r.cfg.BaseURL,
+		Hubs:       r.cfg.WebSub.Hubs,
+		TopicNames: names,
+		Items:      items,
+	}
+	if slug == store.AllFeed {
+		f.Title = "All items"
+		f.Description = "Every item of every source, cleaned by refeed"
+	} else {
+		f.Title = names[slug]
+		f.Description = fmt.Sprintf("Items on %s, cleaned by refeed", names[slug])
+	}
+	return f, nil
+}
+
+// A Document is one rendered output file.
+type Document struct {
+	Slug   string
+	Format publish.Format
+	Body   []byte
+}
+
+// Publish renders the given feeds (those configured) in every format and
+// writes the files that changed under PublicDir. It returns the rendered
+// documents. A feed that fails to render or write is reported and its
+// previous files stay; the others are still published.
+func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Document, error) {
+	dir := PublicDir(r.cfg)
+	var docs []Document
+	var errs []error
+	for _, slug := range slugs {
+		if !slices.Contains(r.Feeds(), slug) {
+			continue
+		}
+		f, err := r.FeedOf(ctx, slug)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, format := range publish.Formats {
+			body, err := publish.Render(f, format)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("render %s%s: %w", slug, format.Ext(), err))
+				continue
+			}
+			docs = append(docs, Document{Slug: slug, Format: format, Body: body})
+			if err := r.write(dir, slug+format.Ext(), body); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return docs, errors.Join(errs...)
+}
+
+// write writes a file unless it already holds the same bytes.
+func (r *Refresher) write(dir, name string, body []byte) error {
+	sum := sha256.Sum256(body)
+	r.mu.Lock()
+	prev, known := r.published[name]
+	r.mu.Unlock()
+	if !known {
+		if old, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+			prev, known = sha256.Sum256(old), true
+		}
+	}
+	if known && prev == sum {
+		r.mu.Lock()
+		r.published[name] = sum
+		r.mu.Unlock()
+		return nil
+	}
+	if err := publish.WriteFile(dir, name, body); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.published[name] = sum
+	r.mu.Unlock()
+	return nil
+}
+
+// Once refreshes every configured source, then publishes every feed (all
+// of them, so that a first run writes every file). It returns the report
+// and any publishing error.
+func (r *Refresher) Once(ctx context.Context) (*Report, error) {
+	if _, err := r.Retag(ctx); err != nil {
+		return nil, err
+	}
+	rep := r.Sources(ctx, r.cfg.Sources, true)
+	_, err := r.Publish(ctx, r.Feeds())
+	return rep, err
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// A Preview is one item as a preview shows it: cleaned and tagged, with its
+// content before cleaning and what cleaning removed.
+type Preview struct {
+	Item     item.Item
+	Before   string // content (else summary) before cleaning
+	Removals []clean.Removal
+}
+
+// PreviewSource fetches src, cleans and tags its items and returns them,
+// storing nothing.
+func (r *Refresher) PreviewSource(ctx context.Context, src config.Source) (*fetch.Feed, []Preview, error) {
+	res, err := r.client.Source(ctx, src.Name, src.URL, fetch.State{})
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Preview, 0, len(res.Feed.Items))
+	for i := range res.Feed.Items {
+		it := &res.Feed.Items[i]
+		before := it.Content
+		if strings.TrimSpace(before) == "" {
+			before = it.Summary
+		}
+		removed := r.Process(it, src)
+		it.FirstSeen = r.now().UTC()
+		out = append(out, Preview{Item: *it, Before: before, Removals: removed})
+	}
+	return res.Feed, out, nil
+}
