@@ -343,8 +343,8 @@ func TestDefaultBaseURL(t *testing.T) {
 func TestCron(t *testing.T) {
 	valid := []string{"*/15 * * * *", "0 6 * * mon-fri", "@hourly", "@every 10m", "CRON_TZ=UTC 0 6 * * *", "TZ=UTC @daily"}
 	for _, spec := range valid {
-		if err := checkCron(spec); err != nil {
-			t.Errorf("checkCron(%q): %v", spec, err)
+		if _, err := ParseSchedule(spec); err != nil {
+			t.Errorf("ParseSchedule(%q): %v", spec, err)
 		}
 	}
 	invalid := []struct{ spec, want string }{
@@ -365,9 +365,9 @@ func TestCron(t *testing.T) {
 		{"", "empty spec string"},
 	}
 	for _, tt := range invalid {
-		err := checkCron(tt.spec)
+		_, err := ParseSchedule(tt.spec)
 		if err == nil || err.Error() != tt.want {
-			t.Errorf("checkCron(%q) = %v, want %s", tt.spec, err, tt.want)
+			t.Errorf("ParseSchedule(%q) = %v, want %s", tt.spec, err, tt.want)
 		}
 	}
 }

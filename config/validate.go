@@ -418,27 +418,30 @@ func (d *decoder) checkPattern(path, s string) {
 
 // checkCron reports an invalid cron spec at path.
 func (d *decoder) checkCron(path, spec string) {
-	if err := checkCron(spec); err != nil {
+	if _, err := ParseSchedule(spec); err != nil {
 		d.errorAt(path, "invalid cron spec %q: %v", spec, err)
 	}
 }
 
-// checkCron parses spec as the scheduler will: five fields or a descriptor
-// (@hourly, @every 10m), optionally after CRON_TZ=Zone or TZ=Zone.
-func checkCron(spec string) (err error) {
+// ParseSchedule parses a cron spec as refeed's scheduler runs it: five
+// fields or a descriptor (@hourly, @every 10m), optionally after
+// CRON_TZ=Zone or TZ=Zone. Unlike robfig/cron's own parser it never
+// panics: malformed specs are errors.
+func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 	// robfig/cron panics on some malformed specs, such as a time zone
 	// with no schedule after it.
 	defer func() {
 		if r := recover(); r != nil {
-			err = errors.New("malformed spec")
+			sched, err = nil, errors.New("malformed spec")
 			if hasTZ(spec) && !strings.Contains(spec, " ") {
 				err = errors.New("the time zone must be followed by a space and the schedule")
 			}
 		}
 	}()
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-	if _, err := parser.Parse(spec); err != nil {
-		return err
+	sched, err = parser.Parse(spec)
+	if err != nil {
+		return nil, err
 	}
 	rest := spec
 	if hasTZ(spec) {
@@ -446,10 +449,10 @@ func checkCron(spec string) (err error) {
 	}
 	if every, ok := strings.CutPrefix(strings.TrimSpace(rest), "@every "); ok {
 		if dur, err := time.ParseDuration(every); err == nil && dur < time.Second {
-			return fmt.Errorf("@every needs at least 1s, got %v", dur)
+			return nil, fmt.Errorf("@every needs at least 1s, got %v", dur)
 		}
 	}
-	return nil
+	return sched, nil
 }
 
 func hasTZ(spec string) bool {
