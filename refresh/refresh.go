@@ -24,9 +24,11 @@ import (
 	"refeed/config"
 	"refeed/fetch"
 	"refeed/item"
+	"refeed/metrics"
 	"refeed/publish"
 	"refeed/store"
 	"refeed/topic"
+	"refeed/websub"
 )
 
 // Backoff bounds: the delay after the first failure, and the longest.
@@ -44,6 +46,7 @@ type Refresher struct {
 	matcher *topic.Matcher
 	store   *store.Store
 	log     *slog.Logger
+	metrics *metrics.Metrics // nil: none
 	now     func() time.Time
 
 	mu        sync.Mutex
@@ -72,6 +75,9 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, err
 		published: map[string][sha256.Size]byte{},
 	}, nil
 }
+
+// SetMetrics makes the refresher count fetches and removals in m.
+func (r *Refresher) SetMetrics(m *metrics.Metrics) { r.metrics = m }
 
 // Config returns the refresher's configuration.
 func (r *Refresher) Config() *config.Config { return r.cfg }
@@ -102,6 +108,7 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 		return out
 	}
 	now := r.now()
+	defer func() { r.count(out, now) }()
 	if !force && now.Before(st.NextAttempt) {
 		out.Skipped = true
 		log.Debug("backing off", "until", st.NextAttempt)
@@ -147,9 +154,31 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 	return out
 }
 
+// count records an outcome in the metrics.
+func (r *Refresher) count(o *Outcome, start time.Time) {
+	if r.metrics == nil {
+		return
+	}
+	result := metrics.FetchOK
+	switch {
+	case o.Skipped:
+		result = metrics.FetchSkipped
+	case o.Err != nil:
+		result = metrics.FetchError
+	case o.NotModified:
+		result = metrics.FetchNotModified
+	}
+	r.metrics.ObserveFetch(o.Source, result, r.now().Sub(start))
+}
+
 // Process cleans and tags one fetched item of src and gives it its id.
 func (r *Refresher) Process(it *item.Item, src config.Source) []clean.Removal {
 	removed := r.cleaner.Item(it, src.Rules)
+	if r.metrics != nil {
+		for _, rm := range removed {
+			r.metrics.Removals.WithLabelValues(rm.Rule).Inc()
+		}
+	}
 	it.ID = item.NewID(src.Name, it)
 	it.Topics = r.matcher.Match(it)
 	return removed
@@ -288,20 +317,26 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 	return f, nil
 }
 
-// A Document is one rendered output file.
-type Document struct {
-	Slug   string
-	Format publish.Format
-	Body   []byte
+// A Rendered feed is one feed in every format, as published.
+type Rendered struct {
+	Slug    string
+	Title   string
+	Items   int       // items in the feed
+	Updated time.Time // the newest item's time
+	Docs    map[publish.Format][]byte
+	// Changed reports that a document differs from what was published
+	// before (by this refresher, or in the files on disk).
+	Changed bool
 }
 
-// Publish renders the given feeds (those configured) in every format and
-// writes the files that changed under PublicDir. It returns the rendered
-// documents. A feed that fails to render or write is reported and its
-// previous files stay; the others are still published.
-func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Document, error) {
+// Publish renders the given feeds (those configured) in every format,
+// writes the files that changed under PublicDir and announces changed
+// feeds to the WebSub hubs. It returns the rendered feeds. A feed that fails
+// to render or write is reported and its previous files stay; the others
+// are still published.
+func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, error) {
 	dir := PublicDir(r.cfg)
-	var docs []Document
+	var out []Rendered
 	var errs []error
 	for _, slug := range slugs {
 		if !slices.Contains(r.Feeds(), slug) {
@@ -312,23 +347,69 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Document, er
 			errs = append(errs, err)
 			continue
 		}
+		rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
+		ok := true
 		for _, format := range publish.Formats {
 			body, err := publish.Render(f, format)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("render %s%s: %w", slug, format.Ext(), err))
+				ok = false
 				continue
 			}
-			docs = append(docs, Document{Slug: slug, Format: format, Body: body})
-			if err := r.write(dir, slug+format.Ext(), body); err != nil {
+			rd.Docs[format] = body
+			changed, err := r.write(dir, slug+format.Ext(), body)
+			if err != nil {
 				errs = append(errs, err)
+				ok = false
+			}
+			rd.Changed = rd.Changed || changed
+		}
+		if ok {
+			out = append(out, rd)
+		}
+	}
+	r.announce(ctx, out)
+	return out, errors.Join(errs...)
+}
+
+// announce pings the WebSub hubs for the feeds that changed.
+func (r *Refresher) announce(ctx context.Context, feeds []Rendered) {
+	if len(r.cfg.WebSub.Hubs) == 0 {
+		return
+	}
+	p := &websub.Publisher{UserAgent: r.cfg.Fetch.UserAgent}
+	for _, rd := range feeds {
+		if !rd.Changed {
+			continue
+		}
+		f := publish.Feed{Slug: rd.Slug, BaseURL: r.cfg.BaseURL}
+		var urls []string
+		for _, format := range publish.Formats {
+			urls = append(urls, f.URL(format))
+		}
+		if err := p.Announce(ctx, r.cfg.WebSub.Hubs, urls); err != nil {
+			r.log.Warn("websub announce failed", "feed", rd.Slug, "err", err)
+		}
+	}
+}
+
+// newest returns the newest time of any item: updated, published or first
+// seen.
+func newest(items []item.Item) time.Time {
+	var t time.Time
+	for _, it := range items {
+		for _, x := range []time.Time{it.Updated, it.Published, it.FirstSeen} {
+			if x.After(t) {
+				t = x
 			}
 		}
 	}
-	return docs, errors.Join(errs...)
+	return t
 }
 
-// write writes a file unless it already holds the same bytes.
-func (r *Refresher) write(dir, name string, body []byte) error {
+// write writes a file unless it already holds the same bytes, and reports
+// whether it wrote.
+func (r *Refresher) write(dir, name string, body []byte) (bool, error) {
 	sum := sha256.Sum256(body)
 	r.mu.Lock()
 	prev, known := r.published[name]
@@ -342,15 +423,15 @@ func (r *Refresher) write(dir, name string, body []byte) error {
 		r.mu.Lock()
 		r.published[name] = sum
 		r.mu.Unlock()
-		return nil
+		return false, nil
 	}
 	if err := publish.WriteFile(dir, name, body); err != nil {
-		return err
+		return false, err
 	}
 	r.mu.Lock()
 	r.published[name] = sum
 	r.mu.Unlock()
-	return nil
+	return true, nil
 }
 
 // Once refreshes every configured source, then publishes every feed (all

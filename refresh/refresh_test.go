@@ -1,0 +1,175 @@
+package refresh
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"refeed/config"
+	"refeed/store"
+)
+
+var ctx = context.Background()
+
+const feedXML = `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://ex.org/</link><description>d</description>
+<item><title>NATO meets</title><link>https://ex.org/1?utm_source=x</link><guid>https://ex.org/1</guid></item>
+<item><title>Weather</title><link>https://ex.org/2</link><guid>https://ex.org/2</guid></item>
+</channel></rss>`
+
+func setup(t *testing.T, url string, topics ...config.Topic) (*Refresher, *store.Store, config.Source) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := config.Parse(nil, filepath.Join(dir, "config.yaml"), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := config.Source{Name: "s", URL: url, Schedule: cfg.Schedule}
+	cfg.Sources = []config.Source{src}
+	cfg.Topics = topics
+	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r, err := New(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, st, src
+}
+
+func natoTopic() config.Topic {
+	return config.Topic{Name: "NATO", Slug: "nato", Match: config.Match{Any: []string{"nato"}}, In: []string{"title", "summary", "content", "categories"}}
+}
+
+func TestFailureBacksOffAndHonoursRetryAfter(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte(feedXML))
+	}))
+	defer srv.Close()
+	r, st, src := setup(t, srv.URL)
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return now }
+
+	out := r.Source(ctx, src, false)
+	if out.Err == nil {
+		t.Fatal("no error for a 429")
+	}
+	s, _ := st.Source(ctx, "s")
+	if s.Failures != 1 || s.LastError == "" || !s.NextAttempt.Equal(now.Add(120*time.Second)) {
+		t.Errorf("state after 429: %+v", s)
+	}
+	if out := r.Source(ctx, src, false); !out.Skipped {
+		t.Error("a source backing off was fetched")
+	}
+	fail.Store(false)
+	if out := r.Source(ctx, src, true); out.Err != nil || out.Save.New != 2 {
+		t.Errorf("forced fetch: %+v", out)
+	}
+	s, _ = st.Source(ctx, "s")
+	if s.Failures != 0 || s.LastError != "" || !s.NextAttempt.IsZero() || !s.LastSuccess.Equal(now) {
+		t.Errorf("state after success: %+v", s)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	prev := time.Duration(0)
+	for f := 1; f <= 20; f++ {
+		d := Backoff(f)
+		if d <= 0 || d > BackoffMax {
+			t.Fatalf("Backoff(%d) = %v", f, d)
+		}
+		if f <= 8 && d < prev/2 {
+			t.Errorf("Backoff(%d) = %v after %v: not growing", f, d, prev)
+		}
+		prev = d
+	}
+	if d := Backoff(1); d < BackoffBase*4/5 || d > BackoffBase {
+		t.Errorf("Backoff(1) = %v, want about %v", d, BackoffBase)
+	}
+	if d := Backoff(30); d < BackoffMax*4/5 {
+		t.Errorf("Backoff(30) = %v, want near the cap %v", d, BackoffMax)
+	}
+}
+
+func TestPublishWritesOnlyChangedFeeds(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feedXML)) }))
+	defer srv.Close()
+	r, _, src := setup(t, srv.URL, natoTopic())
+	rep := r.Sources(ctx, []config.Source{src}, true)
+	if !slices.Equal(rep.Changed, []string{"all", "nato"}) {
+		t.Errorf("changed = %v", rep.Changed)
+	}
+	feeds, err := r.Publish(ctx, r.Feeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feeds) != 2 || !feeds[0].Changed || feeds[1].Items != 1 {
+		t.Errorf("feeds = %+v", feeds)
+	}
+	path := filepath.Join(PublicDir(r.Config()), "nato.rss")
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(path, old, old)
+	// A second refresh of the unchanged source changes nothing.
+	rep = r.Sources(ctx, []config.Source{src}, true)
+	if len(rep.Changed) != 0 || !rep.Outcomes[0].NotModified {
+		t.Errorf("unchanged source: %+v, changed %v", rep.Outcomes[0], rep.Changed)
+	}
+	feeds, _ = r.Publish(ctx, r.Feeds())
+	for _, f := range feeds {
+		if f.Changed {
+			t.Errorf("%s rewritten although unchanged", f.Slug)
+		}
+	}
+	if info2, _ := os.Stat(path); !info2.ModTime().Equal(old) || info2.Size() != info.Size() {
+		t.Error("nato.rss was rewritten")
+	}
+}
+
+func TestRetagWhenTopicsChange(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feedXML)) }))
+	defer srv.Close()
+	r, st, src := setup(t, srv.URL, natoTopic())
+	if _, err := r.Retag(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Sources(ctx, []config.Source{src}, true)
+	// The same store under a configuration with a new topic.
+	cfg := *r.Config()
+	cfg.Topics = append(slices.Clone(cfg.Topics), config.Topic{Name: "Weather", Slug: "weather", Match: config.Match{Any: []string{"weather"}}, In: []string{"title"}})
+	r2, err := New(&cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := r2.Retag(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(changed, []string{"weather"}) {
+		t.Errorf("changed = %v", changed)
+	}
+	if n, _ := st.Count(ctx, "weather"); n != 1 {
+		t.Errorf("weather has %d items", n)
+	}
+	if again, _ := r2.Retag(ctx); len(again) != 0 {
+		t.Errorf("retag with unchanged topics changed %v", again)
+	}
+}
