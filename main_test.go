@@ -419,3 +419,72 @@ func TestOnceCorpus(t *testing.T) {
 	}
 	checkFeeds(t, public)
 }
+
+// TestOnceAnnouncesToHubs: with websub hubs, every changed feed carries a
+// hub link and is announced once; unchanged feeds are not announced.
+func TestOnceAnnouncesToHubs(t *testing.T) {
+	body, _ := seedFeed(t)
+	srv := newFeedServer(t, body)
+	var mu sync.Mutex
+	var pings [][]string
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		pings = append(pings, r.PostForm["hub.url"])
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+srv.URL+"/feed\nwebsub:\n  hubs: ["+hub.URL+"]\n")
+	if code, _, stderr := runCmd(t, "once", "-config", cfg); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	mu.Lock()
+	first := len(pings)
+	got := map[string]bool{}
+	for _, p := range pings {
+		if len(p) != 3 {
+			t.Errorf("ping for %v, want the three formats of one feed", p)
+		}
+		if len(p) > 0 {
+			got[p[0]] = true
+		}
+	}
+	mu.Unlock()
+	for _, slug := range []string{"all", "nato-korea", "wetter"} {
+		if !got["http://feeds.example/"+slug+".rss"] {
+			t.Errorf("no ping for %s: %v", slug, pings)
+		}
+	}
+	if first != 3 {
+		t.Errorf("%d pings, want 3 (one per feed)", first)
+	}
+	atom, _ := os.ReadFile(filepath.Join(dir, "data", "public", "all.atom"))
+	if !bytes.Contains(atom, []byte(`href="`+hub.URL+`" rel="hub"`)) && !bytes.Contains(atom, []byte(`rel="hub" href="`+hub.URL+`"`)) {
+		t.Errorf("all.atom has no hub link")
+	}
+	if code, _, _ := runCmd(t, "once", "-config", cfg); code != 0 {
+		t.Fatal("second once failed")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pings) != first {
+		t.Errorf("unchanged feeds announced again: %d pings after the second run", len(pings)-first)
+	}
+}
+
+func TestLoggerOmitsTimeUnderJournald(t *testing.T) {
+	var b bytes.Buffer
+	t.Setenv("JOURNAL_STREAM", "")
+	newLogger(&b, false).Info("hello")
+	if !strings.Contains(b.String(), "time=") {
+		t.Errorf("no time without journald: %s", b.String())
+	}
+	b.Reset()
+	t.Setenv("JOURNAL_STREAM", "8:12345")
+	newLogger(&b, false).Info("hello")
+	if strings.Contains(b.String(), "time=") || !strings.Contains(b.String(), "msg=hello") {
+		t.Errorf("under journald: %s", b.String())
+	}
+}

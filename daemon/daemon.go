@@ -1,0 +1,355 @@
+// Package daemon runs refeed as a long-lived service: every source is
+// refreshed at start and then on its cron schedule, changed feeds are
+// published to files and served over HTTP, the configuration is reloaded
+// on request, and systemd is kept informed (readiness, reloads, stopping,
+// watchdog).
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"refeed/clean"
+	"refeed/config"
+	"refeed/metrics"
+	"refeed/refresh"
+	"refeed/schedule"
+	"refeed/server"
+	"refeed/store"
+)
+
+// ShutdownTimeout bounds how long stopping may take.
+const ShutdownTimeout = 8 * time.Second
+
+// ErrConfig marks a configuration that could not be loaded at start.
+var ErrConfig = errors.New("invalid configuration")
+
+// Options configure Run.
+type Options struct {
+	ConfigPath string
+	Log        *slog.Logger
+	// Reload receives a value for every reload request (SIGHUP).
+	Reload <-chan struct{}
+	// Notify sends a state to the service manager; nil sends to systemd
+	// when NOTIFY_SOCKET is set.
+	Notify func(state string)
+}
+
+// daemon is one running service.
+type daemon struct {
+	opt     Options
+	log     *slog.Logger
+	store   *store.Store
+	server  *server.Server
+	metrics *metrics.Metrics
+	sched   *schedule.Scheduler
+	jobCtx  context.Context
+
+	publishMu sync.Mutex // one feed publication at a time
+
+	mu  sync.Mutex
+	ref *refresh.Refresher
+}
+
+// Run runs the daemon until ctx ends, then stops it: the scheduler stops,
+// refreshes in flight end, the server shuts down and the store is closed.
+// It returns an error wrapping ErrConfig when the configuration is invalid.
+func Run(ctx context.Context, opt Options) error {
+	if opt.Notify == nil {
+		opt.Notify = func(state string) { _, _ = sd.SdNotify(false, state) }
+	}
+	log := opt.Log
+	cfg, err := config.Load(opt.ConfigPath, config.Options{KnownRules: clean.PackNames()})
+	if err != nil {
+		return fmt.Errorf("%w:\n%v", ErrConfig, err)
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	d := &daemon{opt: opt, log: log, store: st, metrics: metrics.New(reg), sched: schedule.New(log)}
+	ref, err := refresh.New(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	ref.SetMetrics(d.metrics)
+	d.ref = ref
+	d.server = server.New(server.Options{
+		BaseURL:  cfg.BaseURL,
+		Log:      log,
+		Metrics:  d.metrics,
+		Registry: reg,
+		Health:   d.health,
+		MaxAge:   maxAge(cfg, time.Now()),
+	})
+	jobCtx, cancelJobs := context.WithCancel(context.Background())
+	defer cancelJobs()
+	d.jobCtx = jobCtx
+
+	if _, err := ref.Retag(ctx); err != nil {
+		return err
+	}
+	if err := d.publishAll(ctx, ref); err != nil {
+		log.Error("publishing failed", "err", err)
+	}
+
+	var httpSrv *http.Server
+	serveErr := make(chan error, 1)
+	if cfg.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		}
+		httpSrv = d.server.HTTPServer(cfg.Listen)
+		go func() { serveErr <- httpSrv.Serve(ln) }()
+		log.Info("serving feeds", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	}
+
+	if err := d.schedule(cfg, nil); err != nil {
+		return err
+	}
+	d.sched.Start()
+	opt.Notify(sd.SdNotifyReady)
+	log.Info("refeed running", "sources", len(cfg.Sources), "topics", len(cfg.Topics), "data_dir", cfg.DataDir)
+	stopWatchdog := d.watchdog()
+	defer stopWatchdog()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return d.shutdown(httpSrv, cancelJobs)
+		case err := <-serveErr:
+			if errors.Is(err, http.ErrServerClosed) {
+				continue
+			}
+			d.shutdown(nil, cancelJobs)
+			return fmt.Errorf("serve: %w", err)
+		case <-opt.Reload:
+			d.reload(ctx)
+		}
+	}
+}
+
+func (d *daemon) current() *refresh.Refresher {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ref
+}
+
+// schedule installs a job per source of cfg and starts a refresh of every
+// source that is new or changed since prev (every source when prev is nil).
+func (d *daemon) schedule(cfg *config.Config, prev *config.Config) error {
+	var jobs []schedule.Job
+	for _, src := range cfg.Sources {
+		jobs = append(jobs, schedule.Job{Name: src.Name, Spec: src.Schedule, Run: d.refreshJob(src.Name)})
+	}
+	if err := d.sched.Set(jobs); err != nil {
+		return err
+	}
+	for i, src := range cfg.Sources {
+		if prev != nil {
+			if old, ok := prev.Source(src.Name); ok && old.URL == src.URL && slices.Equal(old.Rules, src.Rules) && old.Fulltext == src.Fulltext {
+				continue
+			}
+		}
+		d.sched.Trigger(jobs[i])
+	}
+	return nil
+}
+
+// refreshJob returns the job refreshing the named source with the current
+// configuration.
+func (d *daemon) refreshJob(name string) func() {
+	return func() {
+		ref := d.current()
+		src, ok := ref.Config().Source(name)
+		if !ok {
+			return
+		}
+		rep := ref.Sources(d.jobCtx, []config.Source{src}, false)
+		if len(rep.Changed) == 0 {
+			return
+		}
+		if err := d.publish(d.jobCtx, ref, rep.Changed); err != nil {
+			d.log.Error("publishing failed", "source", name, "err", err)
+		}
+	}
+}
+
+// publish publishes the given feeds and serves the result.
+func (d *daemon) publish(ctx context.Context, ref *refresh.Refresher, slugs []string) error {
+	d.publishMu.Lock()
+	defer d.publishMu.Unlock()
+	feeds, err := ref.Publish(ctx, slugs)
+	for _, f := range feeds {
+		d.server.UpdateFeed(serverFeed(f))
+		d.metrics.TopicItems.WithLabelValues(f.Slug).Set(float64(f.Items))
+	}
+	return err
+}
+
+// publishAll publishes every feed of ref and serves exactly those.
+func (d *daemon) publishAll(ctx context.Context, ref *refresh.Refresher) error {
+	d.publishMu.Lock()
+	defer d.publishMu.Unlock()
+	feeds, err := ref.Publish(ctx, ref.Feeds())
+	var sf []server.Feed
+	for _, f := range feeds {
+		sf = append(sf, serverFeed(f))
+		d.metrics.TopicItems.WithLabelValues(f.Slug).Set(float64(f.Items))
+	}
+	d.server.SetFeeds(sf)
+	return err
+}
+
+func serverFeed(f refresh.Rendered) server.Feed {
+	return server.Feed{Slug: f.Slug, Title: f.Title, Items: f.Items, Updated: f.Updated, Docs: f.Docs}
+}
+
+// reload loads the configuration again. An invalid file is logged and the
+// running configuration stays.
+func (d *daemon) reload(ctx context.Context) {
+	d.opt.Notify(sd.SdNotifyReloading + "\n" + sd.SdNotifyMonotonicUsec())
+	defer d.opt.Notify(sd.SdNotifyReady)
+	old := d.current()
+	cfg, err := config.Load(d.opt.ConfigPath, config.Options{KnownRules: clean.PackNames()})
+	if err != nil {
+		d.log.Error("reload: invalid configuration, keeping the running one", "file", d.opt.ConfigPath, "errors", err.Error())
+		return
+	}
+	ref, err := refresh.New(cfg, d.store, d.log)
+	if err != nil {
+		d.log.Error("reload failed, keeping the running configuration", "err", err)
+		return
+	}
+	ref.SetMetrics(d.metrics)
+	oc := old.Config()
+	if cfg.Listen != oc.Listen || cfg.DataDir != oc.DataDir || cfg.BaseURL != oc.BaseURL {
+		d.log.Warn("reload: listen, data_dir and base_url take effect at the next restart")
+	}
+	d.mu.Lock()
+	d.ref = ref
+	d.mu.Unlock()
+	for _, src := range oc.Sources {
+		if _, ok := cfg.Source(src.Name); !ok {
+			d.metrics.ForgetSource(src.Name)
+		}
+	}
+	for _, t := range oc.Topics {
+		if _, ok := cfg.Topic(t.Slug); !ok {
+			d.metrics.ForgetFeed(t.Slug)
+		}
+	}
+	if _, err := ref.Retag(ctx); err != nil {
+		d.log.Error("reload: retagging failed", "err", err)
+	}
+	if err := d.publishAll(ctx, ref); err != nil {
+		d.log.Error("reload: publishing failed", "err", err)
+	}
+	d.server.SetMaxAge(maxAge(cfg, time.Now()))
+	if err := d.schedule(cfg, oc); err != nil {
+		d.log.Error("reload: scheduling failed", "err", err)
+	}
+	d.log.Info("configuration reloaded", "sources", len(cfg.Sources), "topics", len(cfg.Topics))
+}
+
+// shutdown stops scheduling and refreshing, then the server.
+func (d *daemon) shutdown(httpSrv *http.Server, cancelJobs context.CancelFunc) error {
+	d.opt.Notify(sd.SdNotifyStopping)
+	d.log.Info("stopping")
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	cancelJobs()
+	stopped := make(chan struct{})
+	go func() { d.sched.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		d.log.Warn("refreshes did not stop in time")
+	}
+	if httpSrv != nil {
+		if err := httpSrv.Shutdown(ctx); err != nil {
+			d.log.Warn("server shutdown", "err", err)
+		}
+	}
+	d.log.Info("stopped")
+	return nil
+}
+
+// watchdog pings systemd's watchdog at half its interval, when enabled.
+func (d *daemon) watchdog() (stop func()) {
+	interval, err := sd.SdWatchdogEnabled(false)
+	if err != nil || interval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				d.opt.Notify(sd.SdNotifyWatchdog)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// health reports every configured source for /healthz.
+func (d *daemon) health() []server.SourceHealth {
+	cfg := d.current().Config()
+	states, err := d.store.Sources(context.Background())
+	if err != nil {
+		d.log.Error("healthz: reading sources", "err", err)
+	}
+	byName := map[string]store.SourceState{}
+	for _, s := range states {
+		byName[s.Name] = s
+	}
+	out := make([]server.SourceHealth, 0, len(cfg.Sources))
+	for _, src := range cfg.Sources {
+		s := byName[src.Name]
+		next := d.sched.Next(src.Name)
+		if s.NextAttempt.After(next) {
+			next = s.NextAttempt
+		}
+		out = append(out, server.SourceHealth{
+			Name: src.Name, URL: src.URL,
+			LastSuccess: s.LastSuccess, LastAttempt: s.LastAttempt, LastError: s.LastError,
+			Failures: s.Failures, NextRun: next,
+		})
+	}
+	return out
+}
+
+// maxAge is how long readers may cache a feed: half the shortest interval
+// between two refreshes of any source, between one minute and half an hour.
+func maxAge(cfg *config.Config, now time.Time) time.Duration {
+	shortest := time.Duration(0)
+	for _, src := range cfg.Sources {
+		if iv := schedule.Interval(src.Schedule, now); iv > 0 && (shortest == 0 || iv < shortest) {
+			shortest = iv
+		}
+	}
+	if shortest == 0 {
+		shortest = schedule.Interval(cfg.Schedule, now)
+	}
+	return min(max(shortest/2, time.Minute), 30*time.Minute)
+}
