@@ -488,3 +488,66 @@ func TestLoggerOmitsTimeUnderJournald(t *testing.T) {
 		t.Errorf("under journald: %s", b.String())
 	}
 }
+
+// TestSameStoryFromTwoSources: two feeds carry the same story with
+// different tracking parameters; the topic feed has it once, naming both
+// sources.
+func TestSameStoryFromTwoSources(t *testing.T) {
+	story := func(src, params string) string {
+		return fmt.Sprintf(`<?xml version="1.0"?><rss version="2.0"><channel><title>%s news</title><link>https://%s.example/</link><description>d</description>
+<item><title>Nato-Gipfel berät über Nordkorea</title><link>https://www.example.org/politik/nato-gipfel/?%s</link><description>Die Nato berät.</description></item>
+<item><title>%s only</title><link>https://%s.example/own</link><description>Nato intern.</description></item>
+</channel></rss>`, src, src, params, src, src)
+	}
+	a := newFeedServer(t, story("alpha", "utm_source=alpha&amp;utm_medium=rss"))
+	b := newFeedServer(t, story("beta", "fbclid=XYZ&amp;mc_cid=1#comments"))
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: alpha\n    url: "+a.URL+"/feed\n  - name: beta\n    url: "+b.URL+"/feed\n")
+	if code, _, stderr := runCmd(t, "once", "-config", cfg); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	public := filepath.Join(dir, "data", "public")
+	r, _, _ := readOutputs(t, public, "nato-korea")
+	n := 0
+	for _, it := range r.Items {
+		if it.Title == "Nato-Gipfel berät über Nordkorea" {
+			n++
+		}
+	}
+	if n != 1 || len(r.Items) != 3 {
+		t.Errorf("nato-korea: the story %d times, %d items (want once, 3 items)", n, len(r.Items))
+	}
+	var jf struct {
+		Items []struct {
+			Title  string `json:"title"`
+			URL    string `json:"url"`
+			Refeed struct {
+				Sources []struct{ Name, Title, URL string } `json:"sources"`
+			} `json:"_refeed"`
+		} `json:"items"`
+	}
+	b2, _ := os.ReadFile(filepath.Join(public, "nato-korea.json"))
+	json.Unmarshal(b2, &jf)
+	for _, it := range jf.Items {
+		if it.Title != "Nato-Gipfel berät über Nordkorea" {
+			continue
+		}
+		if strings.ContainsAny(it.URL, "?#") {
+			t.Errorf("link keeps tracking parameters: %s", it.URL)
+		}
+		var names []string
+		for _, s := range it.Refeed.Sources {
+			names = append(names, s.Name+"="+s.Title)
+		}
+		if strings.Join(names, ",") != "alpha=alpha news,beta=beta news" {
+			t.Errorf("sources %v, want alpha and beta named", names)
+		}
+	}
+	atom, _ := os.ReadFile(filepath.Join(public, "nato-korea.atom"))
+	for _, want := range []string{`rel="via" title="alpha news"`, `rel="via" title="beta news"`} {
+		if !bytes.Contains(atom, []byte(want)) {
+			t.Errorf("nato-korea.atom lacks %s", want)
+		}
+	}
+	checkFeeds(t, public)
+}

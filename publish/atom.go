@@ -30,6 +30,15 @@ type atomEntry struct {
 	Authors    []*feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory      `xml:"category"`
 	Source     *atomSource         `xml:"source"`
+	// Via links every source of an entry carried by several.
+	Via []atomLink `xml:"link"`
+}
+
+// atomLink is a link with a title, which gorilla's AtomLink lacks.
+type atomLink struct {
+	Href  string `xml:"href,attr"`
+	Rel   string `xml:"rel,attr"`
+	Title string `xml:"title,attr,omitempty"`
 }
 
 // atomText is an Atom text construct.
@@ -79,6 +88,13 @@ func buildAtom(m *model) *atomFeed {
 		}
 		for _, enc := range e.it.Enclosures {
 			ae.Links = append(ae.Links, feeds.AtomLink{Href: enc.URL, Rel: "enclosure", Type: enc.Type, Length: lengthString(enc.Length)})
+		}
+		if len(e.via) > 1 {
+			for _, v := range e.via {
+				if v.URL != "" {
+					ae.Via = append(ae.Via, atomLink{Href: v.URL, Rel: "via", Title: firstNonEmpty(v.Title, v.Name)})
+				}
+			}
 		}
 		if ge.Content == nil && e.it.Link == "" {
 			// An entry without an alternate link must have content.

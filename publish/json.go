@@ -18,6 +18,13 @@ type jsonItem struct {
 	*feeds.JSONItem
 	ContentHTML string           `json:"content_html"`
 	Attachments []jsonAttachment `json:"attachments,omitempty"`
+	Refeed      *jsonExtension   `json:"_refeed,omitempty"`
+}
+
+// jsonExtension is refeed's JSON Feed extension object of an item: every
+// source that carried it.
+type jsonExtension struct {
+	Sources []via `json:"sources"`
 }
 
 // jsonAttachment is a JSON Feed attachment.
@@ -62,6 +69,9 @@ func buildJSON(m *model) *jsonFeed {
 				att.MIMEType = "application/octet-stream"
 			}
 			ji.Attachments = append(ji.Attachments, att)
+		}
+		if len(e.via) > 0 {
+			ji.Refeed = &jsonExtension{Sources: e.via}
 		}
 		out.Items = append(out.Items, ji)
 	}

@@ -103,6 +103,16 @@ type Feed struct {
 	TopicNames map[string]string
 	// Items holds the feed's items, already ordered newest first.
 	Items []item.Item
+	// Sources describes the sources named in items' Sources, by name. An
+	// item carried by several sources lists each of them (Atom and RSS
+	// rel="via" links, JSON Feed "_refeed": {"sources": [...]}).
+	Sources map[string]SourceInfo
+}
+
+// SourceInfo describes a source feed.
+type SourceInfo struct {
+	Title string // the feed's own title, or its name
+	URL   string // the feed's URL
 }
 
 // URL returns the URL at which the feed is served in the given format:
@@ -211,6 +221,14 @@ type entry struct {
 	summaryText string    // plain-text excerpt of summaryHTML
 	contentHTML string    // Content, else Summary
 	sourceName  string    // SourceTitle, else Source
+	via         []via     // every source that carried the item
+}
+
+// via is one source of an item.
+type via struct {
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url,omitempty"`
 }
 
 func newModel(f *Feed) *model {
@@ -231,6 +249,7 @@ func newModel(f *Feed) *model {
 	m.items = make([]entry, 0, len(f.Items))
 	for i := range f.Items {
 		e := newEntry(&f.Items[i], f.TopicNames)
+		e.via = sourcesOf(&f.Items[i], f.Sources)
 		for _, t := range []time.Time{e.it.Updated, e.it.Published, e.it.FirstSeen} {
 			if t.After(m.updated) {
 				m.updated = t
@@ -324,6 +343,24 @@ func newEntry(src *item.Item, topicNames map[string]string) entry {
 		e.sourceName = it.Source
 	}
 	return e
+}
+
+// sourcesOf lists the sources of an item: its Sources, else its Source.
+func sourcesOf(it *item.Item, info map[string]SourceInfo) []via {
+	names := it.Sources
+	if len(names) == 0 && it.Source != "" {
+		names = []string{it.Source}
+	}
+	var out []via
+	for _, n := range names {
+		v := via{Name: cleanText(n), Title: cleanText(info[n].Title), URL: cleanText(info[n].URL)}
+		if n == it.Source {
+			v.Title = firstNonEmpty(v.Title, cleanText(it.SourceTitle))
+			v.URL = firstNonEmpty(v.URL, cleanText(it.SourceURL))
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // tags returns the display names of the item's topics followed by its own

@@ -37,6 +37,7 @@ type rssAtomLink struct {
 	Href    string   `xml:"href,attr"`
 	Rel     string   `xml:"rel,attr"`
 	Type    string   `xml:"type,attr,omitempty"`
+	Title   string   `xml:"title,attr,omitempty"`
 }
 
 // rssItem overrides gorilla's item where it falls short: an empty link is
@@ -50,6 +51,8 @@ type rssItem struct {
 	Categories []string   `xml:"category"`
 	Creators   []string   `xml:"dc:creator"`
 	Source     *rssSource `xml:"source"`
+	// Via links every source of an item carried by several.
+	Via []rssAtomLink
 }
 
 // rssSource is the RSS 2.0 <source url="...">name</source> element.
@@ -104,6 +107,13 @@ func buildRSS(m *model) *rssDoc {
 			ri.Source = &rssSource{URL: e.it.SourceURL, Name: e.sourceName}
 			if ri.Source.Name == "" {
 				ri.Source.Name = e.it.SourceURL
+			}
+		}
+		if len(e.via) > 1 {
+			for _, v := range e.via {
+				if v.URL != "" {
+					ri.Via = append(ri.Via, rssAtomLink{Href: v.URL, Rel: "via", Title: firstNonEmpty(v.Title, v.Name)})
+				}
 			}
 		}
 		out.Items = append(out.Items, ri)

@@ -306,6 +306,7 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 		Hubs:       r.cfg.WebSub.Hubs,
 		TopicNames: names,
 		Items:      items,
+		Sources:    r.sourceInfo(ctx),
 	}
 	if slug == store.AllFeed {
 		f.Title = "All items"
@@ -315,6 +316,26 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 		f.Description = fmt.Sprintf("Items on %s, cleaned by refeed", names[slug])
 	}
 	return f, nil
+}
+
+// sourceInfo describes every configured source for the feeds: its feed's
+// own title (as last fetched), else its name, and its URL.
+func (r *Refresher) sourceInfo(ctx context.Context) map[string]publish.SourceInfo {
+	titles := map[string]string{}
+	if states, err := r.store.Sources(ctx); err == nil {
+		for _, st := range states {
+			titles[st.Name] = st.Title
+		}
+	}
+	out := make(map[string]publish.SourceInfo, len(r.cfg.Sources))
+	for _, src := range r.cfg.Sources {
+		title := titles[src.Name]
+		if title == "" {
+			title = src.Name
+		}
+		out[src.Name] = publish.SourceInfo{Title: title, URL: src.URL}
+	}
+	return out
 }
 
 // A Rendered feed is one feed in every format, as published.
