@@ -184,7 +184,9 @@ func (d *daemon) refreshJob(name string) func() {
 		if len(rep.Changed) == 0 {
 			return
 		}
-		if err := d.publish(d.jobCtx, ref, rep.Changed); err != nil {
+		// Publish with the configuration current now: a reload may have
+		// come while this refresh ran.
+		if err := d.publish(d.jobCtx, d.current(), rep.Changed); err != nil {
 			d.log.Error("publishing failed", "source", name, "err", err)
 		}
 	}
