@@ -89,6 +89,17 @@ func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Ite
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 	}
+	// What entered topics is kept with the save, in the same transaction,
+	// so that no alert is lost to a crash after the save (see TakeEntered).
+	for _, e := range res.Entered {
+		data, err := json.Marshal(&e.Item)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO entered (topic, first, data) VALUES (?, ?, ?)`, e.Topic, res.First, string(data)); err != nil {
+			return nil, err
+		}
+	}
 	if err := putSource(ctx, tx, st); err != nil {
 		return nil, err
 	}

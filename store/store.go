@@ -90,6 +90,40 @@ var migrations = []string{
 		key   TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	);`,
+	// 2: topic alerts (see alerts.go): the items each alert has seen, the
+	// deliveries waiting to be sent, each alert's delivery state, and the
+	// items that entered topics, saved with them, until alerts take them.
+	`CREATE TABLE alert_seen (
+		alert_key TEXT NOT NULL,
+		item_id   TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		PRIMARY KEY (alert_key, item_id)
+	);
+	CREATE TABLE alert_queue (
+		alert_key    TEXT NOT NULL,
+		item_id      TEXT NOT NULL,
+		topic        TEXT NOT NULL,
+		data         TEXT NOT NULL,
+		queued       INTEGER NOT NULL,
+		attempts     INTEGER NOT NULL DEFAULT 0,
+		next_attempt INTEGER NOT NULL,
+		last_error   TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (alert_key, item_id)
+	);
+	CREATE INDEX alert_queue_due ON alert_queue(alert_key, next_attempt);
+	CREATE TABLE alert_state (
+		alert_key     TEXT PRIMARY KEY,
+		last_success  INTEGER NOT NULL DEFAULT 0,
+		last_error    TEXT NOT NULL DEFAULT '',
+		last_error_at INTEGER NOT NULL DEFAULT 0,
+		last_digest   INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE entered (
+		seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+		topic TEXT NOT NULL,
+		first INTEGER NOT NULL,
+		data  TEXT NOT NULL
+	);`,
 }
 
 // Open opens (creating if needed) the database at path, in WAL mode, and
