@@ -8,6 +8,7 @@
 //	refeed once     [-config PATH]   one refresh of every source
 //	refeed check    [-config PATH]   validate the configuration
 //	refeed preview  [-config PATH] [-format rss|atom|json] [-diff] SOURCE
+//	refeed alert-test [-config PATH] TOPIC
 //	refeed version
 //
 // See README.md and SPEC.md for the configuration and the outputs.
@@ -26,7 +27,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
+	"refeed/alert"
 	"refeed/clean"
 	"refeed/config"
 	"refeed/fetch"
@@ -56,6 +59,7 @@ commands:
   once      refresh every source once, write all feeds, exit
   check     validate the configuration
   preview   fetch, clean and tag one source (a name, URL or path); store nothing
+  alert-test TOPIC  send a sample message to every alert of a topic
   version   print version and build information
 
 Every command takes -config PATH (default config.yaml). Run 'refeed COMMAND -h' for its flags.
@@ -76,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheck(args, stdout, stderr)
 	case "preview":
 		return cmdPreview(args, stdout, stderr)
+	case "alert-test":
+		return cmdAlertTest(args, stdout, stderr)
 	case "version", "-version", "--version":
 		return cmdVersion(stdout)
 	case "help", "-h", "-help", "--help":
@@ -172,6 +178,9 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 		log.Error("publishing failed", "err", err)
 		status = exitFailed
 	}
+	if err := deliverAlerts(ctx, cfg, st, log); err != nil {
+		log.Error("alerts failed", "err", err)
+	}
 	if rep != nil {
 		if failed := rep.Failed(); len(failed) > 0 {
 			for _, o := range failed {
@@ -182,6 +191,47 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 		log.Info("refresh done", "sources", len(rep.Outcomes), "failed", len(rep.Failed()), "feeds", len(r.Feeds()), "public", refresh.PublicDir(cfg))
 	}
 	return status
+}
+
+// deliverAlerts queues the alerts of what the refresh stored and sends
+// what is due; deliveries that fail wait in the store for the next run.
+func deliverAlerts(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	d := alert.New(cfg, st, nil, log)
+	// Collected even without alerts, so that alerts added later start
+	// from now.
+	if err := d.Collect(ctx); err != nil || len(cfg.Alerts) == 0 {
+		return err
+	}
+	return d.Deliver(ctx)
+}
+
+func cmdAlertTest(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("alert-test", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: refeed alert-test [-config PATH] TOPIC\n\nSends one sample message to every alert of the topic (its slug).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitBadConfig
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitBadConfig
+	}
+	cfg, ok := loadConfig(c.config, stderr)
+	if !ok {
+		return exitBadConfig
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := alert.New(cfg, nil, nil, newLogger(stderr, c.verbose)).Test(ctx, fs.Arg(0)); err != nil {
+		fmt.Fprintf(stderr, "refeed alert-test: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "sent a sample message to every alert of %s\n", fs.Arg(0))
+	return exitOK
 }
 
 func cmdVersion(stdout io.Writer) int {

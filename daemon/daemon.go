@@ -20,6 +20,7 @@ import (
 	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"refeed/alert"
 	"refeed/clean"
 	"refeed/config"
 	"refeed/metrics"
@@ -31,6 +32,9 @@ import (
 
 // ShutdownTimeout bounds how long stopping may take.
 const ShutdownTimeout = 8 * time.Second
+
+// AlertInterval is how often alert deliveries that wait are tried.
+const AlertInterval = 30 * time.Second
 
 // ErrConfig marks a configuration that could not be loaded at start.
 var ErrConfig = errors.New("invalid configuration")
@@ -54,6 +58,7 @@ type daemon struct {
 	server  *server.Server
 	metrics *metrics.Metrics
 	sched   *schedule.Scheduler
+	alerts  *alert.Dispatcher
 	jobCtx  context.Context
 
 	publishMu sync.Mutex // one feed publication at a time
@@ -88,17 +93,23 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	ref.SetMetrics(d.metrics)
 	d.ref = ref
+	d.alerts = alert.New(cfg, st, d.metrics, log)
 	d.server = server.New(server.Options{
 		BaseURL:  cfg.BaseURL,
 		Log:      log,
 		Metrics:  d.metrics,
 		Registry: reg,
 		Health:   d.health,
+		Alerts:   d.alertHealth,
 		MaxAge:   maxAge(cfg, time.Now()),
 	})
 	jobCtx, cancelJobs := context.WithCancel(context.Background())
 	defer cancelJobs()
 	d.jobCtx = jobCtx
+	alertsDone := make(chan struct{})
+	go func() { d.alerts.Run(jobCtx, AlertInterval); close(alertsDone) }()
+	// The store closes (deferred above) only after alert deliveries stop.
+	defer func() { cancelJobs(); <-alertsDone }()
 
 	if _, err := ref.Retag(ctx); err != nil {
 		return err
@@ -181,6 +192,11 @@ func (d *daemon) refreshJob(name string) func() {
 			return
 		}
 		rep := ref.Sources(d.jobCtx, []config.Source{src}, false)
+		for _, o := range rep.Outcomes {
+			if o.Save != nil && len(o.Save.Entered) > 0 {
+				d.alerts.Wake()
+			}
+		}
 		if len(rep.Changed) == 0 {
 			return
 		}
@@ -239,6 +255,7 @@ func (d *daemon) reload(ctx context.Context) {
 		return
 	}
 	ref.SetMetrics(d.metrics)
+	d.alerts.SetConfig(cfg)
 	oc := old.Config()
 	if cfg.Listen != oc.Listen || cfg.DataDir != oc.DataDir || cfg.BaseURL != oc.BaseURL {
 		d.log.Warn("reload: listen, data_dir and base_url take effect at the next restart")
@@ -339,6 +356,21 @@ func (d *daemon) health() []server.SourceHealth {
 		})
 	}
 	return out
+}
+
+// alertHealth reports the alert deliveries for /healthz.
+func (d *daemon) alertHealth() any {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h, err := d.alerts.Health(ctx)
+	if err != nil {
+		d.log.Error("healthz: reading alerts", "err", err)
+		return nil
+	}
+	if len(h) == 0 {
+		return nil
+	}
+	return h
 }
 
 // maxAge is how long readers may cache a feed: half the shortest interval

@@ -11,6 +11,7 @@ import (
 type healthReport struct {
 	Status  string         `json:"status"` // "ok" or "unavailable"
 	Sources []sourceReport `json:"sources"`
+	Alerts  any            `json:"alerts,omitempty"`
 }
 
 type sourceReport struct {
@@ -46,13 +47,15 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) int {
 			NextRun:     rfc3339(src.NextRun),
 		})
 	}
+	if s.alerts != nil {
+		rep.Alerts = s.alerts()
+	}
 	code := http.StatusOK
 	if !ok {
 		rep.Status, code = "unavailable", http.StatusServiceUnavailable
 	}
 	body, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
-		// Strings and ints only: cannot happen.
 		s.log.Error("encoding health report", "err", err)
 		return plainError(w, http.StatusInternalServerError)
 	}

@@ -122,6 +122,10 @@ type Options struct {
 	// for each /healthz request and must be safe for concurrent use. When
 	// nil, there are no sources.
 	Health func() []SourceHealth
+	// Alerts returns the state of the alert deliveries, reported by
+	// /healthz as "alerts" (encoded as JSON); it does not change the
+	// status. When nil, /healthz has no alerts.
+	Alerts func() any
 	// MaxAge is the Cache-Control max-age of the feeds; DefaultMaxAge when
 	// not positive. It is rounded to whole seconds.
 	MaxAge time.Duration
@@ -132,6 +136,7 @@ type Options struct {
 type Server struct {
 	log      *slog.Logger
 	health   func() []SourceHealth
+	alerts   func() any
 	promhttp http.Handler // nil: no /metrics
 	index    *template.Template
 	now      func() time.Time
@@ -158,6 +163,7 @@ func New(opt Options) *Server {
 	s := &Server{
 		log:    log,
 		health: opt.Health,
+		alerts: opt.Alerts,
 		index:  template.Must(template.New("index").Parse(indexHTML)),
 		now:    time.Now,
 	}

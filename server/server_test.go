@@ -870,3 +870,34 @@ func TestHTTPServer(t *testing.T) {
 		t.Errorf("/metrics without a registry: %d\n%s", rec.Code, rec.Body)
 	}
 }
+
+func TestHealthzAlerts(t *testing.T) {
+	s := server.New(server.Options{
+		BaseURL: "http://x",
+		Health:  func() []server.SourceHealth { return nil },
+		Alerts: func() any {
+			return []map[string]any{{"topic": "nato", "pending": 2, "last_error": "status 500"}}
+		},
+	})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Status string `json:"status"`
+		Alerts []struct {
+			Topic     string `json:"topic"`
+			Pending   int    `json:"pending"`
+			LastError string `json:"last_error"`
+		} `json:"alerts"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || len(h.Alerts) != 1 || h.Alerts[0].Pending != 2 || h.Alerts[0].LastError != "status 500" {
+		t.Errorf("status %d, alerts %+v", resp.StatusCode, h.Alerts)
+	}
+}
