@@ -3,9 +3,17 @@
 // subscription and newsletter appeals (built-in site packs and the
 // configuration's own rules), and the empty leftovers of all that.
 //
-// Every removal is recorded with the rule that made it and the text it
-// removed. Each item's HTML is parsed once; all steps work on that one tree,
-// and a strict sanitizing policy runs last.
+// Trackers are recognized by size (0/1-pixel and hidden images) and by URL:
+// the built-in list in trackers.txt, and optionally Adblock-format lists
+// such as EasyPrivacy (Options.TrackerLists). Site packs (packs/*.yaml) are
+// named after their site's host and apply by themselves to items from it.
+// Page applies trackers and rules to a whole article page before its
+// article is extracted (package fulltext); Item cleans an item.
+//
+// Every removal is recorded with the rule that made it, the text it
+// removed and, where useful, why (Removal.Detail). Each item's HTML is
+// parsed once; all steps work on that one tree, and a strict sanitizing
+// policy runs last.
 package clean
 
 import (
@@ -33,8 +41,12 @@ const (
 // A Removal is one thing cleaning removed.
 type Removal struct {
 	Rule  string // the step or rule that removed it
-	Field string // title, summary, content or link
+	Field string // title, summary, content, link or page
 	Text  string // the removed text, or a description of a removed element
+	// Detail says why, where the rule alone does not: for trackers the
+	// matching entry of the built-in list or "file:line: filter" of an
+	// Adblock list. Often empty.
+	Detail string
 }
 
 // A Cleaner cleans items. It is safe for concurrent use.
@@ -43,18 +55,44 @@ type Cleaner struct {
 	rules    map[string]*rule // configured rules and packs, by name
 	ordered  []*rule          // configured rules in file order
 	trackers *trackerList
+	lists    *adblockList // nil without Options.TrackerLists
 	params   paramMatcher
 	policy   *bluemonday.Policy
+}
+
+// Options are the settings of a Cleaner beyond its rules.
+type Options struct {
+	// TrackerLists are files in the Adblock Plus / EasyPrivacy format
+	// (config's trackers.lists). The URLs of images, frames, scripts and
+	// media in items and pages are matched against them, as requests from
+	// the item's page: "third-party" is relative to the host of the
+	// item's link.
+	TrackerLists []string
 }
 
 // New returns a cleaner with the built-in packs and trackers and the
 // configuration's own rules.
 func New(rules []config.Rule) (*Cleaner, error) {
+	return NewWithOptions(rules, Options{})
+}
+
+// NewWithOptions returns a cleaner with the built-in packs and trackers,
+// the configuration's own rules, and the tracker lists of opt, read now.
+// An unreadable list is an error; malformed filters in a list are skipped
+// and counted in ListStats.
+func NewWithOptions(rules []config.Rule, opt Options) (*Cleaner, error) {
 	c := &Cleaner{
 		rules:    map[string]*rule{},
-		trackers: parseTrackers(builtinTrackers),
-		params:   newParamMatcher(trackingParams),
+		trackers: builtinTrackerList,
+		params:   builtinParams,
 		policy:   newPolicy(),
+	}
+	if len(opt.TrackerLists) > 0 {
+		lists, err := loadAdblockLists(opt.TrackerLists)
+		if err != nil {
+			return nil, err
+		}
+		c.lists = lists
 	}
 	packs, err := loadPacks()
 	if err != nil {
@@ -67,12 +105,21 @@ func New(rules []config.Rule) (*Cleaner, error) {
 	for _, r := range rules {
 		cr, err := compileRule(r)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("clean: %w", err)
 		}
 		c.rules[cr.name] = cr
 		c.ordered = append(c.ordered, cr)
 	}
 	return c, nil
+}
+
+// ListStats describes the tracker lists the cleaner loaded, in the order
+// of Options.TrackerLists.
+func (c *Cleaner) ListStats() []ListStats {
+	if c.lists == nil {
+		return nil
+	}
+	return slices.Clone(c.lists.stats)
 }
 
 // Item cleans it in place: its title, summary, content and link. named
@@ -138,6 +185,10 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 // cleaning: sanitize, trackers, tracking parameters, rules, empty
 // leftovers. Plain text comes back as HTML paragraphs.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
+	pageHost := ""
+	if base != nil {
+		pageHost = base.Hostname()
+	}
 	s = validText(s)
 	if strings.TrimSpace(s) == "" {
 		return "", nil
@@ -150,10 +201,11 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 		return c.policy.Sanitize(s), nil
 	}
 	out := sanitize(root, base, field)
-	out = append(out, c.removeTrackers(root, field)...)
+	out = append(out, c.removeTrackers(root, field, pageHost)...)
 	out = append(out, c.stripLinkParams(root, field)...)
+	tc := newTextCache(root)
 	for _, r := range rules {
-		out = append(out, r.apply(root, field)...)
+		out = append(out, r.apply(tc, field)...)
 	}
 	out = append(out, removeEmpty(root, field)...)
 	return strings.TrimSpace(c.policy.Sanitize(render(root))), out

@@ -156,6 +156,10 @@ func TestRules(t *testing.T) {
 		{"inline line between breaks", config.Remove{Text: "Werbung"}, `text one<br>Werbung<br>text two`, `text one<br/>text two`, 1},
 		{"anchor spanning inline markup", config.Remove{From: "eine koalition, die"}, `<p>Eine <b>Koalition</b>, die was bewegt</p><p>b</p>`, `<p>b</p>`, 1},
 		{"every occurrence", config.Remove{From: "Anzeige"}, `<p>Anzeige 1</p><p>x</p><p>Anzeige 2</p>`, `<p>x</p>`, 2},
+		{"anchor in a stray line of a container", config.Remove{From: "Newsletter"}, `<div><p>Eins.</p>Unser Newsletter<br>Zeile<p>Zwei.</p></div>`, `<div><p>Eins.</p>Zeile<p>Zwei.</p></div>`, 1},
+		{"from/to between stray lines", config.Remove{From: "skip past", To: "after promo"}, `<div><p>Eins.</p><a href="#s">skip past promo</a><div><p>Sign up</p></div><p id="s">after promo</p><p>Zwei.</p></div>`, `<div><p>Eins.</p><p>Zwei.</p></div>`, 1},
+		{"anchor in text whose lower case changes offsets", config.Remove{From: "Newsletter"}, "<p>5 \u212a</p><p>Unser NEWSLETTER</p>", "<p>5 \u212a</p>", 1},
+		{"white space between words stays", config.Remove{Text: "nothing"}, `<p>a<span> </span>b</p><pre>x<span>  </span>y</pre>`, `<p>a b</p><pre>x  y</pre>`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCleaner(t, config.Rule{Name: "r", Remove: []config.Remove{tc.rule}})
@@ -218,6 +222,16 @@ func TestTrackers(t *testing.T) {
 		{`<img src="https://x.org/pixel-art.png">`, true},
 		{`<img src="https://www.swr.de/img/1x1/foo.jpg">`, true},
 		{`<img src="https://x.org/wide.png" width="600" height="1">`, false},
+		{`<img src="https://data-2d3a3249cd.taz.de/iomm/latest/a.gif">`, false},
+		{`<img src="https://taz.de/count/vgwort/59f4.gif">`, false},
+		{`<img src="https://taz.met.vgwort.de/na/59f4">`, false},
+		{`<img src="https://www.facebook.com/tr?id=1&amp;ev=PageView">`, false},
+		{`<img src="https://blogger.googleusercontent.com/tracker/123-456?l=x.blogspot.com">`, false},
+		{`<img src="https://sb.scorecardresearch.com/p?c1=2">`, false},
+		{`<iframe src="https://www.youtube.com/embed/abc"></iframe>`, true},
+		{`<img src="https://www.facebook.com/treehugger/photo.jpg">`, true},
+		{`<img src="https://x.org/images/pixel-perfect-1x1-grid.png">`, true},
+		{`<img src="https://chartbeat.com.example.org/logo.png">`, true},
 	} {
 		it := &item.Item{Content: `<p>text</p>` + tc.in}
 		c.Item(it, nil)
@@ -244,6 +258,14 @@ func TestTrackingParams(t *testing.T) {
 		{"https://ex.org/a?UTM_Source=x&page=2", "https://ex.org/a?page=2"},
 		{"https://ex.org/a?ref=home&source=x", "https://ex.org/a?ref=home&source=x"},
 		{"https://ex.org/a#section-2", "https://ex.org/a#section-2"},
+		{"https://www.theguardian.com/world/x?CMP=share_btn_tw&page=2", "https://www.theguardian.com/world/x?page=2"},
+		{"https://ex.org/a?cmp=rss&campaign=x", "https://ex.org/a?cmp=rss&campaign=x"},
+		{"https://youtu.be/abc?si=XYZ&t=10", "https://youtu.be/abc?t=10"},
+		{"https://www.lemonde.fr/a.html#xtor=RSS-3208", "https://www.lemonde.fr/a.html"},
+		{"https://www.amazon.de/dp/B0?pf_rd_p=1&tag=x", "https://www.amazon.de/dp/B0?tag=x"},
+		{"https://ex.org/a?igsh=abc&gad_source=1&li_fat_id=3", "https://ex.org/a"},
+		{"https://medium.com/p/abc?source=rss----1", "https://medium.com/p/abc"},
+		{"https://ex.org/a?source=rss&si=1", "https://ex.org/a?source=rss&si=1"},
 	} {
 		it := &item.Item{Link: tc.in, Content: `<p><a href="` + strings.ReplaceAll(tc.in, "&", "&amp;") + `">x</a></p>`}
 		c.Item(it, nil)
@@ -313,5 +335,26 @@ func TestEmptyLeftovers(t *testing.T) {
 	c.Item(withImage, nil)
 	if !strings.Contains(withImage.Content, "photo.jpg") {
 		t.Errorf("image paragraph removed: %s", withImage.Content)
+	}
+}
+
+// TestTrackerListData: every entry of trackers.txt says what it is.
+func TestTrackerListData(t *testing.T) {
+	n := 0
+	for i, line := range strings.Split(builtinTrackers, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		n++
+		if len(f) < 2 {
+			t.Errorf("trackers.txt:%d: %q has no description", i+1, line)
+		}
+		if strings.ContainsAny(f[0], "?&=") || strings.HasPrefix(f[0], "http") {
+			t.Errorf("trackers.txt:%d: %q is not a host or path pattern", i+1, f[0])
+		}
+	}
+	if n < 100 {
+		t.Errorf("%d entries", n)
 	}
 }

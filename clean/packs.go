@@ -13,7 +13,10 @@ import (
 )
 
 // The built-in site packs: one YAML file per site, in the form of the
-// configuration's rules, each named after its site's host.
+// configuration's rules, each named after its site's host: taz.de,
+// theguardian.com, spiegel.de, zeit.de, heise.de, golem.de,
+// tagesspiegel.de and sueddeutsche.de. Each has a fixture in
+// testdata/packs (see packs_test.go).
 //
 //go:embed packs/*.yaml
 var packFiles embed.FS
@@ -21,14 +24,14 @@ var packFiles embed.FS
 func loadPacks() ([]*rule, error) {
 	names, err := fs.Glob(packFiles, "packs/*.yaml")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("site packs: %w", err)
 	}
 	sort.Strings(names)
 	var out []*rule
 	for _, name := range names {
 		data, err := packFiles.ReadFile(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("site pack %s: %w", name, err)
 		}
 		var r config.Rule
 		dec := yaml.NewDecoder(bytes.NewReader(data))

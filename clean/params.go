@@ -6,40 +6,73 @@ import (
 )
 
 // trackingParams are query (and fragment) parameters that only identify a
-// campaign, a click or a reader. Names ending in "*" are prefixes. Facts
-// from ClearURLs' global rules and Neat-URL's categories (see
-// ../shared/trackers), checked one by one: generic names such as "ref" or
-// "source" are left alone because sites use them for content.
+// campaign, a click or a reader. Names ending in "*" are prefixes; a name
+// written "name@host" applies only to links to that host and its
+// subdomains ("host.*": under any public suffix). Facts from ClearURLs'
+// global and per-site rules and Neat-URL's categories (../shared/trackers),
+// and the vendors' documentation of the campaign parameters, checked one by
+// one: generic names that sites also use for content ("ref", "source",
+// "id", "page", "cmp", "campaign", "siteId", ...) are left alone, or only
+// removed on the site where they are known to track.
 var trackingParams = []string{
-	"utm_*", "mtm_*", "pk_*", "piwik_*", "matomo_*", "ga_*", "_ga", "_gl",
+	// Google Analytics and Ads.
+	"utm_*", "ga_*", "_ga", "_gl", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "gad_source", "srsltid", "gs_l",
+	// Matomo / Piwik campaigns (also in the fragment, see filterFragment).
+	"mtm_*", "pk_*", "piwik_*", "matomo_*",
+	// Social networks' click identifiers.
 	"fbclid", "fb_action_ids", "fb_action_types", "fb_ref", "fb_source",
-	"gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
-	"mc_cid", "mc_eid", "mc_tc",
-	"wt_mc", "wt_zmc", "wt.mc_id", "wt_mc_id",
-	"_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking",
-	"mkt_tok", "oly_anon_id", "oly_enc_id", "rb_clickid", "s_cid", "sc_cid",
-	"vero_conv", "vero_id", "_openstat", "igshid", "srsltid", "spm",
-	"at_medium", "at_campaign", "at_custom*", "at_source", "xtor",
-	"ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
-	"itm_source", "itm_medium", "itm_campaign", "itm_content", "itm_term",
-	"hmb_campaign", "hmb_medium", "hmb_source",
-	"soc_src", "soc_trk", "tt_medium", "tt_content",
-	"trk", "trkcampaign", "ncid", "cmpid", "sr_share", "ocid", "__twitter_impression",
-	"ml_subscriber", "ml_subscriber_hash", "wickedid", "dpg_*", "stm_*", "otm_*",
-	"elqtrack", "elqtrackid", "spmailingid", "spuserid", "spjobid", "spreportid",
-	"nr_email_referer", "cmp", "mbid", "feature_source", "guce_referrer", "guce_referrer_sig",
+	"action_object_map", "action_ref_map", "action_type_map",
+	"msclkid", "yclid", "_openstat", "twclid", "__twitter_impression", "ttclid", "igshid", "igsh", "li_fat_id",
+	// Newsletter and marketing automation.
+	"mc_cid", "mc_eid", "mc_tc", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking",
+	"mkt_tok", "oly_anon_id", "oly_enc_id", "rb_clickid", "vero_conv", "vero_id",
+	"ml_subscriber", "ml_subscriber_hash", "wickedid", "elqtrack", "elqtrackid",
+	"spmailingid", "spuserid", "spjobid", "spreportid", "nr_email_referer", "__s", "os_ehash",
+	// Web analytics suites: Webtrekk/Mapp (heise, Zeit), Adobe, AT Internet,
+	// comScore, Parse.ly.
+	"wt_mc", "wt_zmc", "wt.mc_id", "wt_mc_id", "wtrid",
+	"s_cid", "sc_cid", "sc_campaign", "sc_channel", "sc_content", "sc_country", "sc_geo", "sc_medium", "sc_outcome",
+	"xtor", "at_medium", "at_campaign", "at_custom*", "at_creation", "at_variant", "at_send_date",
+	"at_recipient_id", "at_recipient_list", "at_link", "at_platform", "at_format",
+	"ns_*", "itm_source", "itm_medium", "itm_campaign", "itm_content", "itm_term",
+	// Other campaign schemes.
+	"hmb_campaign", "hmb_medium", "hmb_source", "soc_src", "soc_trk", "tt_medium", "tt_content",
+	"trk", "trkcampaign", "ncid", "cmpid", "mbid", "sr_share", "ocid", "spm", "dpg_*", "stm_*", "otm_*",
+	"guce_referrer", "guce_referrer_sig", "echobox", "tracking_source", "ceneo_spo", "vn_*",
+	// Per site.
+	"cmp@theguardian.com", "source@medium.com", "_branch_match_id@medium.com",
+	"si@youtube.com", "si@youtu.be", "feature@youtu.be", "si@open.spotify.com", "context@open.spotify.com",
+	"ref_src@twitter.com", "ref_url@twitter.com", "s@twitter.com", "t@twitter.com",
+	"ref_src@x.com", "ref_url@x.com", "s@x.com", "t@x.com",
+	"__tn__@facebook.com", "hc_ref@facebook.com", "fref@facebook.com", "refsrc@facebook.com", "mibextid@facebook.com",
+	"trkemail@linkedin.com", "lipi@linkedin.com", "midtoken@linkedin.com", "midsig@linkedin.com",
+	"pd_rd_*@amazon.*", "pf_rd_*@amazon.*", "guccounter@yahoo.com",
 }
+
+// builtinParams is the matcher of trackingParams, read-only.
+var builtinParams = newParamMatcher(trackingParams)
 
 // paramMatcher tells tracking parameter names.
 type paramMatcher struct {
 	exact    map[string]bool
 	prefixes []string
+	scoped   []scopedParam
+}
+
+// A scopedParam is a tracking parameter of one site.
+type scopedParam struct {
+	name   string // a prefix when it ends with "*"
+	domain string // "host" or "host.*"
 }
 
 func newParamMatcher(names []string) paramMatcher {
 	m := paramMatcher{exact: map[string]bool{}}
 	for _, n := range names {
 		n = strings.ToLower(n)
+		if name, host, ok := strings.Cut(n, "@"); ok {
+			m.scoped = append(m.scoped, scopedParam{name, host})
+			continue
+		}
 		if p, ok := strings.CutSuffix(n, "*"); ok {
 			m.prefixes = append(m.prefixes, p)
 		} else {
@@ -49,7 +82,8 @@ func newParamMatcher(names []string) paramMatcher {
 	return m
 }
 
-func (m paramMatcher) match(name string) bool {
+// match reports whether name is a tracking parameter in a URL on host.
+func (m paramMatcher) match(name, host string) bool {
 	name = strings.ToLower(name)
 	if dec, err := url.QueryUnescape(name); err == nil {
 		name = dec
@@ -62,7 +96,32 @@ func (m paramMatcher) match(name string) bool {
 			return true
 		}
 	}
+	for _, s := range m.scoped {
+		if p, ok := strings.CutSuffix(s.name, "*"); ok && strings.HasPrefix(name, p) || s.name == name {
+			if domainIn(host, []string{s.domain}) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// urlHost returns the lower-case host of an absolute URL, or "".
+func urlHost(raw string) string {
+	_, rest, ok := strings.Cut(raw, "//")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.HasSuffix(rest, "]") {
+		rest = rest[:i]
+	}
+	return strings.ToLower(rest)
 }
 
 // strip removes tracking parameters from raw's query and fragment and
@@ -70,12 +129,13 @@ func (m paramMatcher) match(name string) bool {
 // URL, including the order and encoding of the remaining parameters, stays
 // as it was.
 func (m paramMatcher) strip(raw string) (string, []string) {
+	host := urlHost(raw)
 	base, frag, hasFrag := strings.Cut(raw, "#")
 	path, query, hasQuery := strings.Cut(base, "?")
 	var removed []string
 	if hasQuery {
 		n := len(removed)
-		query, removed = m.filter(query, removed)
+		query, removed = m.filter(query, host, removed)
 		if len(removed) > n {
 			base = path
 			if query != "" {
@@ -84,7 +144,7 @@ func (m paramMatcher) strip(raw string) (string, []string) {
 		}
 	}
 	if hasFrag {
-		frag, removed = m.filterFragment(frag, removed)
+		frag, removed = m.filterFragment(frag, host, removed)
 		if frag != "" {
 			return base + "#" + frag, removed
 		}
@@ -94,12 +154,12 @@ func (m paramMatcher) strip(raw string) (string, []string) {
 }
 
 // filter drops tracking parameters from an &-separated list.
-func (m paramMatcher) filter(list string, removed []string) (string, []string) {
+func (m paramMatcher) filter(list, host string, removed []string) (string, []string) {
 	parts := strings.Split(list, "&")
 	kept := parts[:0]
 	for _, p := range parts {
 		name, _, _ := strings.Cut(p, "=")
-		if name != "" && m.match(name) {
+		if name != "" && m.match(name, host) {
 			removed = append(removed, p)
 			continue
 		}
@@ -111,7 +171,7 @@ func (m paramMatcher) filter(list string, removed []string) (string, []string) {
 // filterFragment drops tracking parameters from a fragment: a plain
 // "#pk_campaign=x&pk_kwd=y" list, or Matomo's "#matomo:pk_campaign=..."
 // form. A fragment that is an ordinary anchor stays.
-func (m paramMatcher) filterFragment(frag string, removed []string) (string, []string) {
+func (m paramMatcher) filterFragment(frag, host string, removed []string) (string, []string) {
 	prefix := ""
 	body := frag
 	for _, p := range []string{"matomo:", "piwik:"} {
@@ -120,13 +180,13 @@ func (m paramMatcher) filterFragment(frag string, removed []string) (string, []s
 		}
 	}
 	if !strings.Contains(body, "=") {
-		if m.match(body) {
+		if m.match(body, host) {
 			return "", append(removed, frag)
 		}
 		return frag, removed
 	}
 	n := len(removed)
-	body, removed = m.filter(body, removed)
+	body, removed = m.filter(body, host, removed)
 	if len(removed) == n {
 		return frag, removed
 	}

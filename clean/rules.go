@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/andybalholm/cascadia"
@@ -23,8 +24,10 @@ type rule struct {
 // A removal is one compiled entry of a rule's remove list.
 type removal struct {
 	selector cascadia.SelectorGroup
-	from, to *regexp.Regexp
+	from, to *anchorRE
 	text     *regexp.Regexp
+	hint     string // a lower-case word every match of from contains, or ""
+	source   string // the entry as written, for Removal.Detail
 }
 
 func compileRule(r config.Rule) (*rule, error) {
@@ -38,13 +41,18 @@ func compileRule(r config.Rule) (*rule, error) {
 		switch {
 		case rm.Selector != "":
 			c.selector, err = cascadia.ParseGroup(rm.Selector)
+			c.source = "selector " + rm.Selector
 		case rm.From != "":
 			c.from, err = anchor(rm.From)
+			c.hint = anchorHint(rm.From)
+			c.source = "from " + strconv.Quote(rm.From)
 			if err == nil && rm.To != "" {
 				c.to, err = anchor(rm.To)
+				c.source += " to " + strconv.Quote(rm.To)
 			}
 		case rm.Text != "":
 			c.text, err = lineMatcher(rm.Text)
+			c.source = "text " + strconv.Quote(rm.Text)
 		default:
 			err = fmt.Errorf("empty removal")
 		}
@@ -61,18 +69,94 @@ func isRegex(s string) bool {
 	return len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/'
 }
 
+// An anchorRE finds a from/to anchor in flattened text.
+type anchorRE struct {
+	re    *regexp.Regexp // on the text as it is
+	lower *regexp.Regexp // for plain-text anchors: the same on lower-cased text, without case folding (faster)
+}
+
 // anchor compiles a from/to anchor: case-insensitive plain text, in which
 // any run of white space matches any run of white space, or a /regex/.
-func anchor(s string) (*regexp.Regexp, error) {
+func anchor(s string) (*anchorRE, error) {
 	if isRegex(s) {
 		// ^ and $ mean the start and end of a line (a block).
-		return regexp.Compile(`(?m)` + s[1:len(s)-1])
+		re, err := regexp.Compile(`(?m)` + s[1:len(s)-1])
+		if err != nil {
+			return nil, err
+		}
+		return &anchorRE{re: re}, nil
 	}
 	words := strings.Fields(s)
+	lower := make([]string, len(words))
 	for i, w := range words {
 		words[i] = regexp.QuoteMeta(w)
+		lower[i] = regexp.QuoteMeta(strings.ToLower(w))
 	}
-	return regexp.Compile(`(?i)` + strings.Join(words, `[\s\x{00A0}]+`))
+	re, err := regexp.Compile(`(?i)` + strings.Join(words, `[\s\x{00A0}]+`))
+	if err != nil {
+		return nil, err
+	}
+	lre, err := regexp.Compile(strings.Join(lower, `[\s\x{00A0}]+`))
+	if err != nil {
+		return nil, err
+	}
+	return &anchorRE{re: re, lower: lre}, nil
+}
+
+// find returns the position of the first match in f.text at or after
+// from, or nil.
+func (a *anchorRE) find(f *flat, from int) []int {
+	text := f.text
+	re := a.re
+	if a.lower != nil {
+		if lower, ok := f.lowered(); ok {
+			text, re = lower, a.lower
+		}
+	}
+	m := re.FindStringIndex(text[from:])
+	if m == nil {
+		return nil
+	}
+	return []int{from + m[0], from + m[1]}
+}
+
+// anchorHint returns the longest word of a plain-text anchor in lower
+// case: text without it cannot match, which spares running the
+// case-insensitive expression over every item.
+func anchorHint(s string) string {
+	if isRegex(s) {
+		return ""
+	}
+	hint := ""
+	for _, w := range strings.Fields(s) {
+		if len(w) > len(hint) {
+			hint = w
+		}
+	}
+	return strings.ToLower(hint)
+}
+
+// A textCache holds the flattened text of a tree between the removals
+// that change it, so that rules that remove nothing share one flattening.
+type textCache struct {
+	root *html.Node
+	flat *flat
+}
+
+func newTextCache(root *html.Node) *textCache {
+	return &textCache{root: root}
+}
+
+func (tc *textCache) get() *flat {
+	if tc.flat == nil {
+		tc.flat = flatten(tc.root)
+	}
+	return tc.flat
+}
+
+// changed notes that the tree changed.
+func (tc *textCache) changed() {
+	tc.flat = nil
 }
 
 // lineMatcher compiles a text rule: a /regex/ matched against a block's
@@ -103,24 +187,34 @@ func (r *rule) appliesTo(hosts ...string) bool {
 	return false
 }
 
-// apply runs the rule's removals on the tree under root and returns what
-// they removed.
-func (r *rule) apply(root *html.Node, field string) []Removal {
+// apply runs the rule's removals on the tree of tc and returns what they
+// removed.
+func (r *rule) apply(tc *textCache, field string) []Removal {
 	var out []Removal
 	for _, rm := range r.removes {
+		first := len(out)
 		switch {
 		case rm.selector != nil:
-			for _, n := range outermost(cascadia.QueryAll(root, rm.selector)) {
-				if n == root || n.Parent == nil {
+			for _, n := range outermost(cascadia.QueryAll(tc.root, rm.selector)) {
+				if n == tc.root || n.Parent == nil {
 					continue
 				}
 				out = append(out, Removal{Rule: r.name, Field: field, Text: describe(n)})
 				n.Parent.RemoveChild(n)
 			}
 		case rm.from != nil:
-			out = append(out, removeRanges(root, r.name, field, rm.from, rm.to)...)
+			if lower, _ := tc.get().lowered(); rm.hint != "" && !strings.Contains(lower, rm.hint) {
+				continue
+			}
+			out = append(out, removeRanges(tc.root, tc.get(), r.name, field, rm.from, rm.to)...)
 		case rm.text != nil:
-			out = append(out, removeLines(root, r.name, field, rm.text)...)
+			out = append(out, removeLines(tc.root, tc.get(), r.name, field, rm.text)...)
+		}
+		if len(out) > first {
+			tc.changed()
+		}
+		for i := first; i < len(out); i++ {
+			out[i].Detail = rm.source
 		}
 	}
 	return out
@@ -151,28 +245,30 @@ func outermost(ns []*html.Node) []*html.Node {
 // removeRanges removes, for every occurrence of from, the block holding it
 // through the block holding the next occurrence of to (only the from block
 // when to is nil). When to is set but does not follow, nothing is removed.
-func removeRanges(root *html.Node, name, field string, from, to *regexp.Regexp) []Removal {
-	f := flatten(root)
+func removeRanges(root *html.Node, f *flat, name, field string, from, to *anchorRE) []Removal {
 	var out []Removal
 	pos := 0
 	for pos < len(f.text) {
-		m := from.FindStringIndex(f.text[pos:])
+		m := from.find(f, pos)
 		if m == nil || m[1] == m[0] {
 			break
 		}
-		ms, me := pos+m[0], pos+m[1]
+		ms, me := m[0], m[1]
 		sp := f.blockAt(root, ms, me)
 		if to != nil {
-			t := to.FindStringIndex(f.text[me:])
+			t := to.find(f, me)
 			if t == nil {
 				break
 			}
-			toSpan := f.blockAt(root, me+t[0], me+t[1])
+			toSpan := f.blockAt(root, t[0], t[1])
 			sp.start = min(sp.start, toSpan.start)
 			sp.end = max(sp.end, toSpan.end)
 		}
 		if removed := f.removeSpan(root, sp.start, sp.end); len(removed) > 0 {
 			out = append(out, Removal{Rule: name, Field: field, Text: collapse(f.text[sp.start:sp.end])})
+			if !slices.ContainsFunc(removed, isBlock) {
+				f.removeBreakAround(sp.start, sp.end)
+			}
 		}
 		pos = max(sp.end, me)
 	}
@@ -181,8 +277,7 @@ func removeRanges(root *html.Node, name, field string, from, to *regexp.Regexp) 
 
 // removeLines removes every line (a block, or a line of a block) whose
 // text, white space collapsed, matches re.
-func removeLines(root *html.Node, name, field string, re *regexp.Regexp) []Removal {
-	f := flatten(root)
+func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp) []Removal {
 	var out []Removal
 	for start := 0; start < len(f.text); {
 		end := strings.IndexByte(f.text[start:], '\n')

@@ -15,22 +15,23 @@ import (
 var residue = regexp.MustCompile(`(?i)^(?:piwik|matomo|ivw|vg ?wort)[ _-]*(?:no[ _-]?script)(?:[ _-]*(?:img|image|pixel|tracker|tracking))*$`)
 
 // removeTrackers removes tracking pixels and elements pointing at tracking
-// endpoints, the <noscript> wrappers left empty by that, and flattened
-// residue lines.
-func (c *Cleaner) removeTrackers(root *html.Node, field string) []Removal {
+// endpoints (the built-in list and the configured Adblock lists, judged
+// from a page on pageHost), the <noscript> wrappers left empty by that,
+// and flattened residue lines.
+func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Removal {
 	var out []Removal
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		for ch := n.FirstChild; ch != nil; {
 			next := ch.NextSibling
 			if ch.Type == html.ElementNode {
-				if c.isTracker(ch) {
-					out = append(out, Removal{Rule: RuleTracker, Field: field, Text: describe(ch)})
+				if why := c.trackerReason(ch, pageHost); why != "" {
+					out = append(out, Removal{Rule: RuleTracker, Field: field, Text: describe(ch), Detail: why})
 					n.RemoveChild(ch)
 				} else {
 					walk(ch)
 					if ch.DataAtom == atom.Noscript && textOf(ch) == "" && !hasMedia(ch) {
-						out = append(out, Removal{Rule: RuleTracker, Field: field, Text: "<noscript>"})
+						out = append(out, Removal{Rule: RuleTracker, Field: field, Text: "<noscript>", Detail: "emptied by tracker removal"})
 						n.RemoveChild(ch)
 					}
 				}
@@ -39,23 +40,85 @@ func (c *Cleaner) removeTrackers(root *html.Node, field string) []Removal {
 		}
 	}
 	walk(root)
-	return append(out, removeLines(root, RuleTracker, field, residue)...)
+	rm := removeLines(root, flatten(root), RuleTracker, field, residue)
+	for i := range rm {
+		rm[i].Detail = "tracking pixel residue"
+	}
+	return append(out, rm...)
 }
 
-// isTracker reports whether element n is a tracking pixel, or embeds or
-// links only to a tracking endpoint.
-func (c *Cleaner) isTracker(n *html.Node) bool {
+// trackerReason returns why element n is a tracker (a tracking pixel, or
+// an element embedding or only linking to a tracking endpoint), or "".
+func (c *Cleaner) trackerReason(n *html.Node, pageHost string) string {
+	var typ requestType
+	key := "src"
 	switch n.DataAtom {
 	case atom.Img:
-		return isPixel(n) || c.trackers.match(attr(n, "src"))
-	case atom.Iframe, atom.Script, atom.Embed, atom.Source, atom.Audio, atom.Video:
-		return c.trackers.match(attr(n, "src"))
+		if why := c.urlReason(attr(n, "src"), typeImage, pageHost); why != "" {
+			return why
+		}
+		if isPixel(n) {
+			return "0/1-pixel or hidden image"
+		}
+		return ""
+	case atom.Iframe, atom.Frame:
+		typ = typeSubdocument
+	case atom.Script:
+		typ = typeScript
+	case atom.Embed:
+		typ = typeObject
 	case atom.Object:
-		return c.trackers.match(attr(n, "data"))
+		typ, key = typeObject, "data"
+	case atom.Audio, atom.Video, atom.Track:
+		typ = typeMedia
+	case atom.Source:
+		typ = typeMedia
+		if n.Parent != nil && n.Parent.DataAtom == atom.Picture {
+			typ = typeImage
+		}
+	case atom.Link:
+		switch strings.ToLower(attr(n, "as")) {
+		case "script":
+			typ = typeScript
+		case "image":
+			typ = typeImage
+		default:
+			return ""
+		}
+		key = "href"
 	case atom.A, atom.Area:
-		return c.trackers.match(attr(n, "href")) && textOf(n) == "" && !hasRealImage(n, c)
+		// A link goes when it leads to a tracker and shows nothing but
+		// trackers.
+		if p := c.trackers.find(attr(n, "href")); p != "" && textOf(n) == "" && !c.hasRealImage(n, pageHost) {
+			return "link to tracker " + p + " (" + builtinTrackersName + ")"
+		}
+		return ""
+	default:
+		return ""
 	}
-	return false
+	return c.urlReason(attr(n, key), typ, pageHost)
+}
+
+// builtinTrackersName names the built-in list in removal details.
+const builtinTrackersName = "trackers.txt"
+
+// urlReason returns why a URL loaded as typ from a page on pageHost is a
+// tracker, or "".
+func (c *Cleaner) urlReason(raw string, typ requestType, pageHost string) string {
+	if raw == "" {
+		return ""
+	}
+	if p := c.trackers.find(raw); p != "" {
+		return p + " (" + builtinTrackersName + ")"
+	}
+	if c.lists != nil {
+		if r, ok := newRequest(raw, typ, pageHost); ok {
+			if f := c.lists.match(r); f != nil {
+				return f.origin
+			}
+		}
+	}
+	return ""
 }
 
 // isPixel reports whether an image is 0 or 1 pixel wide or high, or
@@ -112,15 +175,15 @@ func pixels(s string) (float64, bool) {
 }
 
 // hasRealImage reports whether n holds an image that is not a tracker.
-func hasRealImage(n *html.Node, c *Cleaner) bool {
+func (c *Cleaner) hasRealImage(n *html.Node, pageHost string) bool {
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		if ch.Type != html.ElementNode {
 			continue
 		}
-		if ch.DataAtom == atom.Img && !isPixel(ch) && !c.trackers.match(attr(ch, "src")) {
+		if ch.DataAtom == atom.Img && c.trackerReason(ch, pageHost) == "" {
 			return true
 		}
-		if hasRealImage(ch, c) {
+		if c.hasRealImage(ch, pageHost) {
 			return true
 		}
 	}
@@ -191,7 +254,14 @@ func removeEmpty(root *html.Node, field string) []Removal {
 			if ch.Type == html.ElementNode {
 				walk(ch)
 				if emptyElements[ch.DataAtom] && isBlank(ch) {
-					out = append(out, Removal{Rule: RuleEmpty, Field: field, Text: "<" + ch.Data + ">"})
+					// An inline element's white space separates words
+					// (and is code in <pre>): it stays as text, and
+					// unwrapping it removes nothing worth a record.
+					if ws := rawText(ch); ws != "" && !isBlock(ch) {
+						n.InsertBefore(&html.Node{Type: html.TextNode, Data: ws}, ch)
+					} else {
+						out = append(out, Removal{Rule: RuleEmpty, Field: field, Text: "<" + ch.Data + ">"})
+					}
 					n.RemoveChild(ch)
 				}
 			}
@@ -203,6 +273,24 @@ func removeEmpty(root *html.Node, field string) []Removal {
 	}
 	walk(root)
 	return out
+}
+
+// rawText returns the text nodes under n as they are.
+func rawText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+			case c.Type == html.ElementNode && c.DataAtom != atom.Script && c.DataAtom != atom.Style:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
 }
 
 // isBlank reports whether n has no text (other than white space) and no

@@ -9,6 +9,9 @@ import (
 //go:embed trackers.txt
 var builtinTrackers string
 
+// builtinTrackerList is the compiled trackers.txt, read-only.
+var builtinTrackerList = parseTrackers(builtinTrackers)
+
 // A trackerList matches the URLs of tracking endpoints.
 type trackerList struct {
 	hosts     map[string]bool     // host (and subdomains)
@@ -50,28 +53,33 @@ func (l *trackerList) add(pattern string) {
 // match reports whether raw, an absolute or protocol-relative URL, points
 // at a tracking endpoint.
 func (l *trackerList) match(raw string) bool {
+	return l.find(raw) != ""
+}
+
+// find returns the pattern of the list that raw matches, or "".
+func (l *trackerList) find(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return false
+		return ""
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return false
+		return ""
 	}
 	host := strings.ToLower(u.Hostname())
 	path := strings.ToLower(u.EscapedPath())
 	for _, p := range l.anyPaths {
-		if strings.Contains(path, p) {
-			return true
+		if containsPath(path, p, false) {
+			return "*" + p
 		}
 	}
 	for h := host; h != ""; {
 		if l.hosts[h] {
-			return true
+			return h
 		}
 		for _, p := range l.hostPaths[h] {
-			if strings.HasPrefix(path, p) || strings.Contains(path, p) {
-				return true
+			if containsPath(path, p, true) {
+				return h + p
 			}
 		}
 		i := strings.IndexByte(h, '.')
@@ -80,5 +88,27 @@ func (l *trackerList) match(raw string) bool {
 		}
 		h = h[i+1:]
 	}
+	return ""
+}
+
+// containsPath reports whether path holds p (at its start when prefix is
+// set) as whole path segments: "/tr" is in "/tr" and "/tr/x", not in
+// "/treehugger".
+func containsPath(path, p string, prefix bool) bool {
+	for from := 0; from <= len(path); {
+		k := strings.Index(path[from:], p)
+		if k < 0 || prefix && from+k > 0 {
+			return false
+		}
+		end := from + k + len(p)
+		if strings.HasSuffix(p, "/") || end == len(path) || !isAlnum(path[end]) {
+			return true
+		}
+		from += k + 1
+	}
 	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -2,6 +2,8 @@ package clean
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -59,6 +61,29 @@ type span struct{ start, end int }
 type flat struct {
 	text  string
 	spans map[*html.Node]span
+
+	lower     string // text in lower case, once asked for
+	lowerDone bool
+	lowerSame bool // lower has the same byte offsets as text
+}
+
+// lowered returns the text in lower case, and whether its byte offsets
+// are those of the text (they are unless a letter changes its encoded
+// length in lower case, as the Kelvin sign does).
+func (f *flat) lowered() (string, bool) {
+	if !f.lowerDone {
+		f.lowerDone = true
+		same := true
+		f.lower = strings.Map(func(r rune) rune {
+			l := unicode.ToLower(r)
+			if utf8.RuneLen(l) != utf8.RuneLen(r) {
+				same = false
+			}
+			return l
+		}, f.text)
+		f.lowerSame = same && len(f.lower) == len(f.text)
+	}
+	return f.lower, f.lowerSame
 }
 
 func flatten(root *html.Node) *flat {
@@ -121,9 +146,12 @@ func newlineToSpace(r rune) rune {
 }
 
 // blockAt returns the span of the deepest block element holding the text
-// range [s, e), or, when the range is in no block, of the line holding it.
+// range [s, e), or, when the range is in no block or in inline content
+// directly inside a block that also holds other blocks (what CSS calls an
+// anonymous block), of the line holding it. So an anchor in a stray line
+// of a large container never takes the whole container.
 func (f *flat) blockAt(root *html.Node, s, e int) span {
-	best := span{-1, -1}
+	var best *html.Node
 	bestDepth := -1
 	var walk func(n *html.Node, depth int)
 	walk = func(n *html.Node, depth int) {
@@ -136,16 +164,26 @@ func (f *flat) blockAt(root *html.Node, s, e int) span {
 				continue
 			}
 			if isBlock(c) && depth > bestDepth {
-				best, bestDepth = sp, depth
+				best, bestDepth = c, depth
 			}
 			walk(c, depth+1)
 		}
 	}
 	walk(root, 0)
-	if bestDepth >= 0 {
-		return best
+	if best != nil && !hasBlockInside(best) {
+		return f.spans[best]
 	}
 	return f.lineAt(s, e)
+}
+
+// hasBlockInside reports whether n holds a block element.
+func hasBlockInside(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if isBlock(c) || c.Type == html.ElementNode && hasBlockInside(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // lineAt returns the span of the lines holding [s, e).
