@@ -2,12 +2,13 @@
 // into items.
 //
 // It sends the validators of the previous fetch (conditional GET), bounds
-// what it reads, repairs undeclared or wrongly declared character encodings
-// and parses RSS, Atom and JSON Feed with gofeed.
+// what it reads (timeout, max_body after decompression, redirects), repairs
+// undeclared or wrongly declared character encodings and parses RSS, Atom
+// and JSON Feed with gofeed, within limits on what parsing may cost
+// (MaxItems, MaxDepth, MaxNamespaces, MaxNodes, no nested DTD entities).
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,7 @@ func NewClient(cfg config.Fetch) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = max(cfg.PerHost, 2)
 	tr.ResponseHeaderTimeout = cfg.Timeout
+	tr.MaxResponseHeaderBytes = 1 << 20
 	return &Client{
 		http: &http.Client{
 			Transport: tr,
@@ -152,8 +155,12 @@ func (c *Client) get(ctx context.Context, rawURL string, prev State) (*Document,
 	}
 	// The transport has already undone a gzip Content-Encoding, so the
 	// limit counts decompressed bytes.
-	body, err := readLimited(resp.Body, c.maxBody)
+	body, err := readLimited(resp.Body, c.maxBody, resp.ContentLength)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && c.timeout > 0 {
+			// A body that trickles in: the timeout bounds the whole fetch.
+			return nil, fmt.Errorf("timeout after %s reading the body: %w", c.timeout, err)
+		}
 		return nil, err
 	}
 	doc := &Document{
@@ -176,7 +183,11 @@ func (c *Client) readFile(path string, prev State) (*Document, error) {
 		return nil, err
 	}
 	defer f.Close()
-	body, err := readLimited(f, c.maxBody)
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	body, err := readLimited(f, c.maxBody, size)
 	if err != nil {
 		return nil, err
 	}
@@ -211,19 +222,42 @@ func FilePath(rawURL string) (string, bool) {
 	return rawURL, true
 }
 
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
+// readLimited reads r to its end, failing with ErrTooLarge beyond limit
+// bytes. size is the announced size, or -1. The buffer grows by doubling
+// but never beyond limit+1 bytes, so that an oversized body costs at most
+// one and a half times the limit.
+func readLimited(r io.Reader, limit, size int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = 20 << 20
 	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	if n > limit {
+	if size > limit {
 		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
 	}
-	return buf.Bytes(), nil
+	initial := int64(64 << 10)
+	if size >= 0 {
+		initial = size + 1 // room to see the end
+	}
+	buf := make([]byte, 0, min(initial, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
+			}
+			buf = slices.Grow(buf, int(min(int64(2*cap(buf)), limit+1))-len(buf))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
+	}
+	return buf, nil
 }
 
 func hash(b []byte) string {

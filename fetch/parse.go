@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 
@@ -18,6 +20,9 @@ type Feed struct {
 	Link     string // the feed's web site
 	Language string
 	Items    []item.Item
+	// Dropped counts the items of the document left out to keep within
+	// the limits (MaxItems, MaxNodes).
+	Dropped int
 }
 
 // ErrNotAFeed is returned for a document that is neither RSS, Atom nor
@@ -29,6 +34,16 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 // Content-Type, used for the charset of documents that declare none.
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 	body = ToUTF8(body, contentTypeCharset(contentType))
+	if isUTF16(body) {
+		body = utf16ToUTF8(body)
+	}
+	if firstByte(body) == '<' {
+		body = dropControlChars(body)
+	}
+	body, dropped, err := limit(body)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
 	p := gofeed.NewParser()
 	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	f, err := p.Parse(bytes.NewReader(body))
@@ -42,9 +57,11 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		Title:    strings.TrimSpace(f.Title),
 		Link:     strings.TrimSpace(f.Link),
 		Language: f.Language,
-		Items:    make([]item.Item, 0, len(f.Items)),
 	}
-	for _, gi := range f.Items {
+	items := newest(f.Items)
+	out.Dropped = dropped + len(f.Items) - len(items)
+	out.Items = make([]item.Item, 0, len(items))
+	for _, gi := range items {
 		if gi == nil {
 			continue
 		}
@@ -55,6 +72,32 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		out.Items = append(out.Items, it)
 	}
 	return out, nil
+}
+
+// newest returns the MaxItems newest items, in their order (limit has
+// done it already for most documents).
+func newest(items []*gofeed.Item) []*gofeed.Item {
+	if len(items) <= MaxItems {
+		return items
+	}
+	date := func(i int) time.Time {
+		var t time.Time
+		if gi := items[i]; gi != nil {
+			for _, p := range []*time.Time{gi.PublishedParsed, gi.UpdatedParsed} {
+				if p != nil && p.After(t) {
+					t = *p
+				}
+			}
+		}
+		return t
+	}
+	keep := newestFirst(len(items), date)[:MaxItems]
+	slices.Sort(keep)
+	out := make([]*gofeed.Item, len(keep))
+	for i, k := range keep {
+		out[i] = items[k]
+	}
+	return out
 }
 
 func convert(gi *gofeed.Item) item.Item {
