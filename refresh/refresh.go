@@ -23,6 +23,7 @@ import (
 	"refeed/clean"
 	"refeed/config"
 	"refeed/fetch"
+	"refeed/fulltext"
 	"refeed/item"
 	"refeed/metrics"
 	"refeed/publish"
@@ -44,18 +45,25 @@ type Refresher struct {
 	limiter *fetch.Limiter
 	cleaner *clean.Cleaner
 	matcher *topic.Matcher
-	store   *store.Store
-	log     *slog.Logger
-	metrics *metrics.Metrics // nil: none
-	now     func() time.Time
+	// fulltext fetches the articles of fulltext sources; nil when no
+	// source is one.
+	fulltext *fulltext.Fetcher
+	store    *store.Store
+	log      *slog.Logger
+	metrics  *metrics.Metrics // nil: none
+	now      func() time.Time
 
 	mu        sync.Mutex
 	published map[string][sha256.Size]byte // file name -> hash of what was written
+	// unpublished holds the feeds whose last publication failed: they are
+	// published again with the next refresh, changed or not.
+	unpublished map[string]bool
+	tidied      sync.Once // stale temporary files removed
 }
 
 // New returns a refresher for cfg storing into st.
 func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, error) {
-	cleaner, err := clean.New(cfg.Rules)
+	cleaner, err := clean.NewWithOptions(cfg.Rules, clean.Options{TrackerLists: cfg.Trackers.Lists})
 	if err != nil {
 		return nil, err
 	}
@@ -64,16 +72,28 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, err
 		return nil, err
 	}
 	return &Refresher{
-		cfg:       cfg,
-		client:    fetch.NewClient(cfg.Fetch),
-		limiter:   fetch.NewLimiter(cfg.Fetch.Concurrency, cfg.Fetch.PerHost),
-		cleaner:   cleaner,
-		matcher:   matcher,
-		store:     st,
-		log:       log,
-		now:       time.Now,
-		published: map[string][sha256.Size]byte{},
+		cfg:         cfg,
+		client:      fetch.NewClient(cfg.Fetch),
+		limiter:     fetch.NewLimiter(cfg.Fetch.Concurrency, cfg.Fetch.PerHost),
+		cleaner:     cleaner,
+		matcher:     matcher,
+		fulltext:    newFullText(cfg, log),
+		store:       st,
+		log:         log,
+		now:         time.Now,
+		published:   map[string][sha256.Size]byte{},
+		unpublished: map[string]bool{},
 	}, nil
+}
+
+// newFullText returns the article fetcher when some source wants one.
+func newFullText(cfg *config.Config, log *slog.Logger) *fulltext.Fetcher {
+	for _, src := range cfg.Sources {
+		if src.Fulltext {
+			return fulltext.New(cfg.Fetch, log)
+		}
+	}
+	return nil
 }
 
 // SetMetrics makes the refresher count fetches and removals in m.
@@ -126,6 +146,11 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 	st.LastAttempt = start
 	if err != nil {
 		out.Err = err
+		if ctx.Err() != nil {
+			// Stopping, not the source's fault: no failure, no backoff.
+			log.Info("refresh interrupted", "err", err)
+			return out
+		}
 		r.recordFailure(ctx, &st, err, start)
 		log.Warn("refresh failed", "err", err, "failures", st.Failures, "next_attempt", st.NextAttempt)
 		return out
@@ -139,11 +164,16 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 		st.Title, st.Link = res.Feed.Title, res.Feed.Link
 		items = res.Feed.Items
 		out.Items = len(items)
+		if res.Feed.Dropped > 0 {
+			log.Warn("items left out to stay within the limits", "kept", len(items), "dropped", res.Feed.Dropped, "max_items", fetch.MaxItems)
+		}
 		for i := range items {
-			r.Process(&items[i], src)
+			r.Process(ctx, &items[i], src)
 		}
 	}
-	save, err := r.store.SaveSource(ctx, st, items, r.now())
+	// What was fetched is stored even when stopping meanwhile: the write
+	// is short, and the next fetch may no longer carry the items.
+	save, err := r.store.SaveSource(context.WithoutCancel(ctx), st, items, r.now())
 	if err != nil {
 		out.Err = err
 		log.Error("store failed", "err", err)
@@ -172,8 +202,10 @@ func (r *Refresher) count(o *Outcome, start time.Time) {
 }
 
 // Process cleans and tags one fetched item of src and gives it its id.
-func (r *Refresher) Process(it *item.Item, src config.Source) []clean.Removal {
-	removed := r.cleaner.Item(it, src.Rules)
+// For a fulltext source, the linked article replaces the content first.
+func (r *Refresher) Process(ctx context.Context, it *item.Item, src config.Source) []clean.Removal {
+	removed := r.fullText(ctx, it, src)
+	removed = append(removed, r.cleaner.Item(it, src.Rules)...)
 	if r.metrics != nil {
 		for _, rm := range removed {
 			r.metrics.Removals.WithLabelValues(rm.Rule).Inc()
@@ -213,7 +245,9 @@ func Backoff(failures int) time.Duration {
 // A Report sums up a refresh of several sources.
 type Report struct {
 	Outcomes []*Outcome
-	Changed  []string // feeds whose items changed
+	// Changed lists the feeds to publish: those whose items changed, and
+	// those whose last publication failed.
+	Changed []string
 }
 
 // Failed returns the outcomes that failed.
@@ -254,6 +288,11 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	for _, f := range pruned {
 		changed[f] = true
 	}
+	r.mu.Lock()
+	for f := range r.unpublished {
+		changed[f] = true
+	}
+	r.mu.Unlock()
 	rep.Changed = sortedKeys(changed)
 	return rep
 }
@@ -355,17 +394,24 @@ type Rendered struct {
 // feeds to the WebSub hubs. It returns the rendered feeds. A feed that fails
 // to render or write is reported and its previous files stay; the others
 // are still published.
+//
+// Publishing is not cut short when ctx ends (at shutdown, say): items a
+// refresh has stored are written out, so that the files never lag behind
+// the store; only the announcements to the hubs are.
 func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, error) {
 	dir := PublicDir(r.cfg)
+	r.tidied.Do(func() { removeTemps(dir, r.log) })
+	wctx := context.WithoutCancel(ctx)
 	var out []Rendered
 	var errs []error
 	for _, slug := range slugs {
 		if !slices.Contains(r.Feeds(), slug) {
 			continue
 		}
-		f, err := r.FeedOf(ctx, slug)
+		f, err := r.FeedOf(wctx, slug)
 		if err != nil {
 			errs = append(errs, err)
+			r.setUnpublished(slug, true)
 			continue
 		}
 		rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
@@ -388,9 +434,20 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 		if ok {
 			out = append(out, rd)
 		}
+		r.setUnpublished(slug, !ok)
 	}
 	r.announce(ctx, out)
 	return out, errors.Join(errs...)
+}
+
+func (r *Refresher) setUnpublished(slug string, failed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if failed {
+		r.unpublished[slug] = true
+	} else {
+		delete(r.unpublished, slug)
+	}
 }
 
 // announce pings the WebSub hubs for the feeds that changed.
@@ -455,6 +512,25 @@ func (r *Refresher) write(dir, name string, body []byte) (bool, error) {
 	return true, nil
 }
 
+// removeTemps removes the temporary files publish.WriteFile leaves behind
+// when the process is killed while writing ("." NAME ".tmp-" RANDOM): they
+// are incomplete and nothing else would ever remove them. Publishing is
+// serialized (one refresher writes at a time), so none is in use when a
+// refresher first publishes.
+func removeTemps(dir string, log *slog.Logger) {
+	temps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, path := range temps {
+		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			log.Warn("cannot remove a stale temporary file", "path", path, "err", err)
+			continue
+		}
+		log.Info("removed a stale temporary file", "path", path)
+	}
+}
+
 // Once refreshes every configured source, then publishes every feed (all
 // of them, so that a first run writes every file). It returns the report
 // and any publishing error.
@@ -498,7 +574,7 @@ func (r *Refresher) PreviewSource(ctx context.Context, src config.Source) (*fetc
 		if strings.TrimSpace(before) == "" {
 			before = it.Summary
 		}
-		removed := r.Process(it, src)
+		removed := r.Process(ctx, it, src)
 		it.FirstSeen = r.now().UTC()
 		out = append(out, Preview{Item: *it, Before: before, Removals: removed})
 	}

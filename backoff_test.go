@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"refeed/refresh"
+)
+
+type healthSource struct {
+	Name        string `json:"name"`
+	LastAttempt string `json:"last_attempt"`
+	LastError   string `json:"last_error"`
+	Failures    int    `json:"failures"`
+	NextRun     string `json:"next_run"`
+}
+
+func health(base string) (map[string]healthSource, error) {
+	_, body, err := get(base + "/healthz")
+	if err != nil {
+		return nil, err
+	}
+	var h struct {
+		Sources []healthSource `json:"sources"`
+	}
+	if err := json.Unmarshal(body, &h); err != nil {
+		return nil, fmt.Errorf("%v: %s", err, body)
+	}
+	out := map[string]healthSource{}
+	for _, s := range h.Sources {
+		out[s.Name] = s
+	}
+	return out, nil
+}
+
+// TestBackoffSurvivesRestart runs a real 'refeed run' with three sources
+// on "@every 1s": one answers 429 with Retry-After: 3600, one 500, one
+// works. The failing ones are fetched once; neither the schedule nor a
+// restart (SIGTERM, start again) fetches them again before their next
+// attempt, which /healthz reports: the Retry-After time for the 429, the
+// first backoff step for the 500.
+func TestBackoffSurvivesRestart(t *testing.T) {
+	var limitedHits, brokenHits atomic.Int32
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limitedHits.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	}))
+	defer limited.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		brokenHits.Add(1)
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer broken.Close()
+	good := newCountingFeed(t, "good")
+	addr := freeAddr(t)
+	base := "http://" + addr
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`listen: %q
+base_url: %s
+sources:
+  - name: limited
+    url: %s
+    schedule: "@every 1s"
+  - name: broken
+    url: %s
+    schedule: "@every 1s"
+  - name: good
+    url: %s
+    schedule: "@every 1s"
+`, addr, base, limited.URL, broken.URL, good.URL)), 0o644)
+
+	// cycles waits until the good source was fetched n more times: the
+	// scheduler ran that many times.
+	cycles := func(n int32) {
+		t.Helper()
+		from := good.hits.Load()
+		eventually(t, time.Duration(n+3)*time.Second, "scheduled refreshes", func() error {
+			if got := good.hits.Load() - from; got < n {
+				return fmt.Errorf("good fetched %d times", got)
+			}
+			return nil
+		})
+	}
+	check := func(when string) {
+		t.Helper()
+		if l, b := limitedHits.Load(), brokenHits.Load(); l != 1 || b != 1 {
+			t.Fatalf("%s: limited fetched %d times, broken %d; want once each", when, l, b)
+		}
+		h, err := health(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string][2]time.Duration{
+			"limited": {time.Hour, time.Hour},
+			"broken":  {refresh.BackoffBase * 4 / 5, refresh.BackoffBase},
+		} {
+			s := h[name]
+			last, err1 := time.Parse(time.RFC3339, s.LastAttempt)
+			next, err2 := time.Parse(time.RFC3339, s.NextRun)
+			if err1 != nil || err2 != nil || s.Failures != 1 || s.LastError == "" {
+				t.Errorf("%s: /healthz %+v", when, s)
+				continue
+			}
+			// RFC 3339 in /healthz has whole seconds.
+			if d := next.Sub(last); d < want[0]-time.Second || d > want[1]+time.Second {
+				t.Errorf("%s: %s: next run %v after the last attempt, want %v..%v", when, name, d, want[0], want[1])
+			}
+		}
+	}
+
+	p := startRefeed(t, "run", "-config", cfg)
+	cycles(3)
+	check("while running")
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-p.done; err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	p.done <- nil
+
+	startRefeed(t, "run", "-config", cfg)
+	cycles(3)
+	check("after a restart")
+}
