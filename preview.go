@@ -61,6 +61,9 @@ func (p *preview) run(ctx context.Context, arg string) error {
 		}
 		for _, rm := range pv.Removals {
 			fmt.Fprintf(p.out, "  removed by %s (%s): %s\n", rm.Rule, rm.Field, clean.Excerpt(rm.Text, 80))
+			if rm.Detail != "" {
+				fmt.Fprintf(p.out, "    because: %s\n", rm.Detail)
+			}
 		}
 		if p.diff {
 			after := it.Content

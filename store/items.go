@@ -424,6 +424,13 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 		changed = append(changed, t)
 	}
 	rows.Close()
+	// Tombstones are kept for twice the retention age: long enough for
+	// sources to have dropped the items. So are full-text articles.
+	for _, q := range []string{`DELETE FROM gone WHERE at < ?`, `DELETE FROM fulltext WHERE fetched < ?`} {
+		if _, err := tx.ExecContext(ctx, q, now.Add(-2*maxAge).UnixNano()); err != nil {
+			return nil, err
+		}
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM doomed`).Scan(&n); err != nil {
 		return nil, err
@@ -446,11 +453,6 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return nil, err
 		}
-	}
-	// Tombstones are kept for twice the retention age: long enough for
-	// sources to have dropped the items.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM gone WHERE at < ?`, now.Add(-2*maxAge).UnixNano()); err != nil {
-		return nil, err
 	}
 	sort.Strings(changed)
 	return slices.Compact(changed), tx.Commit()

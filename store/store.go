@@ -124,6 +124,13 @@ var migrations = []string{
 		first INTEGER NOT NULL,
 		data  TEXT NOT NULL
 	);`,
+	// 3: full-text articles fetched for items (see fulltext.go).
+	`CREATE TABLE fulltext (
+		link    TEXT PRIMARY KEY,
+		content TEXT NOT NULL,
+		error   TEXT NOT NULL DEFAULT '',
+		fetched INTEGER NOT NULL
+	);`,
 }
 
 // Open opens (creating if needed) the database at path, in WAL mode, and

@@ -265,3 +265,26 @@ func TestLinkKey(t *testing.T) {
 		}
 	}
 }
+
+func TestFullTextCache(t *testing.T) {
+	s, path := open(t)
+	if _, ok, err := s.FullText(ctx, "https://ex.org/a"); ok || err != nil {
+		t.Fatalf("empty store: %v %v", ok, err)
+	}
+	s.PutFullText(ctx, "https://ex.org/a", FullText{Content: "<p>Artikel</p>", Fetched: t0})
+	s.PutFullText(ctx, "https://ex.org/b", FullText{Error: "status 404", Fetched: t0})
+	s.Close()
+	s, _ = Open(path)
+	defer s.Close()
+	if ft, ok, _ := s.FullText(ctx, "https://ex.org/a"); !ok || ft.Content != "<p>Artikel</p>" || !ft.Fetched.Equal(t0) {
+		t.Errorf("a = %+v %v", ft, ok)
+	}
+	if ft, ok, _ := s.FullText(ctx, "https://ex.org/b"); !ok || ft.Error != "status 404" {
+		t.Errorf("b = %+v %v", ft, ok)
+	}
+	// Retention forgets articles after twice max_age.
+	s.Prune(ctx, 10, time.Hour, t0.Add(3*time.Hour))
+	if _, ok, _ := s.FullText(ctx, "https://ex.org/a"); ok {
+		t.Error("old article kept")
+	}
+}
