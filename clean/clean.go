@@ -58,6 +58,7 @@ type Cleaner struct {
 	lists    *adblockList // nil without Options.TrackerLists
 	params   paramMatcher
 	policy   *bluemonday.Policy
+	fp       string // see Fingerprint
 }
 
 // Options are the settings of a Cleaner beyond its rules.
@@ -110,6 +111,7 @@ func NewWithOptions(rules []config.Rule, opt Options) (*Cleaner, error) {
 		c.rules[cr.name] = cr
 		c.ordered = append(c.ordered, cr)
 	}
+	c.fp = fingerprint(rules, opt.TrackerLists)
 	return c, nil
 }
 

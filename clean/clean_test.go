@@ -358,3 +358,17 @@ func TestTrackerListData(t *testing.T) {
 		t.Errorf("%d entries", n)
 	}
 }
+
+func TestFingerprintFollowsRules(t *testing.T) {
+	a, b := newCleaner(t), newCleaner(t)
+	if a.Fingerprint() != b.Fingerprint() || a.Fingerprint() == "" {
+		t.Errorf("same configuration, fingerprints %q and %q", a.Fingerprint(), b.Fingerprint())
+	}
+	c := newCleaner(t, config.Rule{Name: "x", Remove: []config.Remove{{Text: "Werbung"}}})
+	if c.Fingerprint() == a.Fingerprint() {
+		t.Error("a new rule did not change the fingerprint")
+	}
+	if got := a.Link(" https://ex.org/a?utm_source=x&id=2 "); got != "https://ex.org/a?id=2" {
+		t.Errorf("Link = %q", got)
+	}
+}

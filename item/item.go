@@ -4,7 +4,9 @@ package item
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,6 +40,11 @@ type Item struct {
 	Topics []string `json:"topics,omitempty"`
 	// FirstSeen is when refeed first stored the item.
 	FirstSeen time.Time `json:"first_seen,omitzero"`
+
+	// Fingerprint identifies the item as its source sent it, before
+	// cleaning (see Fingerprint), so that an unchanged item need not be
+	// cleaned again. It is not published.
+	Fingerprint string `json:"-"`
 }
 
 // An Author is a person credited with an item.
@@ -63,6 +70,36 @@ func NewID(source string, it *Item) string {
 	key := Key(it)
 	sum := sha256.Sum256([]byte(source + "\x00" + key))
 	return "urn:refeed:" + hex.EncodeToString(sum[:16])
+}
+
+// Fingerprint returns a digest of everything the source sent for an item
+// (not the fields refeed adds: ID, Sources, Topics, FirstSeen), extended by
+// salt, which callers use for what else shapes the result (the cleaning
+// rules, say).
+func Fingerprint(it *Item, salt string) string {
+	h := sha256.New()
+	field := func(s string) {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	field(salt)
+	for _, s := range []string{it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
+		field(s)
+	}
+	for _, a := range it.Authors {
+		field(a.Name + "\x00" + a.Email + "\x00" + a.URI)
+	}
+	field(it.Published.UTC().Format(time.RFC3339Nano))
+	field(it.Updated.UTC().Format(time.RFC3339Nano))
+	for _, c := range it.Categories {
+		field(c)
+	}
+	for _, e := range it.Enclosures {
+		field(e.URL + "\x00" + e.Type + "\x00" + strconv.FormatInt(e.Length, 10))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Key is the part of an item that identifies it within its source: its

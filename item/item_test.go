@@ -27,3 +27,32 @@ func TestNewIDIsStableAndDistinct(t *testing.T) {
 		t.Errorf("Key = %q", Key(bare))
 	}
 }
+
+func TestFingerprint(t *testing.T) {
+	a := &Item{Title: "T", Content: "<p>x</p>", Categories: []string{"a", "b"}}
+	b := *a
+	if Fingerprint(a, "s") != Fingerprint(&b, "s") {
+		t.Error("equal items, different fingerprints")
+	}
+	b.ID, b.Topics, b.FirstSeen = "urn:x", []string{"t"}, time.Now()
+	if Fingerprint(a, "s") != Fingerprint(&b, "s") {
+		t.Error("refeed's own fields changed the fingerprint")
+	}
+	for name, change := range map[string]func(*Item){
+		"content":    func(i *Item) { i.Content = "<p>y</p>" },
+		"categories": func(i *Item) { i.Categories = []string{"ab"} },
+		"updated":    func(i *Item) { i.Updated = time.Unix(1, 0) },
+		"title split": func(i *Item) {
+			i.Title, i.Summary = "", "T"
+		},
+	} {
+		c := *a
+		change(&c)
+		if Fingerprint(a, "s") == Fingerprint(&c, "s") {
+			t.Errorf("%s: fingerprint unchanged", name)
+		}
+	}
+	if Fingerprint(a, "s") == Fingerprint(a, "t") {
+		t.Error("salt ignored")
+	}
+}

@@ -111,6 +111,7 @@ type Outcome struct {
 	NotModified bool
 	Skipped     bool // still backing off after failures
 	Items       int  // items in the fetched document
+	Unchanged   int  // of those, items unchanged since the last fetch
 	Save        *store.SaveResult
 	Err         error
 }
@@ -167,9 +168,7 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 		if res.Feed.Dropped > 0 {
 			log.Warn("items left out to stay within the limits", "kept", len(items), "dropped", res.Feed.Dropped, "max_items", fetch.MaxItems)
 		}
-		for i := range items {
-			r.Process(ctx, &items[i], src)
-		}
+		items = r.processChanged(ctx, src, items, out)
 	}
 	// What was fetched is stored even when stopping meanwhile: the write
 	// is short, and the next fetch may no longer carry the items.
@@ -180,8 +179,39 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 		return out
 	}
 	out.Save = save
-	log.Info("refreshed", "not_modified", out.NotModified, "items", out.Items, "new", save.New, "updated", save.Updated, "merged", save.Merged, "took", r.now().Sub(start).Round(time.Millisecond))
+	log.Info("refreshed", "not_modified", out.NotModified, "items", out.Items, "unchanged", out.Unchanged, "new", save.New, "updated", save.Updated, "merged", save.Merged, "took", r.now().Sub(start).Round(time.Millisecond))
 	return out
+}
+
+// processChanged cleans and tags the items whose fingerprint (what the
+// source sent, and how it is cleaned) differs from the one stored, and
+// returns them: an unchanged item would be cleaned and saved to the same
+// result, so it is skipped.
+func (r *Refresher) processChanged(ctx context.Context, src config.Source, items []item.Item, out *Outcome) []item.Item {
+	known, err := r.store.Fingerprints(ctx, src.Name)
+	if err != nil {
+		r.log.Warn("reading fingerprints", "source", src.Name, "err", err)
+	}
+	salt := r.salt(src)
+	changed := items[:0]
+	for i := range items {
+		it := &items[i]
+		it.Fingerprint = item.Fingerprint(it, salt)
+		key := item.Item{GUID: it.GUID, Link: r.cleaner.Link(it.Link), Title: it.Title, Published: it.Published}
+		if fp, ok := known[item.NewID(src.Name, &key)]; ok && fp == it.Fingerprint {
+			out.Unchanged++
+			continue
+		}
+		r.Process(ctx, it, src)
+		changed = append(changed, *it)
+	}
+	return changed
+}
+
+// salt is what, besides an item, shapes the result of processing it for
+// src: the cleaner and the source's own settings.
+func (r *Refresher) salt(src config.Source) string {
+	return fmt.Sprintf("%s|%q|%t|%t", r.cleaner.Fingerprint(), src.Rules, src.Fulltext, src.AllowPrivate)
 }
 
 // count records an outcome in the metrics.

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"refeed/config"
+	"refeed/item"
 	"refeed/store"
 )
 
@@ -171,5 +173,43 @@ func TestRetagWhenTopicsChange(t *testing.T) {
 	}
 	if again, _ := r2.Retag(ctx); len(again) != 0 {
 		t.Errorf("retag with unchanged topics changed %v", again)
+	}
+}
+
+// TestUnchangedItemsAreNotProcessedAgain: when a source's document changes,
+// only its new and edited items are cleaned and saved; a change of the
+// cleaning rules processes every item again.
+func TestUnchangedItemsAreNotProcessedAgain(t *testing.T) {
+	body := feedXML
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+	defer srv.Close()
+	r, st, src := setup(t, srv.URL, natoTopic())
+	if out := r.Source(ctx, src, true); out.Err != nil || out.Unchanged != 0 || out.Save.New != 2 {
+		t.Fatalf("first: %+v", out)
+	}
+	body = strings.Replace(feedXML, "</channel>", `<item><title>NATO again</title><link>https://ex.org/3</link><guid>https://ex.org/3</guid></item></channel>`, 1)
+	out := r.Source(ctx, src, true)
+	if out.Err != nil || out.Items != 3 || out.Unchanged != 2 || out.Save.New != 1 {
+		t.Errorf("one new item: %+v %+v", out, out.Save)
+	}
+	body = strings.Replace(body, "<title>Weather</title>", "<title>Weather, edited</title>", 1)
+	out = r.Source(ctx, src, true)
+	if out.Unchanged != 2 || out.Save.Updated != 1 {
+		t.Errorf("one edited item: %+v %+v", out, out.Save)
+	}
+	items, _ := st.Feed(ctx, "all", 10)
+	if len(items) != 3 || !slices.ContainsFunc(items, func(it item.Item) bool { return it.Title == "Weather, edited" }) {
+		t.Errorf("items %+v", items)
+	}
+	// New rules: everything is cleaned again.
+	cfg := *r.Config()
+	cfg.Rules = []config.Rule{{Name: "x", Remove: []config.Remove{{Text: "nothing"}}}}
+	r2, err := New(&cfg, st, r.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body += " "
+	if out := r2.Source(ctx, src, true); out.Unchanged != 0 {
+		t.Errorf("after a rule change, %d items skipped", out.Unchanged)
 	}
 }

@@ -178,7 +178,7 @@ func TestAlertMigrationKeepsItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Make it a version 1 store, as before alerts.
-	if _, err := s.DB().Exec(`DROP TABLE alert_seen; DROP TABLE alert_queue; DROP TABLE alert_state; DROP TABLE entered; DROP TABLE fulltext; PRAGMA user_version = 1`); err != nil {
+	if _, err := s.DB().Exec(`DROP TABLE alert_seen; DROP TABLE alert_queue; DROP TABLE alert_state; DROP TABLE entered; DROP TABLE fulltext; DROP TABLE fingerprints; PRAGMA user_version = 1`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -88,6 +88,11 @@ func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Ite
 		if err := saveItem(ctx, tx, st.Name, it, now, res, changed); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
+		if it.Fingerprint != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO fingerprints (source, id, fingerprint) VALUES (?, ?, ?)`, st.Name, it.ID, it.Fingerprint); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
@@ -173,6 +178,27 @@ func saveItem(ctx context.Context, tx *sql.Tx, source string, it *item.Item, now
 		}
 	}
 	return setTopics(ctx, tx, canonical, source, &stored, res, changed)
+}
+
+// Fingerprints returns the fingerprints of the items the named source
+// sent last, by item id (the id the source's item has before any merge).
+// An item whose fingerprint is unchanged need not be saved again: saving it
+// would change nothing.
+func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, fingerprint FROM fingerprints WHERE source = ?`, source)
+	if err != nil {
+		return nil, fmt.Errorf("read fingerprints of %s: %w", source, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, fp string
+		if err := rows.Scan(&id, &fp); err != nil {
+			return nil, fmt.Errorf("read fingerprints of %s: %w", source, err)
+		}
+		out[id] = fp
+	}
+	return out, rows.Err()
 }
 
 // findStory returns the id of an item of another source that carries the
@@ -441,6 +467,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	changed = append(changed, AllFeed)
 	for _, q := range []string{
 		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
+		`DELETE FROM fingerprints WHERE id IN (SELECT alias FROM aliases WHERE id IN (SELECT id FROM doomed))`,
 		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,

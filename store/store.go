@@ -131,6 +131,14 @@ var migrations = []string{
 		error   TEXT NOT NULL DEFAULT '',
 		fetched INTEGER NOT NULL
 	);`,
+	// 4: the fingerprint of every item as its source last sent it, so
+	// that unchanged items are not cleaned and saved again.
+	`CREATE TABLE fingerprints (
+		source      TEXT NOT NULL,
+		id          TEXT NOT NULL,
+		fingerprint TEXT NOT NULL,
+		PRIMARY KEY (source, id)
+	);`,
 }
 
 // Open opens (creating if needed) the database at path, in WAL mode, and
