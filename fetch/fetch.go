@@ -135,6 +135,12 @@ func (c *Client) get(ctx context.Context, rawURL string, prev State) (*Document,
 		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 			return nil, fmt.Errorf("timeout after %s: %w", c.timeout, err)
 		}
+		// The caller names the URL already; keep what went wrong, and the
+		// URL of a redirect if it was another one.
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.URL == rawURL {
+			return nil, ue.Err
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
