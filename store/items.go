@@ -202,16 +202,17 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 }
 
 // findStory returns the id of an item of another source that carries the
-// same story as it, or "".
+// same story as it, or "". (The indexes are partial, on non-empty keys: each
+// query says so, or SQLite cannot use them and scans every item.)
 func findStory(ctx context.Context, tx *sql.Tx, source string, it *item.Item) (string, error) {
 	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
-		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE guid = ? AND source != ? ORDER BY first_seen LIMIT 1`, g, source)
+		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE guid = ? AND guid != '' AND source != ? ORDER BY first_seen LIMIT 1`, g, source)
 		if err != nil || id != "" {
 			return id, err
 		}
 	}
 	if k := LinkKey(it.Link); k != "" {
-		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE link_key = ? AND source != ? ORDER BY first_seen LIMIT 1`, k, source)
+		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE link_key = ? AND link_key != '' AND source != ? ORDER BY first_seen LIMIT 1`, k, source)
 		if err != nil || id != "" {
 			return id, err
 		}
@@ -219,7 +220,7 @@ func findStory(ctx context.Context, tx *sql.Tx, source string, it *item.Item) (s
 	if k := TitleKey(it.Title); k != "" && !it.Published.IsZero() {
 		t := it.Published.UnixNano()
 		w := int64(TitleWindow)
-		return lookup(ctx, tx, `SELECT id FROM items WHERE title_key = ? AND source != ? AND sort_time BETWEEN ? AND ? ORDER BY first_seen LIMIT 1`, k, source, t-w, t+w)
+		return lookup(ctx, tx, `SELECT id FROM items WHERE title_key = ? AND title_key != '' AND source != ? AND sort_time BETWEEN ? AND ? ORDER BY first_seen LIMIT 1`, k, source, t-w, t+w)
 	}
 	return "", nil
 }
@@ -451,11 +452,16 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	}
 	rows.Close()
 	// Tombstones are kept for twice the retention age: long enough for
-	// sources to have dropped the items. So are full-text articles.
+	// sources to have dropped the items. So are full-text articles, and
+	// the fingerprints of removed items (so that a source still carrying
+	// them does not have them cleaned again only to be refused).
 	for _, q := range []string{`DELETE FROM gone WHERE at < ?`, `DELETE FROM fulltext WHERE fetched < ?`} {
 		if _, err := tx.ExecContext(ctx, q, now.Add(-2*maxAge).UnixNano()); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM gone)`); err != nil {
+		return nil, err
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM doomed`).Scan(&n); err != nil {
@@ -467,7 +473,6 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	changed = append(changed, AllFeed)
 	for _, q := range []string{
 		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
-		`DELETE FROM fingerprints WHERE id IN (SELECT alias FROM aliases WHERE id IN (SELECT id FROM doomed))`,
 		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,
