@@ -360,9 +360,11 @@ func TestVersion(t *testing.T) {
 }
 
 // checkFeeds runs the shared interoperability check (Python feedparser,
-// xmllint, jing) over dir, when its tools are installed.
+// xmllint, jing) and the JSON Feed check (feedsmith) over dir, when their
+// tools are installed.
 func checkFeeds(t *testing.T, dir string) {
 	t.Helper()
+	checkJSONFeeds(t, dir)
 	script := filepath.Join("..", "shared", "interop", "check-feeds")
 	if _, err := os.Stat(script); err != nil {
 		t.Logf("skipping the interop check: %v", err)
@@ -380,6 +382,30 @@ func checkFeeds(t *testing.T, dir string) {
 	out, err := exec.Command(script, dir).CombinedOutput()
 	if err != nil {
 		t.Errorf("check-feeds %s: %v\n%s", dir, err, out)
+	}
+}
+
+// checkJSONFeeds reads the JSON Feeds in dir with feedsmith, an
+// independent parser from npm, through .ci/jsonfeed-check.mjs: version
+// 1.1, ids and content, the same item counts as the RSS and Atom files. It
+// needs node and the module pinned in .ci/package.json (npm ci --prefix
+// .ci).
+func checkJSONFeeds(t *testing.T, dir string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(".ci", "node_modules", "feedsmith", "package.json"))
+	}
+	if err != nil {
+		if os.Getenv("REFEED_REQUIRE_INTEROP") != "" {
+			t.Fatalf("the JSON Feed check is required, but cannot run (npm ci --prefix .ci): %v", err)
+		}
+		t.Logf("skipping the JSON Feed check: %v", err)
+		return
+	}
+	out, err := exec.Command(node, filepath.Join(".ci", "jsonfeed-check.mjs"), dir).CombinedOutput()
+	if err != nil {
+		t.Errorf("jsonfeed-check %s: %v\n%s", dir, err, out)
 	}
 }
 

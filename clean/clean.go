@@ -26,6 +26,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 
+	"refeed/clean/plain"
 	"refeed/config"
 	"refeed/item"
 )
@@ -41,7 +42,7 @@ const (
 // A Removal is one thing cleaning removed.
 type Removal struct {
 	Rule  string // the step or rule that removed it
-	Field string // title, summary, content, link or page
+	Field string // title, summary, content, link, enclosure or page
 	Text  string // the removed text, or a description of a removed element
 	// Detail says why, where the rule alone does not: for trackers the
 	// matching entry of the built-in list or "file:line: filter" of an
@@ -127,6 +128,9 @@ func (c *Cleaner) ListStats() []ListStats {
 // Item cleans it in place: its title, summary, content and link. named
 // are the rules its source names in the configuration, applied on top of
 // the packs and rules whose sites match the item's link or source URL.
+// Links and enclosure URLs are made absolute against the source URL and
+// dropped unless they are web (http, https) URLs; titles, author names
+// and categories become plain text (see [plain.Text]).
 func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
 	var out []Removal
 	if link, removed := c.params.strip(strings.TrimSpace(it.Link)); len(removed) > 0 {
@@ -136,9 +140,28 @@ func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
 	for i, e := range it.Enclosures {
 		it.Enclosures[i].URL, _ = c.params.strip(e.URL)
 	}
+	if link, ok := webURL(it.Link, it.SourceURL); !ok {
+		out = append(out, Removal{Rule: RuleSanitize, Field: "link", Text: Excerpt(it.Link, 80)})
+		it.Link = ""
+	} else {
+		it.Link = link
+	}
+	encs := it.Enclosures[:0]
+	for _, e := range it.Enclosures {
+		if u, ok := webURL(e.URL, it.SourceURL); ok && u != "" {
+			e.URL = u
+			encs = append(encs, e)
+		} else {
+			out = append(out, Removal{Rule: RuleSanitize, Field: "enclosure", Text: Excerpt(e.URL, 80)})
+		}
+	}
+	it.Enclosures = encs
 	base := baseURL(it.Link, it.SourceURL)
 	rules := c.rulesFor(it, named)
-	it.Title = plainText(it.Title)
+	it.Title = plain.Text(it.Title)
+	it.SourceTitle = plain.Text(it.SourceTitle)
+	it.Authors = cleanAuthors(it.Authors, it.SourceURL)
+	it.Categories = cleanCategories(it.Categories)
 	var rm []Removal
 	it.Summary, rm = c.cleanHTML(it.Summary, base, rules, "summary")
 	out = append(out, rm...)
@@ -185,17 +208,18 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 
 // cleanHTML cleans s, an HTML fragment or plain text, with the five steps of
 // cleaning: sanitize, trackers, tracking parameters, rules, empty
-// leftovers. Plain text comes back as HTML paragraphs.
+// leftovers. Plain text comes back as HTML paragraphs, and so does HTML
+// that sanitizing leaves without tags.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
 	pageHost := ""
 	if base != nil {
 		pageHost = base.Hostname()
 	}
-	s = validText(s)
+	s = plain.ValidText(s)
 	if strings.TrimSpace(s) == "" {
 		return "", nil
 	}
-	if !hasTags(s) {
+	if !plain.HasTags(s) {
 		s = textToHTML(s)
 	}
 	root, err := parseFragment(s)
@@ -210,56 +234,98 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 		out = append(out, r.apply(tc, field)...)
 	}
 	out = append(out, removeEmpty(root, field)...)
-	return strings.TrimSpace(c.policy.Sanitize(render(root))), out
+	// Entities may stand for characters XML cannot carry (&#1;).
+	cleaned := strings.TrimSpace(plain.ValidText(c.policy.Sanitize(render(root))))
+	if cleaned != "" && !plain.HasTags(cleaned) {
+		// Sanitized down to bare text: paragraphs, as any text, so that
+		// cleaning the result again gives the result.
+		cleaned = textToHTML(cleaned)
+	}
+	return cleaned, out
 }
 
-// plainText returns the text of a title that may hold markup or entities,
-// on one line.
-func plainText(s string) string {
-	s = validText(s)
-	if hasTags(s) || strings.Contains(s, "&") {
-		if root, err := parseFragment(s); err == nil {
-			return textOf(root)
+// webURL returns the absolute http or https URL of ref (resolved against
+// base when relative), and false for any other URL: javascript:, data:,
+// file: and other schemes, and what does not parse, is not UTF-8 or holds
+// control characters (url.Parse lets them through in a fragment). An
+// empty ref is ok. Spaces, quotes and angle brackets are percent-encoded.
+func webURL(ref, base string) (string, bool) {
+	ref = urlUnsafe.Replace(strings.TrimSpace(ref))
+	if ref == "" {
+		return "", true
+	}
+	u, err := url.Parse(ref)
+	if err != nil || !utf8.ValidString(ref) || strings.ContainsFunc(ref, unicode.IsControl) {
+		return "", false
+	}
+	if !u.IsAbs() {
+		b := baseURL(base, "")
+		if b == nil {
+			return "", false
+		}
+		ref = b.ResolveReference(u).String()
+		// What a reference resolves to may not parse ("//::0").
+		if u, err = url.Parse(ref); err != nil {
+			return "", false
 		}
 	}
-	return collapse(s)
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
+	}
+	return ref, true
 }
 
-// validText drops bytes that are not UTF-8 and characters that XML does
-// not allow (control characters but tab and line breaks, U+FFFE, U+FFFF).
-func validText(s string) string {
-	ok := utf8.ValidString(s)
-	if ok {
-		for _, r := range s {
-			if !xmlChar(r) {
-				ok = false
-				break
-			}
+// urlUnsafe percent-encodes the characters that URLs may not hold and
+// that could end an attribute or a tag in a reader careless with links,
+// as browsers encode them when following the link.
+var urlUnsafe = strings.NewReplacer(" ", "%20", `"`, "%22", "<", "%3C", ">", "%3E", "`", "%60")
+
+// cleanAuthors makes author names plain text, keeps e-mail addresses only
+// when they look like one and URIs only when they are web URLs, and drops
+// authors left empty.
+func cleanAuthors(as []item.Author, base string) []item.Author {
+	out := as[:0]
+	for _, a := range as {
+		a.Name = plain.Text(a.Name)
+		a.Email = strings.TrimSpace(a.Email)
+		if !plausibleEmail(a.Email) {
+			a.Email = ""
+		}
+		a.URI, _ = webURL(a.URI, base)
+		if a.Name != "" || a.Email != "" || a.URI != "" {
+			out = append(out, a)
 		}
 	}
-	if ok {
-		return s
+	if len(out) == 0 {
+		return nil
 	}
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || !xmlChar(r) {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
+	return out
 }
 
-func xmlChar(r rune) bool {
-	switch {
-	case r == '\t' || r == '\n' || r == '\r':
-		return true
-	case r < 0x20 || r == 0x7f:
-		return false
-	case r == 0xFFFE || r == 0xFFFF:
-		return false
-	case unicode.Is(unicode.Cs, r):
+// plausibleEmail reports whether s looks like a plain address
+// (local@domain): no white space, quotes, brackets or markup.
+func plausibleEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || len(s) > 254 {
 		return false
 	}
-	return true
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || strings.ContainsRune("<>\"'`()[]\\,;:&", r)
+	})
+}
+
+// cleanCategories makes categories plain text and drops empty ones and
+// duplicates (ignoring case).
+func cleanCategories(cs []string) []string {
+	var out []string
+	for _, c := range cs {
+		c = plain.Text(c)
+		if c == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, c) }) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func baseURL(link, source string) *url.URL {

@@ -284,7 +284,7 @@ func TestSanitize(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`<p onclick="x()">a<script>alert(1)</script></p>`, `<p>a</p>`},
 		{`<p>a</p><style>p{}</style><iframe src="https://evil.example/x"></iframe>`, `<p>a</p>`},
-		{`<a href="javascript:alert(1)">x</a>`, `x`},
+		{`<a href="javascript:alert(1)">x</a>`, `<p>x</p>`}, // bare text is a paragraph
 		{`<img src="data:image/png;base64,iVBORw0KGgo=" alt="d">`, `<img src="data:image/png;base64,iVBORw0KGgo=" alt="d"/>`},
 		{`<a href="/rel/path">x</a>`, `<a href="https://base.example/rel/path">x</a>`},
 		{`<img src="img.png" width="300" height="200">`, `<img src="https://base.example/dir/img.png" width="300" height="200"/>`},
@@ -368,7 +368,7 @@ func TestFingerprintFollowsRules(t *testing.T) {
 	if c.Fingerprint() == a.Fingerprint() {
 		t.Error("a new rule did not change the fingerprint")
 	}
-	if got := a.Link(" https://ex.org/a?utm_source=x&id=2 "); got != "https://ex.org/a?id=2" {
+	if got := a.Link(" https://ex.org/a?utm_source=x&id=2 ", ""); got != "https://ex.org/a?id=2" {
 		t.Errorf("Link = %q", got)
 	}
 }

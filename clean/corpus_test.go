@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"refeed/clean/plain"
 	"refeed/fetch"
 	"refeed/item"
 )
@@ -160,11 +161,11 @@ func corpusClean(t *testing.T, c *Cleaner) {
 
 // sanitizeOnly returns s after the first step of cleaning alone.
 func (c *Cleaner) sanitizeOnly(s string, base *url.URL) string {
-	s = validText(s)
+	s = plain.ValidText(s)
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
-	if !hasTags(s) {
+	if !plain.HasTags(s) {
 		s = textToHTML(s)
 	}
 	root, err := parseFragment(s)

@@ -11,7 +11,7 @@ import (
 
 // version changes whenever cleaning changes what it makes of the same
 // input, so that items cleaned before are cleaned again.
-const version = "1"
+const version = "2"
 
 // fingerprint digests everything that shapes what the cleaner makes of an
 // item: the version of the code, the built-in tracker list and site packs,
@@ -41,9 +41,11 @@ func fingerprint(rules any, lists []string) string {
 // fingerprint clean every item the same way.
 func (c *Cleaner) Fingerprint() string { return c.fp }
 
-// Link returns raw without tracking parameters, as Item leaves an item's
-// link.
-func (c *Cleaner) Link(raw string) string {
+// Link returns the link raw of an item from the feed at sourceURL as Item
+// leaves it: without tracking parameters, relative links resolved against
+// sourceURL, and "" for anything but a web (http, https) URL.
+func (c *Cleaner) Link(raw, sourceURL string) string {
 	link, _ := c.params.strip(strings.TrimSpace(raw))
+	link, _ = webURL(link, sourceURL)
 	return link
 }

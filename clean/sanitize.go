@@ -43,6 +43,12 @@ func sanitize(root *html.Node, base *url.URL, field string) []Removal {
 				out = append(out, dropUnsafeAttrs(c, field)...)
 				if dangerous[c.DataAtom] || c.Namespace != "" && c.DataAtom != atom.Img {
 					if c.DataAtom == atom.Iframe && allowedIframe.MatchString(attr(c, "src")) {
+						// A player is kept without its content: raw
+						// text that browsers do not show, and that the
+						// policy would escape once more at every pass.
+						for c.FirstChild != nil {
+							c.RemoveChild(c.FirstChild)
+						}
 						break
 					}
 					out = append(out, Removal{Rule: "sanitize", Field: field, Text: describe(c)})
@@ -64,7 +70,7 @@ func dropUnsafeAttrs(n *html.Node, field string) []Removal {
 	kept := n.Attr[:0]
 	for _, a := range n.Attr {
 		key := strings.ToLower(a.Key)
-		if strings.HasPrefix(key, "on") || (urlAttrs[key] || key == "srcset" || key == "formaction" || key == "xlink:href") && unsafeURL(a.Val, n.DataAtom == atom.Img && key == "src") {
+		if strings.HasPrefix(key, "on") || (urlAttrs[key] || key == "formaction" || key == "xlink:href") && unsafeURL(a.Val, n.DataAtom == atom.Img && key == "src") || key == "srcset" && unsafeSrcset(a.Val) {
 			out = append(out, Removal{Rule: RuleSanitize, Field: field, Text: "<" + n.Data + " " + a.Key + "=\"" + Excerpt(a.Val, 60) + "\">"})
 			continue
 		}
@@ -116,16 +122,67 @@ func resolve(base *url.URL, ref string) string {
 }
 
 func resolveSrcset(base *url.URL, set string) string {
-	parts := strings.Split(set, ",")
-	for i, p := range parts {
-		f := strings.Fields(p)
-		if len(f) == 0 {
-			continue
+	cands := parseSrcset(set)
+	parts := make([]string, len(cands))
+	for i, c := range cands {
+		parts[i] = resolve(base, c.url)
+		if c.desc != "" {
+			parts[i] += " " + c.desc
 		}
-		f[0] = resolve(base, f[0])
-		parts[i] = strings.Join(f, " ")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// unsafeSrcset reports whether any image candidate of a srcset is a
+// script or data: URL.
+func unsafeSrcset(set string) bool {
+	for _, c := range parseSrcset(set) {
+		if unsafeURL(c.url, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// A srcCandidate is one image of a srcset attribute.
+type srcCandidate struct{ url, desc string }
+
+// parseSrcset splits a srcset attribute into its image candidates as the
+// HTML standard does: a URL runs to white space (and may hold commas,
+// except at its end, which ends the candidate), its descriptors run to the
+// next comma outside parentheses.
+func parseSrcset(set string) []srcCandidate {
+	var out []srcCandidate
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+	i := 0
+	for {
+		for i < len(set) && (isSpace(set[i]) || set[i] == ',') {
+			i++
+		}
+		if i >= len(set) {
+			return out
+		}
+		start := i
+		for i < len(set) && !isSpace(set[i]) {
+			i++
+		}
+		c := srcCandidate{url: set[start:i]}
+		if trimmed := strings.TrimRight(c.url, ","); trimmed != c.url {
+			c.url = trimmed
+		} else {
+			start, depth := i, 0
+			for ; i < len(set) && (set[i] != ',' || depth > 0); i++ {
+				switch set[i] {
+				case '(':
+					depth++
+				case ')':
+					depth = max(depth-1, 0)
+				}
+			}
+			c.desc = strings.Join(strings.Fields(set[start:i]), " ")
+		}
+		out = append(out, c)
+	}
 }
 
 // newPolicy returns the final HTML policy: user-generated-content rules

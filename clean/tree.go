@@ -326,21 +326,8 @@ func describe(n *html.Node) string {
 	return "<" + n.Data + ">"
 }
 
-// hasTags reports whether s looks like HTML rather than plain text.
-func hasTags(s string) bool {
-	for i := 0; i < len(s)-1; i++ {
-		if s[i] == '<' {
-			c := s[i+1]
-			if c == '/' || c == '!' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// textToHTML turns plain text into paragraphs: blank lines separate
-// paragraphs, single line breaks become <br>.
+// textToHTML turns text without tags into paragraphs: blank lines
+// separate paragraphs, single line breaks become <br>.
 func textToHTML(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
@@ -348,9 +335,11 @@ func textToHTML(s string) string {
 		b.WriteString("<p>")
 		for i, line := range strings.Split(para, "\n") {
 			if i > 0 {
-				b.WriteString("<br>")
+				b.WriteString("<br/>") // as html.Render writes it
 			}
-			b.WriteString(html.EscapeString(strings.TrimSpace(line)))
+			// Entities are read as in HTML ("Caf&eacute;" is "Café"), so
+			// that they are not escaped a second time.
+			b.WriteString(html.EscapeString(strings.TrimSpace(html.UnescapeString(line))))
 		}
 		b.WriteString("</p>")
 	}

@@ -319,14 +319,14 @@ func documentRoot(doc *yaml.Node) *yaml.Node {
 }
 
 // syntaxError turns an error of the YAML parser into an Error. The parser
-// reports only lines, so the column is that of the start of the line, and
-// not even the line for some problems on the first one.
+// reports only lines, so the column is that of the start of the line. It
+// leaves out the line when it is the first (its marks count from 0, and 0
+// passes for no mark), as for an unclosed quote there.
 func syntaxError(file string, err error) Error {
 	msg := err.Error()
-	e := Error{File: file}
+	e := Error{File: file, Line: 1, Col: 1}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
-		e.Col = 1
 		msg = msg[len(m[0]):]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")

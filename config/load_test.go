@@ -236,6 +236,7 @@ func TestParseErrors(t *testing.T) {
 		want       []string // without the "FILE:" prefix
 	}{
 		{"not YAML", "listen: [\n", []string{"1:1: invalid YAML: did not find expected node content"}},
+		{"unclosed quote on the first line", "listen: \"x", []string{"1:1: invalid YAML: found unexpected end of stream"}},
 		{"not a mapping", "just some text\n", []string{`1:1: expected a mapping of settings, got "just some text"`}},
 		{"two documents", "listen: \"\"\n---\n---\nlisten: \"\"\n", []string{"3:1: only one YAML document is allowed"}},
 		{"wrong types", "sources: {name: x}\ntopics:\n  - name: [a]\nfetch:\n  concurrency: \"8\"\n  timeout: [1s]\nretention: 5\n", []string{

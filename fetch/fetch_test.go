@@ -307,3 +307,17 @@ func TestLimiter(t *testing.T) {
 	}
 	r1()
 }
+
+// TestFeedTitleIsPlainText: a feed's title is published as its items'
+// source; markup in it, even escaped, is not carried along.
+func TestFeedTitleIsPlainText(t *testing.T) {
+	doc := `<rss version="2.0"><channel><title>&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;News&lt;/b&gt; &amp;amp; more</title>
+<item><title>x</title><link>https://ex.org/1</link></item></channel></rss>`
+	f, err := Parse([]byte(doc), "", "src", "https://ex.org/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Title != "News & more" || f.Items[0].SourceTitle != f.Title {
+		t.Errorf("title %q, source title %q", f.Title, f.Items[0].SourceTitle)
+	}
+}

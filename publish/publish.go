@@ -33,6 +33,7 @@ import (
 
 	"github.com/gorilla/feeds"
 
+	"refeed/clean/plain"
 	"refeed/item"
 )
 
@@ -364,12 +365,13 @@ func sourcesOf(it *item.Item, info map[string]SourceInfo) []via {
 }
 
 // tags returns the display names of the item's topics followed by its own
-// categories, trimmed, without empty ones and without case-insensitive
-// duplicates (the first spelling wins).
+// categories, as plain text (see plain.Text), without empty ones and
+// without case-insensitive duplicates (the first spelling wins).
 func tags(it *item.Item, topicNames map[string]string) []string {
 	var out []string
 	add := func(s string) {
-		s = strings.Join(strings.Fields(cleanText(s)), " ")
+		// Categories are plain text: a topic named with markup too.
+		s = plain.Text(s)
 		if s == "" {
 			return
 		}

@@ -529,6 +529,12 @@ func TestTags(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("tags = %q, want %q", got, want)
 	}
+	// Categories are plain text, even a topic named with markup.
+	it = &item.Item{Topics: []string{"x"}, Categories: []string{"<b>Welt</b>", "&lt;i&gt;"}}
+	got = tags(it, map[string]string{"x": `<script>alert(1)</script>C++ &amp; "Go"`})
+	if want := []string{`C++ & "Go"`, "Welt"}; !slices.Equal(got, want) {
+		t.Errorf("tags = %q, want %q", got, want)
+	}
 }
 
 func TestCleanText(t *testing.T) {
@@ -550,6 +556,9 @@ func TestExcerpt(t *testing.T) {
 		"<p>Eins <b>zwei</b>.</p><p>Drei&amp;vier &#1;</p>": "Eins zwei. Drei&vier",
 		"a<br>b<script>x()</script>c<!-- n -->d":            "a bcd",
 		"1 < 2":                                             "1 < 2",
+		// Text that spells out markup loses it: the excerpt reads the
+		// same as text and as HTML.
+		"<p>&lt;img src=x onerror=alert(1)&gt;Bild &lt;b&gt;</p>": "Bild",
 	} {
 		if got := excerpt(in, 100); got != want {
 			t.Errorf("excerpt(%q) = %q, want %q", in, got, want)

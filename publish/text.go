@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"refeed/clean/plain"
 )
 
 // excerptRunes bounds the plain-text excerpts used as summaries.
@@ -128,9 +130,14 @@ func htmlText(s string) string {
 }
 
 // excerpt returns the text of the HTML s, cut to at most max runes at a word
-// boundary, with an ellipsis when cut.
+// boundary, with an ellipsis when cut. It is plain text that reads the
+// same as HTML: text that spelled out markup ("&lt;img onerror=...&gt;")
+// loses it, since readers may take a JSON Feed summary for HTML.
 func excerpt(s string, max int) string {
 	t := htmlText(s)
+	if plain.HasTags(t) {
+		t = plain.Text(t)
+	}
 	if utf8.RuneCountInString(t) <= max {
 		return t
 	}

@@ -197,7 +197,7 @@ func (r *Refresher) processChanged(ctx context.Context, src config.Source, items
 	for i := range items {
 		it := &items[i]
 		it.Fingerprint = item.Fingerprint(it, salt)
-		key := item.Item{GUID: it.GUID, Link: r.cleaner.Link(it.Link), Title: it.Title, Published: it.Published}
+		key := item.Item{GUID: it.GUID, Link: r.cleaner.Link(it.Link, it.SourceURL), Title: it.Title, Published: it.Published}
 		if fp, ok := known[item.NewID(src.Name, &key)]; ok && fp == it.Fingerprint {
 			out.Unchanged++
 			continue

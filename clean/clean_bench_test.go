@@ -1,0 +1,40 @@
+package clean_test
+
+// Benchmarks of cleaning, on the items fetch.Parse makes of the corpus and
+// of the taz-like feed. MB/s are bytes of feed documents (as for gofeed in
+// package fetch), so the stages' throughputs compare directly.
+//
+//	go test ./clean -run '^$' -bench Clean -benchmem -cpu 1
+
+import (
+	"testing"
+
+	"refeed/clean"
+	"refeed/cmd/refeed-bench/benchdata"
+)
+
+func BenchmarkClean(b *testing.B) {
+	c, err := clean.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, set := range benchdata.Sets {
+		b.Run(set, func(b *testing.B) {
+			feeds, size, items, err := benchdata.Feeds(set)
+			if err != nil {
+				b.Skipf("benchmark input not available: %v", err)
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, f := range feeds {
+					its := benchdata.CloneItems(f.Items)
+					for i := range its {
+						c.Item(&its[i], nil)
+					}
+				}
+			}
+			b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+		})
+	}
+}

@@ -1,0 +1,124 @@
+// Package plain turns text that may hold markup into plain text: the
+// titles, author names and categories that package clean cleans, the
+// titles of feeds that package fetch reads, the categories and excerpts
+// that package publish writes. (It is a package of its own because clean's
+// tests import fetch.)
+package plain
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// maxPasses bounds how often Text reads its text as HTML again.
+const maxPasses = 8
+
+// Text returns the text of s, a title (or a name, a category) that may
+// hold markup or entities, on one line, without characters XML cannot
+// carry. The result is plain text that stays plain text when a reader
+// takes it for HTML: markup that was escaped (even twice) is read and
+// removed too, so no tag and no entity is left in it, and Text of the
+// result is the result.
+func Text(s string) string {
+	s = collapse(ValidText(s))
+	for range maxPasses {
+		if !HasTags(s) && !strings.Contains(s, "&") {
+			return s
+		}
+		t := collapse(ValidText(textOf(s)))
+		if t == s {
+			return s
+		}
+		s = t
+	}
+	// Escaped over and over: drop what is left of markup.
+	return collapse(strings.NewReplacer("<", " ", "&", " ").Replace(s))
+}
+
+// textOf returns the text of the HTML fragment s: its text nodes, entities
+// decoded, without the content of script and style elements.
+func textOf(s string) string {
+	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(s), body, html.ParseOptionEnableScripting(false))
+	if err != nil {
+		return html.UnescapeString(s)
+	}
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+			b.WriteByte(' ')
+		case n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style):
+		default:
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	return b.String()
+}
+
+// HasTags reports whether s looks like HTML rather than plain text: it
+// has a "<" that starts a tag, an end tag, a comment or a declaration.
+func HasTags(s string) bool {
+	for i := 0; i < len(s)-1; i++ {
+		if s[i] == '<' {
+			c := s[i+1]
+			if c == '/' || c == '!' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collapse trims s and replaces every run of white space by one space.
+func collapse(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ValidText drops bytes that are not UTF-8 and characters that XML does
+// not allow (control characters but tab and line breaks, U+FFFE, U+FFFF).
+func ValidText(s string) string {
+	ok := utf8.ValidString(s)
+	if ok {
+		for _, r := range s {
+			if !xmlChar(r) {
+				ok = false
+				break
+			}
+		}
+	}
+	if ok {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !xmlChar(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+}
+
+func xmlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20 || r == 0x7f:
+		return false
+	case r == 0xFFFE || r == 0xFFFF:
+		return false
+	case unicode.Is(unicode.Cs, r):
+		return false
+	}
+	return true
+}

@@ -1,0 +1,52 @@
+package plain
+
+import (
+	"strings"
+	"testing"
+
+	"refeed/internal/xsscheck"
+)
+
+func TestText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Nato warnt Nordkorea":            "Nato warnt Nordkorea",
+		"  two\n\tlines  ":                "two lines",
+		"<b>Bold</b> &amp; <i>italic</i>": "Bold & italic",
+		"Caf&eacute;":                     "Café",
+		"x < y, a<3":                      "x < y, a<3",
+		"AT&T":                            "AT&T",
+		"&lt;script&gt;alert(1)&lt;/script&gt;Hi":   "Hi",
+		"&amp;lt;b&amp;gt;twice&amp;lt;/b&amp;gt;":  "twice",
+		"<xmp><img src=x onerror=alert(1)></xmp>ok": "ok",
+		"<title><script>alert(1)</script></title>":  "",
+		"bad\x00\x01bytes\xff":                      "badbytes",
+		strings.Repeat("&amp;", 20) + "lt;b&gt;x":   strings.Repeat("&", 19) + " x",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTextIsPlain: whatever the input, the result reads as text in HTML,
+// and is its own plain text.
+func TestTextIsPlain(t *testing.T) {
+	inputs := append(xsscheck.Markup, strings.Repeat("&amp;", 50)+"lt;script&gt;x", "&lt;"+strings.Repeat("&amp;lt;", 30)+"i>",
+		"&"+strings.Repeat("amp;", 12)+"lt;img src=x onerror=alert(1)&gt;x") // escaped beyond maxPasses
+	for _, in := range inputs {
+		got := Text(in)
+		if p := xsscheck.Text(got); p != nil {
+			t.Errorf("Text(%q) = %q: %v", in, got, p)
+		}
+		if again := Text(got); again != got {
+			t.Errorf("Text(%q) = %q, then %q", in, got, again)
+		}
+	}
+}
+
+func TestTextGivesUp(t *testing.T) {
+	in := "&" + strings.Repeat("amp;", 12) + "lt;img src=x onerror=alert(1)&gt;x"
+	if got := Text(in); strings.ContainsAny(got, "<&") {
+		t.Errorf("Text(%q) = %q", in, got)
+	}
+}

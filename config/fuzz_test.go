@@ -1,0 +1,44 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzConfig parses arbitrary files: no panic, and every problem is an
+// Error of the file with a position in it.
+func FuzzConfig(f *testing.F) {
+	for _, pattern := range []string{"testdata/*.yaml", "../config.yaml", "../examples/*/config.yaml", "../../shared/examples/*.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add([]byte("sources:\n  - name: x\n    url: https://ex.org/feed\n\t- bad\n"))
+	f.Add([]byte("\xff\xfe"))
+	dir := f.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	opt := Options{KnownRules: []string{"taz.de"}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, file, opt)
+		if err == nil {
+			if c == nil {
+				t.Fatal("no configuration and no error")
+			}
+			return
+		}
+		var es Errors
+		if !errors.As(err, &es) || len(es) == 0 {
+			t.Fatalf("error %T %v, want Errors", err, err)
+		}
+		for _, e := range es {
+			if e.File != file || e.Line < 1 || e.Col < 1 || e.Msg == "" {
+				t.Errorf("error without a position: %#v", e)
+			}
+		}
+	})
+}
