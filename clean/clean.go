@@ -26,7 +26,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 
-	"refeed/clean/plain"
+	"refeed/plaintext"
 	"refeed/config"
 	"refeed/item"
 )
@@ -158,8 +158,8 @@ func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
 	it.Enclosures = encs
 	base := baseURL(it.Link, it.SourceURL)
 	rules := c.rulesFor(it, named)
-	it.Title = plain.Text(it.Title)
-	it.SourceTitle = plain.Text(it.SourceTitle)
+	it.Title = plaintext.Text(it.Title)
+	it.SourceTitle = plaintext.Text(it.SourceTitle)
 	it.Authors = cleanAuthors(it.Authors, it.SourceURL)
 	it.Categories = cleanCategories(it.Categories)
 	var rm []Removal
@@ -215,11 +215,11 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 	if base != nil {
 		pageHost = base.Hostname()
 	}
-	s = plain.ValidText(s)
+	s = plaintext.ValidText(s)
 	if strings.TrimSpace(s) == "" {
 		return "", nil
 	}
-	if !plain.HasTags(s) {
+	if !plaintext.HasTags(s) {
 		s = textToHTML(s)
 	}
 	root, err := parseFragment(s)
@@ -235,8 +235,8 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 	}
 	out = append(out, removeEmpty(root, field)...)
 	// Entities may stand for characters XML cannot carry (&#1;).
-	cleaned := strings.TrimSpace(plain.ValidText(c.policy.Sanitize(render(root))))
-	if cleaned != "" && !plain.HasTags(cleaned) {
+	cleaned := strings.TrimSpace(plaintext.ValidText(c.policy.Sanitize(render(root))))
+	if cleaned != "" && !plaintext.HasTags(cleaned) {
 		// Sanitized down to bare text: paragraphs, as any text, so that
 		// cleaning the result again gives the result.
 		cleaned = textToHTML(cleaned)
@@ -286,7 +286,7 @@ var urlUnsafe = strings.NewReplacer(" ", "%20", `"`, "%22", "<", "%3C", ">", "%3
 func cleanAuthors(as []item.Author, base string) []item.Author {
 	out := as[:0]
 	for _, a := range as {
-		a.Name = plain.Text(a.Name)
+		a.Name = plaintext.Text(a.Name)
 		a.Email = strings.TrimSpace(a.Email)
 		if !plausibleEmail(a.Email) {
 			a.Email = ""
@@ -319,7 +319,7 @@ func plausibleEmail(s string) bool {
 func cleanCategories(cs []string) []string {
 	var out []string
 	for _, c := range cs {
-		c = plain.Text(c)
+		c = plaintext.Text(c)
 		if c == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, c) }) {
 			continue
 		}

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/clean/plain"
+	"refeed/plaintext"
 	"refeed/fetch"
 	"refeed/item"
 )
@@ -161,11 +161,11 @@ func corpusClean(t *testing.T, c *Cleaner) {
 
 // sanitizeOnly returns s after the first step of cleaning alone.
 func (c *Cleaner) sanitizeOnly(s string, base *url.URL) string {
-	s = plain.ValidText(s)
+	s = plaintext.ValidText(s)
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
-	if !plain.HasTags(s) {
+	if !plaintext.HasTags(s) {
 		s = textToHTML(s)
 	}
 	root, err := parseFragment(s)

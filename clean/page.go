@@ -7,7 +7,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/clean/plain"
+	"refeed/plaintext"
 	"refeed/item"
 )
 
@@ -27,7 +27,7 @@ const FieldPage = "page"
 // Page does not sanitize: the extracted article is cleaned as feed content
 // afterwards, by Item.
 func (c *Cleaner) Page(page, link string, named []string) (string, []Removal) {
-	page = plain.ValidText(page)
+	page = plaintext.ValidText(page)
 	doc, err := html.ParseWithOptions(strings.NewReader(page), html.ParseOptionEnableScripting(false))
 	if err != nil {
 		return page, nil

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"refeed/clean/plain"
+	"refeed/plaintext"
 	"refeed/item"
 )
 
@@ -55,7 +55,7 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	out := &Feed{
-		Title:    plain.Text(f.Title), // published as the items' source
+		Title:    plaintext.Text(f.Title), // published as the items' source
 		Link:     strings.TrimSpace(f.Link),
 		Language: f.Language,
 	}

@@ -33,7 +33,7 @@ import (
 
 	"github.com/gorilla/feeds"
 
-	"refeed/clean/plain"
+	"refeed/plaintext"
 	"refeed/item"
 )
 
@@ -371,7 +371,7 @@ func tags(it *item.Item, topicNames map[string]string) []string {
 	var out []string
 	add := func(s string) {
 		// Categories are plain text: a topic named with markup too.
-		s = plain.Text(s)
+		s = plaintext.Text(s)
 		if s == "" {
 			return
 		}

@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"refeed/clean/plain"
+	"refeed/plaintext"
 )
 
 // excerptRunes bounds the plain-text excerpts used as summaries.
@@ -135,8 +135,8 @@ func htmlText(s string) string {
 // loses it, since readers may take a JSON Feed summary for HTML.
 func excerpt(s string, max int) string {
 	t := htmlText(s)
-	if plain.HasTags(t) {
-		t = plain.Text(t)
+	if plaintext.HasTags(t) {
+		t = plaintext.Text(t)
 	}
 	if utf8.RuneCountInString(t) <= max {
 		return t

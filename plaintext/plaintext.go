@@ -1,9 +1,9 @@
-// Package plain turns text that may hold markup into plain text: the
+// Package plaintext turns text that may hold markup into plain text: the
 // titles, author names and categories that package clean cleans, the
 // titles of feeds that package fetch reads, the categories and excerpts
-// that package publish writes. (It is a package of its own because clean's
-// tests import fetch.)
-package plain
+// that package publish writes. It is no stage of the pipeline, but a tool
+// several stages share, like package item.
+package plaintext
 
 import (
 	"strings"
