@@ -26,9 +26,9 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 
-	"refeed/plaintext"
 	"refeed/config"
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 // Rule names of the built-in steps, as they appear in removals.

@@ -12,9 +12,9 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/plaintext"
 	"refeed/fetch"
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 var corpusDir = filepath.Join("..", "..", "shared", "corpus")

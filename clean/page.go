@@ -7,8 +7,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/plaintext"
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 // FieldPage is the Field of removals made by Page.

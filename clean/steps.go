@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -296,7 +297,24 @@ func rawText(n *html.Node) string {
 // isBlank reports whether n has no text (other than white space) and no
 // media.
 func isBlank(n *html.Node) bool {
-	return strings.TrimSpace(strings.ReplaceAll(textOf(n), "\u00a0", " ")) == "" && !hasMedia(n)
+	return !hasText(n) && !hasMedia(n)
+}
+
+// hasText reports whether n holds text other than white space (outside
+// scripts and styles), stopping at the first.
+func hasText(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode:
+			if strings.TrimFunc(c.Data, unicode.IsSpace) != "" {
+				return true
+			}
+		case c.Type == html.ElementNode && (c.DataAtom == atom.Script || c.DataAtom == atom.Style):
+		case hasText(c):
+			return true
+		}
+	}
+	return false
 }
 
 // trimBreaks removes <br> (and white space between them) at the start and

@@ -61,11 +61,88 @@ var ErrEntityExpansion = errors.New("DTD declares nested entities (entity expans
 func limit(body []byte) (out []byte, dropped int, err error) {
 	switch firstByte(body) {
 	case '<':
+		if withinLimitsXML(body) {
+			return body, 0, nil
+		}
 		return limitXML(body)
 	case '{':
 		return limitJSON(body)
 	}
 	return body, 0, nil
+}
+
+// withinLimitsXML reports, from a quick scan of the bytes, whether an XML
+// document is certainly within the limits, so that the full check (a
+// token pass, costing about half of what parsing does) can be skipped. It
+// counts upper bounds: every "<" may be an element and every "=" an
+// attribute, every "<item" or "<entry" an item, every "xmlns" a
+// declaration; and it follows the nesting of tags, skipping comments,
+// CDATA sections and declarations. A document with entity declarations is
+// always checked fully.
+func withinLimitsXML(body []byte) bool {
+	if bytes.Count(body, []byte("<"))+bytes.Count(body, []byte("=")) > MaxNodes ||
+		bytes.Count(body, []byte("<item"))+bytes.Count(body, []byte("<entry")) > MaxItems ||
+		bytes.Count(body, []byte("xmlns")) > MaxNamespaces ||
+		bytes.Contains(body, []byte("<!ENTITY")) {
+		return false
+	}
+	depth := 0
+	for i := 0; i < len(body); i++ {
+		if body[i] != '<' {
+			continue
+		}
+		rest := body[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end := bytes.Index(rest, []byte("-->"))
+			if end < 0 {
+				return true // the rest is a comment
+			}
+			i += end + 2
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			end := bytes.Index(rest, []byte("]]>"))
+			if end < 0 {
+				return true
+			}
+			i += end + 2
+		case len(rest) > 1 && (rest[1] == '?' || rest[1] == '!'):
+			// a processing instruction or a declaration: no element
+		case len(rest) > 1 && rest[1] == '/':
+			depth--
+		default:
+			end := tagEnd(rest)
+			if end < 0 {
+				return true // an unfinished tag ends the document
+			}
+			if rest[end-1] != '/' {
+				depth++
+				if depth > MaxDepth {
+					return false
+				}
+			}
+			i += end
+		}
+	}
+	return true
+}
+
+// tagEnd returns the index of the ">" that ends the tag at the start of b,
+// skipping quoted attribute values, or -1.
+func tagEnd(b []byte) int {
+	var quote byte
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i
+		}
+	}
+	return -1
 }
 
 // firstByte returns the first byte of body after white space and byte

@@ -11,8 +11,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"refeed/plaintext"
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 // A Feed is a parsed document: the feed's own description and its items.

@@ -33,8 +33,8 @@ import (
 
 	"github.com/gorilla/feeds"
 
-	"refeed/plaintext"
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 // A Format is an output feed format.

@@ -58,6 +58,7 @@ type Refresher struct {
 	// unpublished holds the feeds whose last publication failed: they are
 	// published again with the next refresh, changed or not.
 	unpublished map[string]bool
+	lastPrune   time.Time // when retention last ran
 	tidied      sync.Once // stale temporary files removed
 }
 
@@ -111,9 +112,12 @@ type Outcome struct {
 	NotModified bool
 	Skipped     bool // still backing off after failures
 	Items       int  // items in the fetched document
-	Unchanged   int  // of those, items unchanged since the last fetch
-	Save        *store.SaveResult
-	Err         error
+	// state is the source's new state, left for the caller to write (see
+	// source).
+	state     *store.SourceState
+	Unchanged int // of those, items unchanged since the last fetch
+	Save      *store.SaveResult
+	Err       error
 }
 
 // Source refreshes one source: fetch, clean, tag, store. Unless force is
@@ -121,6 +125,13 @@ type Outcome struct {
 // recorded in the store (with the time of the next attempt) and returned
 // in the outcome; the source's stored items stay as they were.
 func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *Outcome {
+	return r.source(ctx, src, force, false)
+}
+
+// source refreshes one source. With batch set, the state of a source that
+// did not change is left in the outcome for the caller to write with
+// others, in one transaction, instead of being written at once.
+func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool) *Outcome {
 	out := &Outcome{Source: src.Name}
 	log := r.log.With("source", src.Name)
 	st, err := r.store.Source(ctx, src.Name)
@@ -140,9 +151,12 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 		out.Err = err
 		return out
 	}
+	// The slot is held until the items are stored, so that no more
+	// sources are parsed and cleaned at once than fetched at once: memory
+	// stays bounded however many sources wait.
+	defer release()
 	start := r.now()
 	res, err := r.client.Source(ctx, src.Name, src.URL, fetch.State{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash})
-	release()
 	st.URL = src.URL
 	st.LastAttempt = start
 	if err != nil {
@@ -161,6 +175,10 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 	var items []item.Item
 	if res.NotModified {
 		out.NotModified = true
+		if batch {
+			out.state = &st
+			return out
+		}
 	} else {
 		st.Title, st.Link = res.Feed.Title, res.Feed.Link
 		items = res.Feed.Items
@@ -299,10 +317,19 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	var wg sync.WaitGroup
 	for i, src := range srcs {
 		wg.Go(func() {
-			rep.Outcomes[i] = r.Source(ctx, src, force)
+			rep.Outcomes[i] = r.source(ctx, src, force, true)
 		})
 	}
 	wg.Wait()
+	var states []store.SourceState
+	for _, o := range rep.Outcomes {
+		if o.state != nil {
+			states = append(states, *o.state)
+		}
+	}
+	if err := r.store.PutSources(context.WithoutCancel(ctx), states); err != nil {
+		r.log.Error("store failed", "err", err)
+	}
 	changed := map[string]bool{}
 	for _, o := range rep.Outcomes {
 		if o.Save != nil {
@@ -311,11 +338,7 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 			}
 		}
 	}
-	pruned, err := r.store.Prune(ctx, r.cfg.Retention.MaxItems, r.cfg.Retention.MaxAge, r.now())
-	if err != nil {
-		r.log.Error("retention failed", "err", err)
-	}
-	for _, f := range pruned {
+	for _, f := range r.prune(ctx) {
 		changed[f] = true
 	}
 	r.mu.Lock()
@@ -325,6 +348,30 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	r.mu.Unlock()
 	rep.Changed = sortedKeys(changed)
 	return rep
+}
+
+// PruneInterval is how often at most retention runs: it looks at every
+// stored item, too much to do after each source's refresh.
+const PruneInterval = time.Minute
+
+// prune applies retention, unless it ran less than PruneInterval ago, and
+// returns the feeds that changed.
+func (r *Refresher) prune(ctx context.Context) []string {
+	now := r.now()
+	r.mu.Lock()
+	due := r.lastPrune.IsZero() || now.Sub(r.lastPrune) >= PruneInterval
+	if due {
+		r.lastPrune = now
+	}
+	r.mu.Unlock()
+	if !due {
+		return nil
+	}
+	changed, err := r.store.Prune(ctx, r.cfg.Retention.MaxItems, r.cfg.Retention.MaxAge, now)
+	if err != nil {
+		r.log.Error("retention failed", "err", err)
+	}
+	return changed
 }
 
 // Retag re-matches every stored item when the configured topics differ

@@ -322,3 +322,26 @@ func fromUnix(n int64) time.Time {
 	}
 	return time.Unix(0, n).UTC()
 }
+
+// PutSources records the states of several sources in one transaction.
+func (s *Store) PutSources(ctx context.Context, states []SourceState) error {
+	if len(states) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("write sources: %w", err)
+	}
+	defer tx.Rollback()
+	for _, st := range states {
+		if err := putSource(ctx, tx, st); err != nil {
+			return fmt.Errorf("write source %s: %w", st.Name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write sources: %w", err)
+	}
+	return nil
+}
