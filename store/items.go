@@ -59,7 +59,7 @@ func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Ite
 }
 
 func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Ite
 	return res, nil
 }
 
-func saveItem(ctx context.Context, tx *sql.Tx, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
 	canonical, err := lookup(ctx, tx, `SELECT id FROM aliases WHERE alias = ?`, it.ID)
 	if err != nil {
 		return err
@@ -204,7 +204,7 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 // findStory returns the id of an item of another source that carries the
 // same story as it, or "". (The indexes are partial, on non-empty keys: each
 // query says so, or SQLite cannot use them and scans every item.)
-func findStory(ctx context.Context, tx *sql.Tx, source string, it *item.Item) (string, error) {
+func findStory(ctx context.Context, tx *txn, source string, it *item.Item) (string, error) {
 	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
 		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE guid = ? AND guid != '' AND source != ? ORDER BY first_seen LIMIT 1`, g, source)
 		if err != nil || id != "" {
@@ -225,7 +225,7 @@ func findStory(ctx context.Context, tx *sql.Tx, source string, it *item.Item) (s
 	return "", nil
 }
 
-func insertItem(ctx context.Context, tx *sql.Tx, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
 	stored := *it
 	stored.FirstSeen = now.UTC()
 	data, err := encode(&stored)
@@ -249,7 +249,7 @@ func insertItem(ctx context.Context, tx *sql.Tx, source string, it *item.Item, n
 
 // setTopics makes the topics source gives item id equal to it.Topics and
 // records the topics the item newly entered.
-func setTopics(ctx context.Context, tx *sql.Tx, id, source string, it *item.Item, res *SaveResult, changed map[string]bool) error {
+func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, res *SaveResult, changed map[string]bool) error {
 	before, err := topicsOf(ctx, tx, id)
 	if err != nil {
 		return err
@@ -327,7 +327,7 @@ func topicsOf(ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-func lookup(ctx context.Context, tx *sql.Tx, query string, args ...any) (string, error) {
+func lookup(ctx context.Context, tx *txn, query string, args ...any) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, query, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// A txn is a transaction that prepares each statement once and reuses it
+// for the rest of the transaction: SQLite spends more on preparing the
+// small statements of a save than on running them, and a save runs the
+// same few for every item. Its ExecContext, QueryContext and
+// QueryRowContext take single statements.
+type txn struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// begin starts a transaction that reuses its statements.
+func (s *Store) begin(ctx context.Context) (*txn, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &txn{Tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// stmt returns query prepared in the transaction (closed with it), or nil
+// when it cannot be prepared; the query then runs unprepared.
+func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	st, err := t.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		st = nil
+	}
+	t.stmts[query] = st
+	return st
+}
+
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
