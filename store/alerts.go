@@ -104,16 +104,21 @@ func (s *Store) takeEntered(ctx context.Context, keys func(topic string) []strin
 		return 0, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT seq, topic, first, data FROM entered ORDER BY seq`)
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM entered`).Scan(&last); err != nil || !last.Valid {
+		return 0, err
+	}
+	// The items are read from the store; one removed since (by retention)
+	// is no news any more.
+	rows, err := tx.QueryContext(ctx, `SELECT e.topic, e.first, i.data FROM entered e JOIN items i ON i.id = e.item_id WHERE e.seq <= ? ORDER BY e.seq`, last.Int64)
 	if err != nil {
 		return 0, err
 	}
 	var fresh, first []AlertEntry
-	var last int64
 	for rows.Next() {
 		var topic, data string
 		var isFirst bool
-		if err := rows.Scan(&last, &topic, &isFirst, &data); err != nil {
+		if err := rows.Scan(&topic, &isFirst, &data); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -136,9 +141,6 @@ func (s *Store) takeEntered(ctx context.Context, keys func(topic string) []strin
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	if last == 0 {
-		return 0, nil
-	}
 	if _, err := queueAlertsTx(ctx, tx, first, false, now); err != nil {
 		return 0, err
 	}
@@ -146,7 +148,7 @@ func (s *Store) takeEntered(ctx context.Context, keys func(topic string) []strin
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM entered WHERE seq <= ?`, last); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM entered WHERE seq <= ?`, last.Int64); err != nil {
 		return 0, err
 	}
 	return n, tx.Commit()

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,25 +47,95 @@ type SaveResult struct {
 // TitleWindow) is updated or merged, never duplicated. Items that retention
 // removed are not stored again.
 func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	res, err := s.saveSource(ctx, st, items, now)
-	if err != nil {
-		return nil, fmt.Errorf("save source %s: %w", st.Name, err)
+	req := &saveRequest{st: st, items: items, now: now, done: make(chan struct{})}
+	s.saveMu.Lock()
+	s.pending = append(s.pending, req)
+	lead := !s.saving
+	s.saving = true
+	s.saveMu.Unlock()
+	if lead {
+		s.saveBatches(context.WithoutCancel(ctx))
 	}
-	return res, nil
+	<-req.done
+	if req.err != nil {
+		return nil, fmt.Errorf("save source %s: %w", st.Name, req.err)
+	}
+	return req.res, nil
 }
 
-func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
+// A saveRequest is one SaveSource call waiting for its transaction.
+type saveRequest struct {
+	st    SourceState
+	items []item.Item
+	now   time.Time
+	res   *SaveResult
+	err   error
+	done  chan struct{}
+}
+
+// saveBatches saves the waiting requests, several in one transaction,
+// until none waits. Saves that come while a transaction runs wait for the
+// next one: concurrent refreshes share their commits (and fsyncs) instead
+// of queueing for one each. Each save is a savepoint of its own, so one
+// that fails does not fail the others.
+func (s *Store) saveBatches(ctx context.Context) {
+	for {
+		s.saveMu.Lock()
+		batch := s.pending
+		s.pending = nil
+		if len(batch) == 0 {
+			s.saving = false
+			s.saveMu.Unlock()
+			return
+		}
+		s.saveMu.Unlock()
+		s.saveBatch(ctx, batch)
+		for _, req := range batch {
+			close(req.done)
+		}
+	}
+}
+
+func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fail := func(err error) {
+		for _, req := range batch {
+			if req.err == nil {
+				req.res, req.err = nil, err
+			}
+		}
+	}
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, err
+		fail(err)
+		return
 	}
 	defer tx.Rollback()
+	for _, req := range batch {
+		if _, err := tx.Tx.ExecContext(ctx, `SAVEPOINT save`); err != nil {
+			fail(err)
+			return
+		}
+		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now)
+		release := `RELEASE save`
+		if req.err != nil {
+			release = `ROLLBACK TO save; RELEASE save`
+		}
+		if _, err := tx.Tx.ExecContext(ctx, release); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+	}
+}
 
+func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
 	res := &SaveResult{}
 	var prevSuccess int64
-	err = tx.QueryRowContext(ctx, `SELECT last_success FROM sources WHERE name = ?`, st.Name).Scan(&prevSuccess)
+	err := tx.QueryRowContext(ctx, `SELECT last_success FROM sources WHERE name = ?`, st.Name).Scan(&prevSuccess)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && prevSuccess == 0 {
 		res.First = true
 	} else if err != nil {
@@ -97,18 +165,11 @@ func (s *Store) saveSource(ctx context.Context, st SourceState, items []item.Ite
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
 	for _, e := range res.Entered {
-		data, err := json.Marshal(&e.Item)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO entered (topic, first, data) VALUES (?, ?, ?)`, e.Topic, res.First, string(data)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`, e.Topic, res.First, e.Item.ID); err != nil {
 			return nil, err
 		}
 	}
 	if err := putSource(ctx, tx, st); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
 	for k := range changed {
@@ -244,7 +305,15 @@ func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now 
 	}
 	res.New++
 	changed[AllFeed] = true
-	return setTopics(ctx, tx, stored.ID, source, &stored, res, changed)
+	// A new item is in no topic yet.
+	for _, t := range stored.Topics {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, stored.ID, t, source); err != nil {
+			return err
+		}
+		changed[t] = true
+		res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
+	}
+	return nil
 }
 
 // setTopics makes the topics source gives item id equal to it.Topics and
@@ -293,14 +362,8 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, r
 		}
 	}
 	if len(entered) > 0 {
-		var stored item.Item
-		var data string
-		if err := tx.QueryRowContext(ctx, `SELECT data FROM items WHERE id = ?`, id).Scan(&data); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(data), &stored); err != nil {
-			return err
-		}
+		stored := *it
+		stored.ID = id
 		for _, t := range entered {
 			res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
 		}
@@ -597,11 +660,7 @@ func encode(it *item.Item) (string, error) {
 
 // contentHash identifies an item's content, to tell whether it changed.
 func contentHash(it *item.Item) string {
-	c := *it
-	c.Topics, c.Sources, c.FirstSeen = nil, nil, time.Time{}
-	b, _ := json.Marshal(&c)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	return item.Fingerprint(it, "")
 }
 
 // globalGUID reports whether a GUID looks unique beyond its feed (a URL, a

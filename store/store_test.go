@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,5 +287,43 @@ func TestFullTextCache(t *testing.T) {
 	s.Prune(ctx, 10, time.Hour, t0.Add(3*time.Hour))
 	if _, ok, _ := s.FullText(ctx, "https://ex.org/a"); ok {
 		t.Error("old article kept")
+	}
+}
+
+// TestConcurrentSavesShareTransactions: saves that come at once are
+// committed together, each as its own savepoint: one that fails does not
+// fail the others.
+func TestConcurrentSavesShareTransactions(t *testing.T) {
+	s, path := open(t)
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			src := fmt.Sprintf("s%02d", i)
+			it := mk(src, "g", fmt.Sprintf("https://%s.example/1", src), fmt.Sprintf("Story %d", i), "nato")
+			if i == 7 {
+				it.Published = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) // cannot be encoded
+			}
+			_, errs[i] = s.SaveSource(ctx, SourceState{Name: src, LastSuccess: t0}, []item.Item{it}, t0)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (err != nil) != (i == 7) {
+			t.Errorf("save %d: %v", i, err)
+		}
+	}
+	s.Close()
+	s, _ = Open(path)
+	defer s.Close()
+	if c, _ := s.Count(ctx, AllFeed); c != n-1 {
+		t.Errorf("%d items stored, want %d", c, n-1)
+	}
+	if st, _ := s.Source(ctx, "s07"); !st.LastSuccess.IsZero() {
+		t.Error("the failed save's state was stored")
+	}
+	if st, _ := s.Source(ctx, "s08"); !st.LastSuccess.Equal(t0) {
+		t.Error("a good save's state is missing")
 	}
 }
