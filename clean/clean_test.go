@@ -372,3 +372,19 @@ func TestFingerprintFollowsRules(t *testing.T) {
 		t.Errorf("Link = %q", got)
 	}
 }
+
+func TestCollapse(t *testing.T) {
+	for in, want := range map[string]string{
+		"a b":            "a b",
+		" a  b ":         "a b",
+		"Grüße aus Köln": "Grüße aus Köln",
+		"a\u00a0b":       "a b",
+		"a\tb\nc":        "a b c",
+		"":               "",
+		"über  alles":    "über alles",
+	} {
+		if got := collapse(in); got != want {
+			t.Errorf("collapse(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

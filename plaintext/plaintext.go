@@ -7,7 +7,6 @@ package plaintext
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -117,7 +116,7 @@ func xmlChar(r rune) bool {
 		return false
 	case r == 0xFFFE || r == 0xFFFF:
 		return false
-	case unicode.Is(unicode.Cs, r):
+	case r >= 0xD800 && r <= 0xDFFF: // surrogates
 		return false
 	}
 	return true
