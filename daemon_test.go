@@ -61,6 +61,13 @@ func startRefeed(t *testing.T, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "REFEED_TEST_MAIN=1")
+	return startProc(t, cmd)
+}
+
+// startProc starts cmd, a refeed process, killed at the end of the test;
+// its log is shown when the test failed.
+func startProc(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {

@@ -101,21 +101,7 @@ func (r *readOnlyRunner) once(t *testing.T, cfg string) (int, string) {
 // start starts 'refeed run' as startRefeed does.
 func (r *readOnlyRunner) start(t *testing.T, cfg string) *proc {
 	t.Helper()
-	cmd := r.command("run", "-config", cfg)
-	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("refeed's log:\n%s", p.stderr.String())
-		}
-	})
-	return p
+	return startProc(t, r.command("run", "-config", cfg))
 }
 
 // snapshot returns the content of every file in dir.

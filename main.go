@@ -127,6 +127,23 @@ func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// parseArg parses the flags of a command that takes one argument and
+// returns the argument; without it, it prints usage.
+func parseArg(fs *flag.FlagSet, args []string, stderr io.Writer, usage string) (string, bool) {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return "", false
+	}
+	return fs.Arg(0), true
+}
+
 // loadConfig loads the configuration, printing its problems to w.
 func loadConfig(path string, w io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path, config.Options{KnownRules: clean.PackNames()})
@@ -209,15 +226,8 @@ func deliverAlerts(ctx context.Context, cfg *config.Config, st *store.Store, log
 
 func cmdAlertTest(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("alert-test", stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: refeed alert-test [-config PATH] TOPIC\n\nSends one sample message to every alert of the topic (its slug).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitBadConfig
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
+	topic, ok := parseArg(fs, args, stderr, "usage: refeed alert-test [-config PATH] TOPIC\n\nSends one sample message to every alert of the topic (its slug).")
+	if !ok {
 		return exitBadConfig
 	}
 	cfg, ok := loadConfig(c.config, stderr)
@@ -226,11 +236,11 @@ func cmdAlertTest(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := alert.New(cfg, nil, nil, newLogger(stderr, c.verbose)).Test(ctx, fs.Arg(0)); err != nil {
+	if err := alert.New(cfg, nil, nil, newLogger(stderr, c.verbose)).Test(ctx, topic); err != nil {
 		fmt.Fprintf(stderr, "refeed alert-test: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "sent a sample message to every alert of %s\n", fs.Arg(0))
+	fmt.Fprintf(stdout, "sent a sample message to every alert of %s\n", topic)
 	return exitOK
 }
 
@@ -254,39 +264,25 @@ func cmdVersion(stdout io.Writer) int {
 	return exitOK
 }
 
-// errNoConfig tells a preview without a configuration file.
-var errNoConfig = errors.New("no configuration")
-
 func cmdPreview(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("preview", stderr)
 	format := fs.String("format", "", "print the cleaned feed as rss, atom or json instead of the item list")
 	diff := fs.Bool("diff", false, "print each item's content before and after cleaning")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: refeed preview [-config PATH] [-format rss|atom|json] [-diff] SOURCE\n\nSOURCE is a source name from the configuration, a URL or a file path.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitBadConfig
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
+	arg, ok := parseArg(fs, args, stderr, "usage: refeed preview [-config PATH] [-format rss|atom|json] [-diff] SOURCE\n\nSOURCE is a source name from the configuration, a URL or a file path.")
+	if !ok {
 		return exitBadConfig
 	}
 	if *format != "" && publish.Format(*format).Ext() == "" {
 		fmt.Fprintf(stderr, "refeed preview: unknown format %q (use rss, atom or json)\n", *format)
 		return exitBadConfig
 	}
-	cfg, err := previewConfig(c.config, stderr)
-	if err != nil {
-		if errors.Is(err, errNoConfig) {
-			return exitBadConfig
-		}
-		fmt.Fprintln(stderr, err)
+	cfg, ok := previewConfig(c.config, stderr)
+	if !ok {
 		return exitBadConfig
 	}
 	log := newLogger(stderr, c.verbose)
 	p := &preview{cfg: cfg, log: log, out: stdout, format: publish.Format(*format), diff: *diff}
-	if err := p.run(context.Background(), fs.Arg(0)); err != nil {
+	if err := p.run(context.Background(), arg); err != nil {
 		fmt.Fprintf(stderr, "refeed preview: %v\n", err)
 		return exitFailed
 	}
@@ -295,15 +291,16 @@ func cmdPreview(args []string, stdout, stderr io.Writer) int {
 
 // previewConfig loads the configuration for a preview; a missing default
 // file gives the defaults, so that any URL can be previewed anywhere.
-func previewConfig(path string, stderr io.Writer) (*config.Config, error) {
+func previewConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && path == "config.yaml" {
-		return config.Parse(nil, path, config.Options{KnownRules: clean.PackNames()})
+		cfg, err := config.Parse(nil, path, config.Options{KnownRules: clean.PackNames()})
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return nil, false
+		}
+		return cfg, true
 	}
-	cfg, ok := loadConfig(path, stderr)
-	if !ok {
-		return nil, errNoConfig
-	}
-	return cfg, nil
+	return loadConfig(path, stderr)
 }
 
 // sourceFor returns the configured source named arg, or a source for the

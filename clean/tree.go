@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"refeed/plaintext"
 )
 
 // parseFragment parses s as the content of a <body> and returns a root
@@ -253,20 +255,7 @@ func (f *flat) removeBreakAround(s, e int) {
 // textOf returns the visible text of n with white space collapsed.
 func textOf(n *html.Node) string {
 	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch {
-		case n.Type == html.TextNode:
-			b.WriteString(n.Data)
-			b.WriteByte(' ')
-		case n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style):
-		default:
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				walk(c)
-			}
-		}
-	}
-	walk(n)
+	plaintext.WriteText(&b, n)
 	return collapse(b.String())
 }
 

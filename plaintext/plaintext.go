@@ -47,23 +47,25 @@ func textOf(s string) string {
 		return html.UnescapeString(s)
 	}
 	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch {
-		case n.Type == html.TextNode:
-			b.WriteString(n.Data)
-			b.WriteByte(' ')
-		case n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style):
-		default:
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				walk(c)
-			}
-		}
-	}
 	for _, n := range nodes {
-		walk(n)
+		WriteText(&b, n)
 	}
 	return b.String()
+}
+
+// WriteText writes the text of the tree under n to b: each text node
+// followed by a space, without the content of script and style elements.
+func WriteText(b *strings.Builder, n *html.Node) {
+	switch {
+	case n.Type == html.TextNode:
+		b.WriteString(n.Data)
+		b.WriteByte(' ')
+	case n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style):
+	default:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			WriteText(b, c)
+		}
+	}
 }
 
 // HasTags reports whether s looks like HTML rather than plain text: it
