@@ -263,15 +263,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	t.Logf("%d items published, all present", len(published))
 
-	st, err := store.Open(filepath.Join(dir, "data", store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var ok string
-	if err := st.DB().QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
-		t.Errorf("integrity_check: %q %v", ok, err)
-	}
+	st := openChecked(t, dir)
 	if n, err := st.Count(context.Background(), store.AllFeed); err != nil || n != len(final) {
 		t.Errorf("store has %d items (%v), all.rss %d", n, err, len(final))
 	}

@@ -303,15 +303,7 @@ func TestRunServesAndReloads(t *testing.T) {
 		t.Fatal("refeed did not stop within 10 s of SIGTERM")
 	}
 	t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
-	st, err := store.Open(filepath.Join(dir, "data", store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var ok string
-	if err := st.DB().QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
-		t.Errorf("integrity_check: %q %v", ok, err)
-	}
+	openChecked(t, dir)
 }
 
 func TestRunBadConfig(t *testing.T) {
@@ -380,4 +372,20 @@ func TestNewsboatReadsServedFeeds(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openChecked opens the store of a refeed whose configuration is in dir,
+// checks its integrity and closes it at the end of the test.
+func openChecked(t *testing.T, dir string) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(dir, "data", store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var ok string
+	if err := st.DB().QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+		t.Errorf("integrity_check: %q %v", ok, err)
+	}
+	return st
 }
