@@ -314,12 +314,23 @@ func (rep *Report) Failed() []*Outcome {
 // others.
 func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force bool) *Report {
 	rep := &Report{Outcomes: make([]*Outcome, len(srcs))}
+	// A few workers more than fetches may run at once, so that a worker
+	// waiting for a busy host does not idle the others; not a goroutine
+	// per source, whose stacks, grown by parsing and cleaning, would hold
+	// memory in proportion to the number of sources.
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i, src := range srcs {
+	for range min(len(srcs), 2*max(r.cfg.Fetch.Concurrency, 1)) {
 		wg.Go(func() {
-			rep.Outcomes[i] = r.source(ctx, src, force, true)
+			for i := range next {
+				rep.Outcomes[i] = r.source(ctx, srcs[i], force, true)
+			}
 		})
 	}
+	for i := range srcs {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	var states []store.SourceState
 	for _, o := range rep.Outcomes {
