@@ -249,6 +249,13 @@ func (d *daemon) reload(ctx context.Context) {
 		d.log.Error("reload: invalid configuration, keeping the running one", "file", d.opt.ConfigPath, "errors", err.Error())
 		return
 	}
+	oc := old.Config()
+	// The store and the server's socket stay: a new data_dir or listen
+	// address takes effect at the next start.
+	if cfg.Listen != oc.Listen || cfg.DataDir != oc.DataDir {
+		d.log.Warn("reload: listen and data_dir take effect at the next restart", "listen", oc.Listen, "data_dir", oc.DataDir)
+		cfg.Listen, cfg.DataDir = oc.Listen, oc.DataDir
+	}
 	ref, err := refresh.New(cfg, d.store, d.log)
 	if err != nil {
 		d.log.Error("reload failed, keeping the running configuration", "err", err)
@@ -256,10 +263,7 @@ func (d *daemon) reload(ctx context.Context) {
 	}
 	ref.SetMetrics(d.metrics)
 	d.alerts.SetConfig(cfg)
-	oc := old.Config()
-	if cfg.Listen != oc.Listen || cfg.DataDir != oc.DataDir || cfg.BaseURL != oc.BaseURL {
-		d.log.Warn("reload: listen, data_dir and base_url take effect at the next restart")
-	}
+	d.server.SetBaseURL(cfg.BaseURL)
 	d.mu.Lock()
 	d.ref = ref
 	d.mu.Unlock()

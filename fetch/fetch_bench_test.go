@@ -22,23 +22,6 @@ import (
 	"refeed/fetch"
 )
 
-// benchDocs returns a set of documents (benchdata.Sets: the corpus files
-// that fetch.Parse accepts, or the taz-like feed of 50 items), with their
-// bytes and items.
-func benchDocs(b *testing.B, set string) (docs []benchdata.Feed, size, items int) {
-	b.Helper()
-	docs, size, items, err := benchdata.Feeds(set)
-	if err != nil {
-		b.Skipf("benchmark input not available: %v", err)
-	}
-	return docs, size, items
-}
-
-// reportItems reports items per second besides MB/s.
-func reportItems(b *testing.B, items int) {
-	b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
-}
-
 // BenchmarkGofeedParse is the baseline: gofeed alone, with the settings
 // fetch.Parse gives it (a new parser per document, no image scan of RSS
 // content), on the raw bytes of the documents fetch.Parse accepts. (gofeed
@@ -46,7 +29,7 @@ func reportItems(b *testing.B, items int) {
 func BenchmarkGofeedParse(b *testing.B) {
 	for _, set := range benchdata.Sets {
 		b.Run(set, func(b *testing.B) {
-			docs, size, items := benchDocs(b, set)
+			docs, size, items := benchdata.Load(b, set)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -56,7 +39,7 @@ func BenchmarkGofeedParse(b *testing.B) {
 					_, _ = p.Parse(bytes.NewReader(d.Body))
 				}
 			}
-			reportItems(b, items)
+			benchdata.ReportItems(b, items)
 		})
 	}
 }
@@ -66,7 +49,7 @@ func BenchmarkGofeedParse(b *testing.B) {
 func BenchmarkParse(b *testing.B) {
 	for _, set := range benchdata.Sets {
 		b.Run(set, func(b *testing.B) {
-			docs, size, items := benchDocs(b, set)
+			docs, size, items := benchdata.Load(b, set)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -76,7 +59,7 @@ func BenchmarkParse(b *testing.B) {
 					}
 				}
 			}
-			reportItems(b, items)
+			benchdata.ReportItems(b, items)
 		})
 	}
 }
@@ -87,7 +70,7 @@ func BenchmarkParse(b *testing.B) {
 // from a server without validators (200, recognized by its hash, not
 // parsed).
 func BenchmarkClientSource(b *testing.B) {
-	docs, size, _ := benchDocs(b, "taz")
+	docs, size, _ := benchdata.Load(b, "taz")
 	body := docs[0].Body
 	const etag = `"v1"`
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -94,16 +94,25 @@ func WriteFeed(dir string, f *Feed) (changed bool, err error) {
 		}
 	}
 	for i, format := range Formats {
-		name := f.Slug + format.Ext()
-		// A missing or unreadable file is (re)written; WriteFile reports
-		// what is really wrong, if anything.
-		if old, err := os.ReadFile(filepath.Join(dir, name)); err == nil && bytes.Equal(old, data[i]) {
-			continue
-		}
-		if err := WriteFile(dir, name, data[i]); err != nil {
+		wrote, err := WriteChanged(dir, f.Slug+format.Ext(), data[i])
+		if err != nil {
 			return changed, err
 		}
-		changed = true
+		changed = changed || wrote
 	}
 	return changed, nil
+}
+
+// WriteChanged writes data to the file name in dir with WriteFile unless
+// the file already holds exactly data, and reports whether it wrote. A
+// missing or unreadable file is (re)written; WriteFile reports what is
+// really wrong, if anything.
+func WriteChanged(dir, name string, data []byte) (bool, error) {
+	if old, err := os.ReadFile(filepath.Join(dir, name)); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	if err := WriteFile(dir, name, data); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -68,6 +68,9 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, err
 	if err != nil {
 		return nil, err
 	}
+	for _, l := range cleaner.ListStats() {
+		log.Debug("tracker list loaded", "file", l.Path, "filters", l.Filters, "exceptions", l.Exceptions, "malformed", l.Malformed, "first_malformed", l.FirstMalformed)
+	}
 	matcher, err := topic.Compile(cfg.Topics)
 	if err != nil {
 		return nil, err
@@ -574,30 +577,24 @@ func newest(items []item.Item) time.Time {
 }
 
 // write writes a file unless it already holds the same bytes, and reports
-// whether it wrote.
+// whether it wrote. What this refresher wrote is remembered, so that an
+// unchanged feed costs no reading of its file.
 func (r *Refresher) write(dir, name string, body []byte) (bool, error) {
 	sum := sha256.Sum256(body)
 	r.mu.Lock()
 	prev, known := r.published[name]
 	r.mu.Unlock()
-	if !known {
-		if old, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
-			prev, known = sha256.Sum256(old), true
-		}
-	}
 	if known && prev == sum {
-		r.mu.Lock()
-		r.published[name] = sum
-		r.mu.Unlock()
 		return false, nil
 	}
-	if err := publish.WriteFile(dir, name, body); err != nil {
+	wrote, err := publish.WriteChanged(dir, name, body)
+	if err != nil {
 		return false, err
 	}
 	r.mu.Lock()
 	r.published[name] = sum
 	r.mu.Unlock()
-	return true, nil
+	return wrote, nil
 }
 
 // removeTemps removes the temporary files publish.WriteFile leaves behind

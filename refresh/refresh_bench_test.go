@@ -36,15 +36,6 @@ import (
 	"refeed/store"
 )
 
-func benchFeeds(b *testing.B, set string) (feeds []benchdata.Feed, size, items int) {
-	b.Helper()
-	feeds, size, items, err := benchdata.Feeds(set)
-	if err != nil {
-		b.Skipf("benchmark input not available: %v", err)
-	}
-	return feeds, size, items
-}
-
 func parseGofeed(feeds []benchdata.Feed) {
 	for _, f := range feeds {
 		p := gofeed.NewParser()
@@ -58,13 +49,13 @@ func parseGofeed(feeds []benchdata.Feed) {
 func BenchmarkGofeedParse(b *testing.B) {
 	for _, set := range benchdata.Sets {
 		b.Run(set, func(b *testing.B) {
-			feeds, size, items := benchFeeds(b, set)
+			feeds, size, items := benchdata.Load(b, set)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
 				parseGofeed(feeds)
 			}
-			b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			benchdata.ReportItems(b, items)
 		})
 	}
 }
@@ -85,7 +76,7 @@ type pipeline struct {
 // newPipeline writes the set's documents to files under dir and returns a
 // configuration with one source per file.
 func newPipeline(b *testing.B, set string) (*pipeline, int, int) {
-	feeds, size, items := benchFeeds(b, set)
+	feeds, size, items := benchdata.Load(b, set)
 	dir := b.TempDir()
 	p := &pipeline{feeds: feeds, dir: dir}
 	var srcs []config.Source
@@ -227,7 +218,7 @@ func newItems(rep *refresh.Report) (n int) {
 }
 
 func report(b *testing.B, items int, cpu int64) {
-	b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+	benchdata.ReportItems(b, items)
 	if cpu > 0 {
 		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 	}

@@ -21,10 +21,7 @@ import (
 // processed returns a set's feeds, cleaned and tagged.
 func processed(b *testing.B, set string) (feeds []benchdata.Feed, size, items int) {
 	b.Helper()
-	feeds, size, items, err := benchdata.Feeds(set)
-	if err != nil {
-		b.Skipf("benchmark input not available: %v", err)
-	}
+	feeds, size, items = benchdata.Load(b, set)
 	c, m, err := benchdata.Stages()
 	if err != nil {
 		b.Fatal(err)
@@ -78,7 +75,7 @@ func BenchmarkStoreSave(b *testing.B) {
 				st.Close()
 				b.StartTimer()
 			}
-			b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			benchdata.ReportItems(b, items)
 		})
 		b.Run(set+"/unchanged", func(b *testing.B) {
 			st := openStore(b, b.TempDir())
@@ -91,7 +88,7 @@ func BenchmarkStoreSave(b *testing.B) {
 					b.Fatalf("%d items changed", n)
 				}
 			}
-			b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			benchdata.ReportItems(b, items)
 		})
 	}
 }

@@ -20,10 +20,7 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	for _, set := range benchdata.Sets {
 		b.Run(set, func(b *testing.B) {
-			feeds, size, items, err := benchdata.Feeds(set)
-			if err != nil {
-				b.Skipf("benchmark input not available: %v", err)
-			}
+			feeds, size, items := benchdata.Load(b, set)
 			feeds = benchdata.Process(feeds, c, m)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
@@ -34,7 +31,7 @@ func BenchmarkMatch(b *testing.B) {
 					}
 				}
 			}
-			b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			benchdata.ReportItems(b, items)
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"refeed/clean"
@@ -352,4 +353,21 @@ func AllFeed(set string) (*publish.Feed, error) {
 	slices.SortStableFunc(f.Items, func(a, b item.Item) int { return sortTime(&b).Compare(sortTime(&a)) })
 	f.Items = f.Items[:min(len(f.Items), 200)]
 	return f, nil
+}
+
+// Load returns the feeds of a set for a benchmark, as Feeds does, and
+// skips the benchmark when the set's input (the shared corpus) is absent.
+func Load(b *testing.B, set string) (feeds []Feed, size, items int) {
+	b.Helper()
+	feeds, size, items, err := Feeds(set)
+	if err != nil {
+		b.Skipf("benchmark input not available: %v", err)
+	}
+	return feeds, size, items
+}
+
+// ReportItems reports items per second besides a benchmark's MB/s, for
+// items handled per iteration.
+func ReportItems(b *testing.B, items int) {
+	b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
 }
