@@ -160,11 +160,29 @@ func Render(f *Feed, format Format) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("publish: render: nil feed")
 	}
+	return newModel(f).render(f.Slug, format)
+}
+
+// RenderAll renders f in every format of Formats, in that order: what
+// Render does for each, with the work the formats share done once.
+func RenderAll(f *Feed) ([][]byte, error) {
+	if f == nil {
+		return nil, errors.New("publish: render: nil feed")
+	}
 	m := newModel(f)
-	var (
-		doc any
-		err error
-	)
+	out := make([][]byte, len(Formats))
+	for i, format := range Formats {
+		var err error
+		if out[i], err = m.render(f.Slug, format); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// render encodes the model of the feed slug in format.
+func (m *model) render(slug string, format Format) ([]byte, error) {
+	var doc any
 	switch format {
 	case RSS:
 		doc = buildRSS(m)
@@ -173,17 +191,17 @@ func Render(f *Feed, format Format) ([]byte, error) {
 	case JSON:
 		return encodeJSON(buildJSON(m))
 	default:
-		return nil, fmt.Errorf("publish: render %s: unknown format %q", f.Slug, format)
+		return nil, fmt.Errorf("publish: render %s: unknown format %q", slug, format)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
-	if err = enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("publish: render %s%s: %w", f.Slug, format.Ext(), err)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("publish: render %s%s: %w", slug, format.Ext(), err)
 	}
-	if err = enc.Close(); err != nil {
-		return nil, fmt.Errorf("publish: render %s%s: %w", f.Slug, format.Ext(), err)
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("publish: render %s%s: %w", slug, format.Ext(), err)
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil

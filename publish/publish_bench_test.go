@@ -4,7 +4,8 @@ package publish_test
 // newest 200 items (the default retention.max_items) of every corpus feed,
 // "taz" the 50 items of the taz-like feed, cleaned and tagged as refresh
 // does, with the topic names, sources and first-seen times the store gives
-// them. MB/s are bytes of the rendered document.
+// them. MB/s are bytes of the rendered document. all-formats is RenderAll,
+// the three at once, as refresh publishes a feed.
 //
 //	go test ./publish -run '^$' -bench Render -benchmem -cpu 1
 
@@ -37,5 +38,15 @@ func BenchmarkRender(b *testing.B) {
 				b.ReportMetric(float64(len(f.Items))*float64(b.N)/b.Elapsed().Seconds(), "items/s")
 			})
 		}
+		// What publishing a feed costs: the three formats at once.
+		b.Run(set+"/all-formats", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := publish.RenderAll(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(f.Items))*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+		})
 	}
 }

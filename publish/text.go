@@ -77,9 +77,20 @@ var blockTags = map[string]bool{
 // entities are decoded and white space is collapsed. The input is expected
 // to be sanitized HTML; malformed markup degrades gracefully.
 func htmlText(s string) string {
+	t, _ := htmlTextUpTo(s, -1)
+	return t
+}
+
+// htmlTextUpTo is htmlText, stopping at the first tag after limit bytes of
+// text when limit ≥ 0; cut reports whether it stopped before the end.
+func htmlTextUpTo(s string, limit int) (text string, cut bool) {
 	var b strings.Builder
 	skip := "" // name of the element whose content is being skipped
 	for len(s) > 0 {
+		if limit >= 0 && b.Len() > limit {
+			cut = true
+			break
+		}
 		lt := strings.IndexByte(s, '<')
 		if lt < 0 {
 			if skip == "" {
@@ -126,18 +137,59 @@ func htmlText(s string) string {
 		}
 	}
 	// Entities may decode to characters XML cannot carry (&#1;).
-	return strings.Join(strings.Fields(cleanText(b.String())), " ")
+	return collapseXMLText(b.String()), cut
 }
+
+// collapseXMLText is strings.Join(strings.Fields(cleanText(s)), " ") in one
+// pass.
+func collapseXMLText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case !xmlChar(r, n):
+		case r < utf8.RuneSelf && asciiSpace[r] || r >= utf8.RuneSelf && unicode.IsSpace(r):
+			space = b.Len() > 0
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteString(s[i-n : i])
+		}
+	}
+	return b.String()
+}
+
+// asciiSpace are the ASCII characters unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // excerpt returns the text of the HTML s, cut to at most max runes at a word
 // boundary, with an ellipsis when cut. It is plain text that reads the
 // same as HTML: text that spelled out markup ("&lt;img onerror=...&gt;")
 // loses it, since readers may take a JSON Feed summary for HTML.
 func excerpt(s string, max int) string {
-	t := htmlText(s)
+	// The text of a long item is flattened only as far as the excerpt
+	// needs: 16 bytes a rune leaves room for what white space and spelled
+	// out markup take away. When they took more, the whole text is used.
+	t, partial := htmlTextUpTo(s, 16*max)
 	if plaintext.HasTags(t) {
 		t = plaintext.Text(t)
 	}
+	if partial && utf8.RuneCountInString(t) <= max {
+		if t = htmlText(s); plaintext.HasTags(t) {
+			t = plaintext.Text(t)
+		}
+	}
+	return cutText(t, max)
+}
+
+// cutText cuts t to at most max runes at a word boundary, with an ellipsis
+// when cut.
+func cutText(t string, max int) string {
 	if utf8.RuneCountInString(t) <= max {
 		return t
 	}

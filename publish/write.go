@@ -87,11 +87,9 @@ func WriteFeed(dir string, f *Feed) (changed bool, err error) {
 	if f.Slug == "" || f.Slug == "." || f.Slug == ".." || strings.ContainsAny(f.Slug, `/\`) {
 		return false, fmt.Errorf("publish: write feed: invalid slug %q", f.Slug)
 	}
-	data := make([][]byte, len(Formats))
-	for i, format := range Formats {
-		if data[i], err = Render(f, format); err != nil {
-			return false, err
-		}
+	data, err := RenderAll(f)
+	if err != nil {
+		return false, err
 	}
 	for i, format := range Formats {
 		wrote, err := WriteChanged(dir, f.Slug+format.Ext(), data[i])

@@ -506,14 +506,15 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 			continue
 		}
 		rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
+		docs, err := publish.RenderAll(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
+			r.setUnpublished(slug, true)
+			continue
+		}
 		ok := true
-		for _, format := range publish.Formats {
-			body, err := publish.Render(f, format)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("render %s%s: %w", slug, format.Ext(), err))
-				ok = false
-				continue
-			}
+		for i, format := range publish.Formats {
+			body := docs[i]
 			rd.Docs[format] = body
 			changed, err := r.write(dir, slug+format.Ext(), body)
 			if err != nil {
