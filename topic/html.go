@@ -107,11 +107,21 @@ func VisibleText(h string) string {
 	return string(v.out)
 }
 
+// VisibleTextOf is VisibleText of the rendering of the children of n, a
+// parsed HTML fragment.
+func VisibleTextOf(n *html.Node) string {
+	var v visible
+	walkTree(n, &v)
+	return string(v.out)
+}
+
 // visible is the textSink of VisibleText.
 type visible struct {
 	out     []byte
 	pending byte // separator owed before the next character: 0, ' ' or '\n'
 }
+
+func (v *visible) str(s string) { v.text([]byte(s)) }
 
 func (v *visible) text(b []byte) {
 	for i := 0; i < len(b); {
@@ -152,6 +162,7 @@ func (v *visible) brk(block bool) {
 // split words, and breaks between words (block is true for line breaks).
 type textSink interface {
 	text(b []byte)
+	str(s string) // text, as a string
 	brk(block bool)
 }
 
@@ -200,6 +211,36 @@ func walkHTML(h string, sink textSink) {
 			}
 		}
 		skipRaw = false
+	}
+}
+
+// walkTree hands the visible text of the children of n, a parsed HTML
+// fragment, to sink: what walkHTML hands it for the rendering of those
+// children, without tokenizing it again.
+func walkTree(n *html.Node, sink textSink) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			sink.str(c.Data)
+		case html.ElementNode:
+			switch c.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Noembed, atom.Noframes, atom.Title:
+				continue
+			case atom.Iframe:
+				sink.brk(false)
+				continue
+			case atom.Template:
+				continue
+			}
+			b := breakOf(c.DataAtom)
+			if b != breakNone {
+				sink.brk(b == breakLine)
+			}
+			walkTree(c, sink)
+			if b != breakNone {
+				sink.brk(b == breakLine)
+			}
+		}
 	}
 }
 

@@ -89,6 +89,8 @@
 package topic
 
 import (
+	"golang.org/x/net/html"
+
 	"errors"
 	"fmt"
 	"regexp"
@@ -383,6 +385,15 @@ func (c *collector) word(w []byte, umlauts []int32) {
 // sources only matches items whose Source is among them. Match does not
 // modify it.
 func (m *Matcher) Match(it *item.Item) []string {
+	return m.MatchTrees(it, nil, nil)
+}
+
+// MatchTrees is Match for an item whose summary or content is also at hand
+// parsed: summary and content, when not nil, are parsed HTML fragments
+// whose children render as it.Summary and it.Content do (what cleaning
+// leaves), and are read instead of the HTML. So the HTML need not be
+// tokenized again.
+func (m *Matcher) MatchTrees(it *item.Item, summary, content *html.Node) []string {
 	if m == nil || it == nil || len(m.topics) == 0 {
 		return nil
 	}
@@ -405,10 +416,10 @@ func (m *Matcher) Match(it *item.Item) []string {
 		s.scan(bitTitle, it.Title, false)
 	}
 	if fields&bitSummary != 0 {
-		s.scan(bitSummary, it.Summary, IsHTML(it.Summary))
+		s.scanField(bitSummary, it.Summary, summary)
 	}
 	if fields&bitContent != 0 {
-		s.scan(bitContent, it.Content, IsHTML(it.Content))
+		s.scanField(bitContent, it.Content, content)
 	}
 	if fields&bitCategories != 0 {
 		for _, c := range it.Categories {
@@ -416,6 +427,20 @@ func (m *Matcher) Match(it *item.Item) []string {
 		}
 	}
 	return s.result()
+}
+
+// scanField matches a field that may be HTML: from its tree when given.
+func (s *scratch) scanField(field uint8, text string, tree *html.Node) {
+	if tree == nil {
+		s.scan(field, text, IsHTML(text))
+		return
+	}
+	if text == "" {
+		return
+	}
+	s.start(field)
+	walkTree(tree, s)
+	s.end(field)
 }
 
 // scratch is the working memory of one Match call.
@@ -473,17 +498,27 @@ func (s *scratch) scan(field uint8, text string, isHTML bool) {
 	if text == "" {
 		return
 	}
+	s.start(field)
+	if isHTML {
+		walkHTML(text, s)
+	} else {
+		feed(&s.f, text)
+	}
+	s.end(field)
+}
+
+// start prepares the matching of one text of field.
+func (s *scratch) start(field uint8) {
 	s.field = field
 	s.active = s.active[:0]
 	s.wantNorm = s.m.regexFields&field != 0
 	s.norm = s.norm[:0]
 	s.f.buf = s.f.buf[:0]
 	s.f.ums = s.f.ums[:0]
-	if isHTML {
-		walkHTML(text, s)
-	} else {
-		feed(&s.f, text)
-	}
+}
+
+// end ends the matching of one text of field.
+func (s *scratch) end(field uint8) {
 	s.f.brk()
 	if s.wantNorm {
 		for _, id := range s.m.regexes {
@@ -500,6 +535,7 @@ func (s *scratch) scan(field uint8, text string, isHTML bool) {
 
 // text and brk make scratch a textSink for walkHTML.
 func (s *scratch) text(b []byte) { feed(&s.f, b) }
+func (s *scratch) str(t string)  { feed(&s.f, t) }
 func (s *scratch) brk(bool)      { s.f.brk() }
 
 // word makes scratch the wordSink of its folder: it matches one word.
