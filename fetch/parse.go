@@ -34,6 +34,18 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 // feedURL is where the document came from; contentType is the HTTP
 // Content-Type, used for the charset of documents that declare none.
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
+	body = prepare(body, contentType)
+	if firstByte(body) == '<' {
+		if f, err := fastParse(body); err == nil {
+			return finish(f, source, feedURL), nil
+		}
+	}
+	return parseGofeed(body, source, feedURL)
+}
+
+// prepare returns body in UTF-8 and, for an XML document, without the
+// control characters XML does not allow.
+func prepare(body []byte, contentType string) []byte {
 	body = ToUTF8(body, contentTypeCharset(contentType))
 	if isUTF16(body) {
 		body = utf16ToUTF8(body)
@@ -41,6 +53,27 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 	if firstByte(body) == '<' {
 		body = dropControlChars(body)
 	}
+	return body
+}
+
+// finish completes a Feed of the fast path as Parse completes gofeed's.
+func finish(f *Feed, source, feedURL string) *Feed {
+	f.Title = plaintext.Text(f.Title)
+	items := f.Items
+	f.Items = make([]item.Item, 0, len(items))
+	for _, it := range items {
+		it.Source = source
+		it.SourceURL = feedURL
+		it.SourceTitle = f.Title
+		f.Items = append(f.Items, it)
+	}
+	return f
+}
+
+// parseGofeed is Parse's path through gofeed, for the documents the fast
+// path does not handle (and JSON Feed): body, in UTF-8, is brought within
+// the limits, parsed with gofeed and its items converted.
+func parseGofeed(body []byte, source, feedURL string) (*Feed, error) {
 	body, dropped, err := limit(body)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)

@@ -1,0 +1,203 @@
+package fetch
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"refeed/fetch/fetchtest"
+)
+
+// checkFast runs the fast path on body and, when it accepts the document,
+// compares its Feed with the gofeed path's. It reports whether the fast
+// path accepted it.
+func checkFast(t testing.TB, name string, body []byte, contentType string) bool {
+	t.Helper()
+	b := prepare(body, contentType)
+	if firstByte(b) != '<' {
+		return false
+	}
+	f, err := fastParse(b)
+	if err != nil {
+		return false
+	}
+	got := finish(f, "src", "https://src.example/feed")
+	want, err := parseGofeed(b, "src", "https://src.example/feed")
+	if err != nil {
+		t.Errorf("%s: the fast path accepts a document gofeed rejects (%v)", name, err)
+		return true
+	}
+	if d := feedDiff(got, want); d != "" {
+		t.Errorf("%s: fast path differs from gofeed: %s", name, d)
+	}
+	return true
+}
+
+// feedDiff describes the first difference between two Feeds, or "".
+func feedDiff(got, want *Feed) string {
+	if reflect.DeepEqual(got, want) {
+		return ""
+	}
+	for _, f := range []struct {
+		name string
+		g, w any
+	}{{"Title", got.Title, want.Title}, {"Link", got.Link, want.Link}, {"Language", got.Language, want.Language}, {"Dropped", got.Dropped, want.Dropped}, {"len(Items)", len(got.Items), len(want.Items)}} {
+		if !reflect.DeepEqual(f.g, f.w) {
+			return fmt.Sprintf("%s: got %#v, want %#v", f.name, f.g, f.w)
+		}
+	}
+	if (got.Items == nil) != (want.Items == nil) {
+		return fmt.Sprintf("Items: got nil %v, want nil %v", got.Items == nil, want.Items == nil)
+	}
+	for i := range got.Items {
+		g, w := reflect.ValueOf(got.Items[i]), reflect.ValueOf(want.Items[i])
+		for j := 0; j < g.NumField(); j++ {
+			if !reflect.DeepEqual(g.Field(j).Interface(), w.Field(j).Interface()) {
+				return fmt.Sprintf("item %d (%q) %s:\n got %#v\nwant %#v", i, want.Items[i].Title, g.Type().Field(j).Name, g.Field(j).Interface(), w.Field(j).Interface())
+			}
+		}
+	}
+	return "differs"
+}
+
+// hostileBodies returns the documents of the hostile fixtures that are
+// served whole.
+func hostileBodies(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	for _, c := range fetchtest.Cases() {
+		switch c.Name {
+		case "html", "truncated", "billion-laughs", "nested", "namespaces", "wide", "large-item", "many-items":
+			rec := httptest.NewRecorder()
+			c.Handler.ServeHTTP(rec, httptest.NewRequest("GET", "/feed", nil))
+			out["hostile/"+c.Name] = rec.Body.Bytes()
+		}
+	}
+	return out
+}
+
+// testDocuments returns the corpus (when present), the fixtures of
+// testdata and of other packages, and the hostile fixtures.
+func testDocuments(t testing.TB) map[string][]byte {
+	docs := hostileBodies(t)
+	for _, pattern := range []string{filepath.Join(corpusDir, "*"), "testdata/*", "../publish/testdata/*", "../examples/*/*.rss"} {
+		files, _ := filepath.Glob(pattern)
+		for _, name := range files {
+			if filepath.Ext(name) == ".tsv" {
+				continue
+			}
+			if b, err := os.ReadFile(name); err == nil {
+				docs[name] = b
+			}
+		}
+	}
+	return docs
+}
+
+// TestFastParseMatchesGofeed: every document the fast path accepts reads
+// as through gofeed. It logs the share of the documents (and bytes) that
+// take the fast path, and fails when the corpus's RSS and Atom bytes mostly
+// do not.
+func TestFastParseMatchesGofeed(t *testing.T) {
+	docs := testDocuments(t)
+	var n, fast, size, fastSize, xmlSize, corpusXML, corpusFast int
+	var slow []string
+	for name, body := range docs {
+		n++
+		size += len(body)
+		isXML := firstByte(body) == '<'
+		inCorpus := strings.HasPrefix(name, corpusDir)
+		if isXML {
+			xmlSize += len(body)
+			if inCorpus {
+				corpusXML += len(body)
+			}
+		}
+		if checkFast(t, name, body, "") {
+			fast++
+			fastSize += len(body)
+			if inCorpus {
+				corpusFast += len(body)
+			}
+		} else if isXML {
+			slow = append(slow, fmt.Sprintf("%s (%d B)", name, len(body)))
+		}
+	}
+	t.Logf("fast path: %d of %d documents, %d of %d bytes (%d bytes of XML); of the corpus's XML, %d of %d bytes", fast, n, fastSize, size, xmlSize, corpusFast, corpusXML)
+	sort.Strings(slow)
+	t.Logf("XML documents left to gofeed:\n%s", strings.Join(slow, "\n"))
+	if corpusFast < corpusXML*8/10 {
+		t.Errorf("the fast path takes %d of %d bytes of the corpus's XML, less than 80%%", corpusFast, corpusXML)
+	}
+}
+
+// TestFastDate: the dates the fast path reads, it reads as gofeed does.
+func TestFastDate(t *testing.T) {
+	base := time.Date(2025, 12, 31, 22, 59, 58, 0, time.UTC)
+	var dates []string
+	for i := range 400 {
+		d := base.Add(time.Duration(i) * 37 * time.Hour)
+		zone := time.FixedZone("", (i%27-13)*1800)
+		dl := d.In(zone)
+		dates = append(dates,
+			dl.Format(time.RFC1123Z), dl.Format(time.RFC3339), dl.Format(time.RFC3339Nano), d.Format(time.RFC1123),
+			dl.Format("Mon, 2 Jan 2006 15:04:05 -0700"), dl.Format("2 Jan 2006 15:04:05 -0700"), dl.Format("02 Jan 2006 15:04:05 -0700"),
+			dl.Format("Mon, 02 Jan 2006 15:04 -0700"), dl.Format("Mon, 2 Jan 2006 15:04 -0700"),
+			d.Format("Mon, 2 Jan 2006 15:04:05")+" "+[]string{"GMT", "UTC", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "WET", "WEST", "BST", "CET", "CEST", "EET", "EEST"}[i%17],
+			d.Format("Mon, 02 Jan 2006 15:04")+" "+[]string{"GMT", "PST", "CEST"}[i%3],
+			d.Format("2 Jan 2006 15:04:05")+" "+[]string{"GMT", "PST", "CEST"}[i%3],
+			d.Format("02 Jan 2006 15:04")+" "+[]string{"GMT", "PST", "CEST"}[i%3],
+			d.Format("02 Jan 2006 15:04 -0700"),
+			d.Format("2006-01-02"), d.Format("2006-01-02T15:04:05.000Z"), d.Format("2006-01-02T15:04:05"),
+		)
+	}
+	dates = append(dates, "", "  ", "Seg, 02 Set 2024 10:00:00 -0300", "Mon, 31 Feb 2024 10:00:00 GMT", "2024-02-30", "2024-13-01T00:00:00Z",
+		"Mon, 02 Jan 2006 24:00:00 GMT", "Mon, 02 Jan 2006 23:60:00 GMT", "Mon, 02 Jan 2006 23:00:60 GMT", "Mon, 02 Jan 2006 23:00:00 +2400",
+		"Mon, 02 Jan 2006 23:00:00 IST", "2006-01-02T15:04:05+0100", "2006-01-02T15:04:05.1234567891Z", "Tue, 2 Jan 2006 1:04:05 GMT")
+	for _, d := range dates {
+		got, ok, sure := fastDate(d)
+		if !sure {
+			continue
+		}
+		want := gofeedDate(t, d)
+		switch {
+		case want == nil && ok:
+			t.Errorf("%q: fast %v, gofeed none", d, got)
+		case want != nil && !ok:
+			t.Errorf("%q: fast none, gofeed %v", d, *want)
+		case want != nil && !want.Equal(got):
+			t.Errorf("%q: fast %v, gofeed %v", d, got, *want)
+		}
+	}
+}
+
+// gofeedDate returns the date gofeed reads from a pubDate of d.
+func gofeedDate(t *testing.T, d string) *time.Time {
+	f, err := gofeed.NewParser().ParseString(`<rss><channel><item><pubDate>` + d + `</pubDate></item></channel></rss>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Items[0].PublishedParsed
+}
+
+// FuzzFastParse: on any document, the fast path either declines or reads
+// what the gofeed path reads, and does not panic.
+func FuzzFastParse(f *testing.F) {
+	for _, b := range testDocuments(f) {
+		if len(b) < 1<<20 {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T &amp; U</title><item><title><![CDATA[x]]> &eacute;</title><dc:creator>A</dc:creator><dc:date>2024-01-02</dc:date><enclosure url="http://e/x.mp3" length=" 12 " type="audio/mpeg"/></item></channel></rss>`))
+	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">a &lt;b&gt;</title><entry><id>tag:x,2024:1</id><link href="/a b"/><updated>2024-01-02T03:04:05Z</updated><author><name>N</name><email>e@x</email></author><content type="xhtml"><div>x</div></content></entry></feed>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkFast(t, "fuzz", body, "")
+	})
+}
