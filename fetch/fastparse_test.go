@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -191,7 +192,7 @@ func gofeedDate(t *testing.T, d string) *time.Time {
 // what the gofeed path reads, and does not panic.
 func FuzzFastParse(f *testing.F) {
 	for _, b := range testDocuments(f) {
-		if len(b) < 1<<20 {
+		if len(b) < 64<<10 { // larger seeds slow the fuzzer down
 			f.Add(b)
 		}
 	}
@@ -200,4 +201,60 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkFast(t, "fuzz", body, "")
 	})
+}
+
+// TestIndexControl: the word-at-a-time scan finds what a byte loop finds.
+func TestIndexControl(t *testing.T) {
+	for n := range 40 {
+		for pos := range n {
+			for _, c := range []byte{0, 1, 8, 9, 10, 11, 13, 0x1F, 0x20, 0x7F, 0x80, 0x9F, 0xFF} {
+				b := []byte(strings.Repeat("a\n\t\rxé", 8)[:n])
+				b[pos] = c
+				want := -1
+				for i, x := range b {
+					if badControl(x) {
+						want = i
+						break
+					}
+				}
+				if got := indexControl(b); got != want {
+					t.Fatalf("%q: %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestJSONBounds: a JSON document the quick bounds let through is one
+// limitJSON leaves as it is.
+func TestJSONBounds(t *testing.T) {
+	docs := testDocuments(t)
+	var items strings.Builder
+	for i := range MaxItems + 1 {
+		if i > 0 {
+			items.WriteString(",")
+		}
+		fmt.Fprintf(&items, `{"id":"%d","tags":["a","b"]}`, i)
+	}
+	docs["many"] = []byte(`{"version":"https://jsonfeed.org/version/1.1","title":"[x]","items":[` + items.String() + `]}`)
+	docs["escaped key"] = []byte(`{"it\u0065ms":[` + items.String() + `]}`)
+	for name, body := range docs {
+		if firstByte(body) != '{' {
+			continue
+		}
+		nodes, n := jsonBounds(body)
+		if nodes != jsonNodes(body) {
+			t.Errorf("%s: %d nodes, jsonNodes %d", name, nodes, jsonNodes(body))
+		}
+		if nodes > MaxNodes || n > MaxItems {
+			continue
+		}
+		out, dropped, err := limitJSON(body)
+		if err != nil || dropped != 0 || !bytes.Equal(out, body) {
+			t.Errorf("%s: within the bounds (%d nodes, %d items), but limitJSON drops %d (%v)", name, nodes, n, dropped, err)
+		}
+	}
+	if _, n := jsonBounds(docs["many"]); n != MaxItems+1 {
+		t.Errorf("many: %d items, want %d", n, MaxItems+1)
+	}
 }
