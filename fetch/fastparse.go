@@ -568,6 +568,9 @@ func (p *fastParser) rss() (*Feed, error) {
 		if k != tokStart {
 			continue
 		}
+		if s.bases > 0 {
+			return nil, fallback() // xml:base in RSS
+		}
 		if !p.native(s.space()) {
 			if err := s.skip(); err != nil {
 				return nil, err
@@ -632,6 +635,9 @@ func (p *fastParser) rssChannel(ext *rssExt) (items []item.Item, title, link, la
 		if k != tokStart {
 			continue
 		}
+		if s.bases > 0 {
+			return nil, "", "", "", fallback()
+		}
 		if !p.native(s.space()) {
 			if err := p.ext(ext); err != nil {
 				return nil, "", "", "", err
@@ -693,6 +699,9 @@ func (p *fastParser) rssItem() (item.Item, error) {
 		}
 		if k != tokStart {
 			continue
+		}
+		if s.bases > 0 {
+			return item.Item{}, fallback()
 		}
 		var name [16]byte
 		lname := lower(name[:0], s.local)
@@ -898,7 +907,11 @@ func (p *fastParser) atom() (*Feed, error) {
 			continue
 		}
 		var name [16]byte
-		switch string(lower(name[:0], s.local)) {
+		lname := lower(name[:0], s.local)
+		if s.bases > 0 && !(s.ownBase() && string(lname) != "link" && string(lname) != "entry") {
+			return nil, fallback() // xml:base where it would change URLs
+		}
+		switch string(lname) {
 		case "title":
 			f.Title, err = p.atomText("title")
 		case "link":
@@ -942,6 +955,14 @@ func (p *fastParser) atomText(name string) (string, error) {
 	}
 	lt := string(lower(typ[:0], decodeXML(typ[:0], rawType)))
 	lm := string(lower(mode[:0], decodeXML(mode[:0], rawMode)))
+	var base *url.URL
+	if s.hasBase {
+		// Its own, the only one in scope (see the callers); an
+		// unparsable one counts as none.
+		if u, err := url.Parse(string(decodeXML(nil, s.baseRaw))); err == nil {
+			base = u
+		}
+	}
 	raw, err := s.inner()
 	if err != nil {
 		return "", err
@@ -951,15 +972,19 @@ func (p *fastParser) atomText(name string) (string, error) {
 	switch {
 	case bytes.Contains(raw, cdataStart):
 		out = stripCDATA(raw)
+		if lt == "html" || strings.Contains(lt, "xhtml") {
+			out = resolveHTML(base, out)
+		}
 	case lt == "text" || strings.HasPrefix(lt, "text/") || lt == "" && lm == "":
 		out = decodeEntities(raw)
 	case strings.Contains(lt, "xhtml"):
-		return "", fallback()
+		out = resolveHTML(base, stripWrappingDiv(string(raw)))
 	case lt == "html":
 		if bytes.IndexByte(raw, '<') >= 0 {
-			return "", fallback() // gofeed would strip a wrapping div
+			out = resolveHTML(base, decodeEntities([]byte(stripWrappingDiv(string(raw)))))
+		} else {
+			out = resolveHTML(base, decodeEntities(raw))
 		}
-		out = decodeEntities(raw)
 	case lm == "base64" || lt != "" && !strings.Contains(lt, "xml"):
 		return "", fallback() // base64, or a type that may be binary
 	default:
@@ -967,6 +992,9 @@ func (p *fastParser) atomText(name string) (string, error) {
 	}
 	switch name {
 	case "icon", "id", "logo", "uri", "url":
+		if base != nil {
+			return "", fallback()
+		}
 		out = normalizeURL(out)
 	}
 	return out, nil
@@ -1013,7 +1041,11 @@ func (p *fastParser) atomEntry() (item.Item, error) {
 			continue
 		}
 		var name [16]byte
-		switch lname := string(lower(name[:0], s.local)); lname {
+		lname := string(lower(name[:0], s.local))
+		if s.bases > 0 && !(s.ownBase() && lname != "id" && lname != "author" && lname != "link") {
+			return item.Item{}, fallback() // xml:base where it would change URLs
+		}
+		switch lname {
 		case "title":
 			title, err = p.atomText(lname)
 		case "id":
@@ -1104,6 +1136,9 @@ func (p *fastParser) atomPerson() (item.Author, error) {
 		}
 		if k != tokStart {
 			continue
+		}
+		if s.bases > 0 {
+			return a, fallback()
 		}
 		var name [16]byte
 		switch lname := string(lower(name[:0], s.local)); lname {

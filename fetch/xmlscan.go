@@ -35,6 +35,7 @@ type xmlAttr struct {
 type openElem struct {
 	qname  []byte // the name as written, prefix included
 	nsMark int    // len(xmlScanner.ns) before the element's declarations
+	base   bool   // it has an xml:base attribute
 }
 
 // An nsDecl is a namespace declaration in scope.
@@ -56,6 +57,7 @@ type xmlScanner struct {
 	pos   int
 	stack []openElem
 	ns    []nsDecl
+	bases int // open elements with an xml:base attribute
 	nodes int // elements and attributes, as limitXML counts them
 	items int // elements named item or entry (any case), an upper bound of what limitXML counts
 
@@ -64,10 +66,12 @@ type xmlScanner struct {
 	prefix     []byte // of a start tag
 	local      []byte
 	attrs      []xmlAttr
-	empty      bool // the start tag ends with "/>"
-	pendingEnd bool // the implied end tag of an empty element is next
-	innerStart int  // offset just after the current start tag
-	endAt      int  // offset of the "<" of the current end tag
+	empty      bool   // the start tag ends with "/>"
+	hasBase    bool   // the start tag has an xml:base attribute
+	baseRaw    []byte // its value, undecoded
+	pendingEnd bool   // the implied end tag of an empty element is next
+	innerStart int    // offset just after the current start tag
+	endAt      int    // offset of the "<" of the current end tag
 	text       []byte
 }
 
@@ -268,7 +272,8 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 		return 0, fallback()
 	}
 	s.attrs = s.attrs[:0]
-	empty := false
+	empty, hasBase := false, false
+	var baseRaw []byte
 	for {
 		p = s.skipSpace(p)
 		if p >= len(b) {
@@ -317,7 +322,10 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 			}
 		}
 		if string(al) == "base" && len(ap) > 0 {
-			return 0, fallback() // xml:base: URLs would be resolved
+			if string(ap) != "xml" {
+				return 0, fallback() // maybe xml:base under another prefix
+			}
+			hasBase, baseRaw = true, raw
 		}
 		s.attrs = append(s.attrs, xmlAttr{prefix: ap, local: al, raw: raw})
 		p = q + 1 + j + 1
@@ -350,7 +358,11 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 	if len(s.ns) > MaxNamespaces {
 		return 0, fallback()
 	}
-	s.stack = append(s.stack, openElem{qname: name, nsMark: mark})
+	s.stack = append(s.stack, openElem{qname: name, nsMark: mark, base: hasBase})
+	s.hasBase, s.baseRaw = hasBase, baseRaw
+	if hasBase {
+		s.bases++
+	}
 	s.prefix, s.local = prefix, local
 	s.empty = empty
 	s.pendingEnd = empty
@@ -381,6 +393,9 @@ func (s *xmlScanner) pop() {
 	e := s.stack[len(s.stack)-1]
 	s.stack = s.stack[:len(s.stack)-1]
 	s.ns = s.ns[:e.nsMark]
+	if e.base {
+		s.bases--
+	}
 }
 
 // space returns the namespace of the current start tag as encoding/xml
@@ -414,6 +429,10 @@ func (s *xmlScanner) prefixFor(uri string) (string, bool) {
 	}
 	return "", false
 }
+
+// ownBase reports whether the only xml:base in scope is the current start
+// tag's.
+func (s *xmlScanner) ownBase() bool { return s.bases == 1 && s.hasBase }
 
 // attr returns the raw value of the current start tag's attribute of that
 // local name.
