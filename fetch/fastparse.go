@@ -204,37 +204,45 @@ func decodeEntities(s []byte) string {
 	if i < 0 {
 		return string(s)
 	}
-	out := make([]byte, 0, len(s))
+	var out strings.Builder
+	out.Grow(len(s))
 	for {
-		out = append(out, s[:i]...)
+		out.Write(s[:i])
 		s = s[i:]
 		window := s[:min(len(s), maxEntity)]
 		end := bytes.IndexByte(window, ';')
 		switch {
 		case end < 0 && len(window) == len(s):
-			return string(append(out, s...))
+			out.Write(s)
+			return out.String()
 		case end < 0 || bytes.ContainsAny(s[1:end], " \t\r\n"):
-			out = append(out, '&')
+			out.WriteByte('&')
 			s = s[1:]
 		default:
 			if r, ok := simpleEntity(s[1:end]); ok {
-				out = append(out, r...)
+				out.WriteString(r)
+				s = s[end+1:]
+				break
+			}
+			if r, ok := numericEntity(s[1:end]); ok {
+				out.WriteRune(r)
 				s = s[end+1:]
 				break
 			}
 			span := string(s[:end+1])
 			dec := html.UnescapeString(span)
 			if dec == html.UnescapeString(span[:len(span)-1])+";" {
-				out = append(out, '&')
+				out.WriteByte('&')
 				s = s[1:]
 				break
 			}
-			out = append(out, dec...)
+			out.WriteString(dec)
 			s = s[end+1:]
 		}
 		i = bytes.IndexByte(s, '&')
 		if i < 0 {
-			return string(append(out, s...))
+			out.Write(s)
+			return out.String()
 		}
 	}
 }
@@ -257,6 +265,42 @@ func simpleEntity(name []byte) (string, bool) {
 		return "\u00a0", true
 	}
 	return "", false
+}
+
+// numericEntity decodes a character reference (between "&" and ";") as
+// html.UnescapeString does; ok is false for those it maps otherwise than
+// to their code point (C1 controls), and for odd ones.
+func numericEntity(name []byte) (rune, bool) {
+	if len(name) < 2 || name[0] != '#' {
+		return 0, false
+	}
+	digits, base := name[1:], rune(10)
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, base = digits[1:], 16
+	}
+	if len(digits) == 0 || len(digits) > 6 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range digits {
+		switch {
+		case isDigit(c):
+			r = r*base + rune(c-'0')
+		case base == 16 && 'a' <= c && c <= 'f':
+			r = r*base + rune(c-'a'+10)
+		case base == 16 && 'A' <= c && c <= 'F':
+			r = r*base + rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	switch {
+	case 0x80 <= r && r <= 0x9F:
+		return 0, false
+	case r == 0 || 0xD800 <= r && r <= 0xDFFF || r > utf8.MaxRune:
+		return utf8.RuneError, true
+	}
+	return r, true
 }
 
 // extKey returns the key gofeed files an extension element of that

@@ -3,6 +3,7 @@ package fetch
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -256,5 +257,60 @@ func TestJSONBounds(t *testing.T) {
 	}
 	if _, n := jsonBounds(docs["many"]); n != MaxItems+1 {
 		t.Errorf("many: %d items, want %d", n, MaxItems+1)
+	}
+}
+
+// TestNonEmpty: categories are kept once, by their lower case, also past
+// the length where nonEmpty switches to a map.
+func TestNonEmpty(t *testing.T) {
+	var in, want []string
+	for i := range 40 {
+		c := fmt.Sprintf("Cat%d", i)
+		in = append(in, " "+c+" ", strings.ToUpper(c), "")
+		want = append(want, c)
+	}
+	in = append(in, "\u212a", "k", "Σ", "ς", "σ")
+	want = append(want, "\u212a", "Σ", "ς")
+	if got := nonEmpty(in); !reflect.DeepEqual(got, want) {
+		t.Errorf("nonEmpty = %q, want %q", got, want)
+	}
+	if got := nonEmpty(in[:9]); !reflect.DeepEqual(got, want[:3]) {
+		t.Errorf("nonEmpty = %q, want %q", got, want[:3])
+	}
+}
+
+// TestDecodeEntities: the shortcuts of decodeEntities decode as
+// html.UnescapeString, within gofeed's rules.
+func TestDecodeEntities(t *testing.T) {
+	for _, s := range []string{"&#8217;", "&#x2019;", "&#X2019;", "&#150;", "&#x80;", "&#0;", "&#xD800;", "&#x110000;", "&#1114111;", "&#;", "&#x;", "&#12a;",
+		"&#0000065;", "&#65", "&amp;&lt;&gt;&quot;&apos;&nbsp;", "&copy=2;", "&foo;", "a & b; c", "&eacute;&Eacute;", "&#9999999;"} {
+		got := decodeEntities([]byte(s))
+		var want strings.Builder
+		for rest := s; rest != ""; {
+			i := strings.IndexByte(rest, '&')
+			if i < 0 {
+				want.WriteString(rest)
+				break
+			}
+			want.WriteString(rest[:i])
+			rest = rest[i:]
+			end := strings.IndexByte(rest, ';')
+			if end < 0 || strings.ContainsAny(rest[1:end], " \t\r\n") {
+				want.WriteByte('&')
+				rest = rest[1:]
+				continue
+			}
+			dec := html.UnescapeString(rest[:end+1])
+			if dec == html.UnescapeString(rest[:end])+";" {
+				want.WriteByte('&')
+				rest = rest[1:]
+				continue
+			}
+			want.WriteString(dec)
+			rest = rest[end+1:]
+		}
+		if got != want.String() {
+			t.Errorf("%q: %q, want %q", s, got, want.String())
+		}
 	}
 }

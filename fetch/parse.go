@@ -190,16 +190,65 @@ func extension(gi *gofeed.Item, ns, name string) string {
 	return ""
 }
 
+// nonEmpty returns the strings of ss trimmed, without the empty ones and
+// the repeated ones (those whose lower case is that of an earlier one).
 func nonEmpty(ss []string) []string {
 	var out []string
-	seen := map[string]bool{}
+	var seen map[string]bool // once out is long
 	for _, s := range ss {
 		s = strings.TrimSpace(s)
-		if s == "" || seen[strings.ToLower(s)] {
+		if s == "" {
 			continue
 		}
-		seen[strings.ToLower(s)] = true
-		out = append(out, s)
+		if seen == nil && len(out) >= 16 {
+			seen = make(map[string]bool, len(ss))
+			for _, o := range out {
+				seen[strings.ToLower(o)] = true
+			}
+		}
+		if seen != nil {
+			if l := strings.ToLower(s); !seen[l] {
+				seen[l] = true
+				out = append(out, s)
+			}
+			continue
+		}
+		if !slices.ContainsFunc(out, func(o string) bool { return sameLower(o, s) }) {
+			out = append(out, s)
+		}
 	}
 	return out
+}
+
+// sameLower reports whether strings.ToLower(a) == strings.ToLower(b),
+// without making them when both are ASCII.
+func sameLower(a, b string) bool {
+	if !isASCII(a) || !isASCII(b) {
+		return strings.ToLower(a) == strings.ToLower(b)
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -57,9 +57,10 @@ type xmlScanner struct {
 	pos   int
 	stack []openElem
 	ns    []nsDecl
-	bases int // open elements with an xml:base attribute
-	nodes int // elements and attributes, as limitXML counts them
-	items int // elements named item or entry (any case), an upper bound of what limitXML counts
+	decls []cachedDecl // namespace declarations met
+	bases int          // open elements with an xml:base attribute
+	nodes int          // elements and attributes, as limitXML counts them
+	items int          // elements named item or entry (any case), an upper bound of what limitXML counts
 
 	// The current token.
 	kind       tokKind
@@ -350,9 +351,9 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 			if string(a.local) == "xml" || string(a.local) == "xmlns" || len(a.raw) == 0 {
 				return 0, fallback()
 			}
-			s.ns = append(s.ns, nsDecl{prefix: string(a.local), uri: string(decodeXML(nil, a.raw))})
+			s.ns = append(s.ns, s.decl(a.local, a.raw))
 		case len(a.prefix) == 0 && string(a.local) == "xmlns":
-			s.ns = append(s.ns, nsDecl{uri: string(decodeXML(nil, a.raw))})
+			s.ns = append(s.ns, s.decl(nil, a.raw))
 		}
 	}
 	if len(s.ns) > MaxNamespaces {
@@ -370,6 +371,27 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 	s.innerStart = p
 	s.kind = tokStart
 	return tokStart, nil
+}
+
+// decl returns the declaration of prefix (nil for the default namespace)
+// to the namespace of raw, an attribute value; the same strings for the
+// same declarations (feeds repeat theirs on every item).
+func (s *xmlScanner) decl(prefix, raw []byte) nsDecl {
+	for _, c := range s.decls {
+		if string(c.prefix) == string(prefix) && (prefix == nil) == (c.prefix == nil) && string(c.raw) == string(raw) {
+			return c.d
+		}
+	}
+	d := nsDecl{prefix: string(prefix), uri: decodeXMLString(raw)}
+	if len(s.decls) < 16 {
+		s.decls = append(s.decls, cachedDecl{prefix, raw, d})
+	}
+	return d
+}
+
+type cachedDecl struct {
+	prefix, raw []byte
+	d           nsDecl
 }
 
 func (s *xmlScanner) endTag() (tokKind, error) {
@@ -451,7 +473,15 @@ func (s *xmlScanner) attrValue(local string) string {
 	if !ok {
 		return ""
 	}
-	return string(decodeXML(nil, raw))
+	return decodeXMLString(raw)
+}
+
+// decodeXMLString returns t decoded as decodeXML does.
+func decodeXMLString(t []byte) string {
+	if bytes.IndexByte(t, '&') < 0 && bytes.IndexByte(t, '\r') < 0 {
+		return string(t)
+	}
+	return string(decodeXML(nil, t))
 }
 
 // skip reads through the end of the current element.
