@@ -314,3 +314,56 @@ func TestDecodeEntities(t *testing.T) {
 		}
 	}
 }
+
+// fastCases are documents that exercise the rules of the fast path; each
+// must take it, and read as through gofeed.
+var fastCases = map[string]string{
+	"rss": "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<?xml-stylesheet type=\"text/xsl\" href=\"s.xsl\"?>\r\n<!DOCTYPE rss PUBLIC \"-//x//y\" \"http://x/y.dtd\">\r\n" +
+		`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><!-- a comment --><TITLE> Caf&eacute; &amp; News &#8217;s </TITLE><atom:link href="https://x.example/feed" rel="self"/><atom:link href=" https://x.example/a b" />
+<language>de</language><dc:language>fr</dc:language>
+<item><title><![CDATA[<b>Bold</b>]]> &amp; more</title><description>Hello &lt;b&gt;world&lt;/b&gt; &nbsp;&copy=2; &unknown; &#150; &#x80;</description>
+<content:encoded><![CDATA[<p>Content</p>]]></content:encoded><link>https://x.example/1</link><link></link><guid isPermaLink="false"> g1 </guid>
+<pubDate>Tue, 10 Jun 2025 04:00:00 PDT</pubDate><dc:date>2025-06-10T05:00:00+02:00</dc:date><author>jo@x.example (Jo Doe)</author>
+<category>News</category><category>news</category><category domain="d"> World </category><dc:subject>World</dc:subject><itunes:keywords>a, b,,News</itunes:keywords>
+<enclosure url="https://x.example/a.mp3?x=1&amp;y=2&z" length=" 1234 " type="audio/mpeg"/><enclosure url=" " length="1" type="x"/><enclosure url="https://x.example/b" length="-5"/>
+<feedburner:origLink> https://orig.example/1 </feedburner:origLink><media:content url="u"><media:title>t</media:title></media:content></item>
+<item><dc:title>DC title</dc:title><dc:description>DC desc</dc:description><dc:creator>  Ann  </dc:creator><dc:creator>Bob</dc:creator><dc:date>2025-06-09</dc:date><dc:date>junk</dc:date>
+<itunes:summary>ignored</itunes:summary><itunes:author>Itunes Author</itunes:author><atom:updated>2025-06-08T00:00:00Z</atom:updated></item>
+<item><itunes:summary>Summary &amp;amp; more</itunes:summary><author>nobody (no email)</author><dc:creator>Carl</dc:creator><pubDate>Mon, 9 Jun 2025 10:00 +0200</pubDate><pubDate>Tue, 10 Jun 2025 10:00:00 GMT</pubDate>
+<atom:summary>atom sum</atom:summary><atom:content>atom content</atom:content><atom:published>2025-06-01T00:00:00Z</atom:published><atom:author><atom:name>AN</atom:name><atom:email>ae@x</atom:email></atom:author><atom:category term="T1"/><atom:category term=""/></item>
+<item><atom:author><atom:email>only@x</atom:email></atom:author><atom:author><atom:name>second</atom:name></atom:author><title>dc:creator
+ with CRLF</title><dc:creator>Line&#13;&#10;two&#x9;</dc:creator></item>
+<item/><item><title></title><guid/></item>
+</channel></rss>`,
+	"rdf": `<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="http://x.example/"><title>RDF</title><link>http://x.example/</link><items><rdf:Seq><rdf:li rdf:resource="http://x.example/1"/></rdf:Seq></items></channel>
+<item rdf:about="http://x.example/1"><title>One</title><link>http://x.example/1</link><dc:date>2025-06-10T05:00:00.123Z</dc:date><dc:subject>S</dc:subject></item>
+<item rdf:about="http://x.example/2"><title>Two</title><link>http://x.example/2</link><dc:date>2025-06-10T05:00:00-07:30</dc:date></item>
+<textinput><title>t</title></textinput></rdf:RDF>`,
+	"atom": `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-GB" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">
+<title type="html">A &amp;lt;b&amp;gt; feed</title><link rel="self" href="https://x.example/feed"/><link href="https://x.example/?a=1&amp;b=2"/><link rel="alternate" href="https://x.example/other"/>
+<entry><title type="text">T &amp; U</title><id> tag:x.example,2025:1 </id><link href="/rel path"/><link rel="enclosure" href="https://x.example/e.mp3" length="99" type="audio/mpeg"/>
+<published>2025-06-10T05:00:00Z</published><updated>2025-06-11T05:00:00Z</updated><author><name>N1</name><email>e1@x</email><uri>https://x.example/~n1</uri></author><author><name></name></author>
+<category term="t1"/><category term="t2" label="Label 2"/><category term="T1"/><summary type="html">&lt;p&gt;Sum&lt;/p&gt;</summary>
+<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>X<a href="/a">a</a></p></div></content><feedburner:origLink>https://orig.example/1</feedburner:origLink></entry>
+<entry><title>Two</title><id>urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a</id><link rel="self" href="https://x.example/2/self"/><updated>2025-06-11T05:00:00+01:00</updated>
+<content type="html" xml:base="https://x.example/dir/page"><![CDATA[<p><a href="rel">r</a><img src="/i.png"></p>]]></content><summary type="text/plain">plain &amp; text</summary></entry>
+<entry><title type="html" xml:base="http://x.example/b/">&lt;a href="c"&gt;c&lt;/a&gt;</title><content type="html" xml:base="http://x.example/">&lt;div&gt;&lt;a href="d"&gt;d&lt;/a&gt;&lt;/div&gt;</content><content type="text/html">&lt;i&gt;last&lt;/i&gt;</content></entry>
+<entry><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Only <b>div</b></div></title><content type="application/xml"><x>raw</x></content><issued>2025-06-12</issued><modified>Thu, 12 Jun 2025 10:00:00 GMT</modified></entry>
+</feed>`,
+	"atom03": `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title mode="escaped">Old &lt;feed&gt;</title><link rel="alternate" type="text/html" href="http://x.example/"/>
+<entry><title>E</title><link rel="alternate" href="http://x.example/1"/><id>http://x.example/1</id><issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified><content type="text/html" mode="escaped">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>`,
+	"userland": `<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>U</title><item><title>I</title><pubDate>Wed, 22 Jan 2014 10:00:00 +0600</pubDate></item></channel></rss>`,
+}
+
+func TestFastParseCases(t *testing.T) {
+	for name, doc := range fastCases {
+		b := prepare([]byte(doc), "")
+		if _, err := fastParse(b); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		checkFast(t, name, []byte(doc), "")
+	}
+}
