@@ -44,9 +44,9 @@ func trimSpace(s string) string { return strings.TrimSpace(s) }
 
 // fastParse parses body, in UTF-8 without control characters, into a Feed
 // (Title not yet made plain text, items without their source), or returns
-// errFallback.
-func fastParse(body []byte) (*Feed, error) {
-	if !utf8.Valid(body) || bytes.Contains(body, []byte("\uFFFE")) || bytes.Contains(body, []byte("\uFFFF")) {
+// errFallback. valid reports that body is known to be valid UTF-8.
+func fastParse(body []byte, valid bool) (*Feed, error) {
+	if !valid && !utf8.Valid(body) || bytes.Contains(body, []byte("\uFFFE")) || bytes.Contains(body, []byte("\uFFFF")) {
 		return nil, fallback()
 	}
 	p := &fastParser{s: xmlScanner{b: body}}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 
@@ -23,11 +24,14 @@ import (
 // path accepted it.
 func checkFast(t testing.TB, name string, body []byte, contentType string) bool {
 	t.Helper()
-	b := prepare(body, contentType)
+	b, valid := prepare(body, contentType)
+	if valid != utf8.Valid(b) && valid {
+		t.Errorf("%s: prepare says valid UTF-8, it is not", name)
+	}
 	if firstByte(b) != '<' {
 		return false
 	}
-	f, err := fastParse(b)
+	f, err := fastParse(b, valid)
 	if err != nil {
 		return false
 	}
@@ -359,8 +363,8 @@ var fastCases = map[string]string{
 
 func TestFastParseCases(t *testing.T) {
 	for name, doc := range fastCases {
-		b := prepare([]byte(doc), "")
-		if _, err := fastParse(b); err != nil {
+		b, valid := prepare([]byte(doc), "")
+		if _, err := fastParse(b, valid); err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}

@@ -34,9 +34,9 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 // feedURL is where the document came from; contentType is the HTTP
 // Content-Type, used for the charset of documents that declare none.
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
-	body = prepare(body, contentType)
+	body, valid := prepare(body, contentType)
 	if firstByte(body) == '<' {
-		if f, err := fastParse(body); err == nil {
+		if f, err := fastParse(body, valid); err == nil {
 			return finish(f, source, feedURL), nil
 		}
 	}
@@ -44,16 +44,17 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 }
 
 // prepare returns body in UTF-8 and, for an XML document, without the
-// control characters XML does not allow.
-func prepare(body []byte, contentType string) []byte {
-	body = ToUTF8(body, contentTypeCharset(contentType))
+// control characters XML does not allow; valid reports that it is known to
+// be valid UTF-8.
+func prepare(body []byte, contentType string) (out []byte, valid bool) {
+	body, valid = toUTF8(body, contentTypeCharset(contentType))
 	if isUTF16(body) {
-		body = utf16ToUTF8(body)
+		body, valid = utf16ToUTF8(body), false
 	}
 	if firstByte(body) == '<' {
-		body = dropControlChars(body)
+		body = dropControlChars(body) // removes ASCII bytes only
 	}
-	return body
+	return body, valid
 }
 
 // finish completes a Feed of the fast path as Parse completes gofeed's.
