@@ -215,7 +215,7 @@ func decodeEntities(s []byte) string {
 		case end < 0 && len(window) == len(s):
 			out.Write(s)
 			return out.String()
-		case end < 0 || bytes.ContainsAny(s[1:end], " \t\r\n"):
+		case end < 0 || hasSpace(s[1:end]):
 			out.WriteByte('&')
 			s = s[1:]
 		default:
@@ -245,6 +245,16 @@ func decodeEntities(s []byte) string {
 			return out.String()
 		}
 	}
+}
+
+// hasSpace reports whether b holds an ASCII space, tab, CR or LF.
+func hasSpace(b []byte) bool {
+	for _, c := range b {
+		if isSpace(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // simpleEntity decodes the commonest entities (between "&" and ";") as
