@@ -382,16 +382,14 @@ type rssExt struct {
 	hasDC                                        bool
 	dcTitle, dcDesc, dcCreator, dcAuthor, dcDate []string
 	dcSubject, dcLanguage                        []string
-	hasDCTitle, hasDCDesc, hasDCAuthor           bool
+	hasDCDesc, hasDCAuthor                       bool
 	hasDCCreator, hasDCDate                      bool
-	itunes                                       bool
 	itSummary, itAuthor, itKeywords              *string
 	atom                                         [3]atomExt // keys atom, atom10, atom03
 	origLinks                                    []string
 }
 
 type atomExt struct {
-	present                              bool
 	content, summary, published, updated *string
 	authorSeen                           bool
 	authorName, authorEmail              *string
@@ -423,7 +421,7 @@ func (p *fastParser) ext(e *rssExt) error {
 		var dst *[]string
 		switch name {
 		case "title":
-			dst, e.hasDCTitle = &e.dcTitle, true
+			dst = &e.dcTitle
 		case "description":
 			dst, e.hasDCDesc = &e.dcDesc, true
 		case "creator":
@@ -446,7 +444,6 @@ func (p *fastParser) ext(e *rssExt) error {
 		*dst = append(*dst, v)
 		return nil
 	case "itunes":
-		e.itunes = true
 		var dst **string
 		switch name {
 		case "summary":
@@ -484,7 +481,6 @@ func (p *fastParser) ext(e *rssExt) error {
 		case "atom03":
 			a = &e.atom[2]
 		}
-		a.present = true
 		var dst **string
 		switch name {
 		case "content":

@@ -316,7 +316,11 @@ func (s *xmlScanner) startTag() (tokKind, error) {
 			return 0, fallback()
 		}
 		// One attribute of a local name: gofeed reads them by local name,
-		// in ways that differ when there are two.
+		// in ways that differ when there are two. (Few attributes, so
+		// that checking stays cheap.)
+		if len(s.attrs) >= 64 {
+			return 0, fallback()
+		}
 		for _, a := range s.attrs {
 			if bytes.Equal(a.local, al) {
 				return 0, fallback()
