@@ -337,13 +337,15 @@ func (p *fastParser) extKey(space string) (string, error) {
 	}
 	key := sp
 	if pfx, ok := p.s.prefixFor(sp); ok && pfx != "" {
-		if nonCanonical[sp] {
-			return pfx, nil
-		}
 		key = pfx
 	}
 	switch key {
 	case "atom", "atom10", "atom03", "content", "dc", "feedburner", "itunes":
+		// Every namespace of gofeed's list is a URL: one without a colon
+		// (an undeclared prefix stands for itself) is not in it.
+		if nonCanonical[sp] || !strings.Contains(sp, ":") {
+			return key, nil
+		}
 		return "", fallback()
 	}
 	return "", nil

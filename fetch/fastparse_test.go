@@ -361,7 +361,8 @@ var fastCases = map[string]string{
 </feed>`,
 	"atom03": `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title mode="escaped">Old &lt;feed&gt;</title><link rel="alternate" type="text/html" href="http://x.example/"/>
 <entry><title>E</title><link rel="alternate" href="http://x.example/1"/><id>http://x.example/1</id><issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified><content type="text/html" mode="escaped">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>`,
-	"userland": `<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>U</title><item><title>I</title><pubDate>Wed, 22 Jan 2014 10:00:00 +0600</pubDate></item></channel></rss>`,
+	"undeclared": `<rss version="2.0"><channel><title>U</title><item><title>I</title><dc:creator>Undeclared</dc:creator><content:encoded>C</content:encoded><feedburner:origLink>https://o.example/</feedburner:origLink></item></channel></rss>`,
+	"userland":   `<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>U</title><item><title>I</title><pubDate>Wed, 22 Jan 2014 10:00:00 +0600</pubDate></item></channel></rss>`,
 }
 
 func TestFastParseCases(t *testing.T) {
