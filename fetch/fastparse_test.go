@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html"
 	"net/http/httptest"
@@ -373,5 +374,37 @@ func TestFastParseCases(t *testing.T) {
 			continue
 		}
 		checkFast(t, name, []byte(doc), "")
+	}
+}
+
+// TestFastParseDeclines: documents the fast path must leave to gofeed.
+func TestFastParseDeclines(t *testing.T) {
+	items := strings.Repeat("<item><title>x</title></item>", MaxItems+1)
+	for name, doc := range map[string]string{
+		"too many items":  rss(items),
+		"too deep":        `<rss><channel><item><title>` + strings.Repeat("<b>", MaxDepth) + `</title></item></channel></rss>`,
+		"namespaces":      `<rss` + strings.Repeat(` xmlns:a="x"`, MaxNamespaces+1) + `><channel/></rss>`,
+		"internal subset": `<!DOCTYPE rss [<!ENTITY a "b">]><rss><channel><title>&a;</title></channel></rss>`,
+		"mismatched tags": `<rss><channel><title>x</titel></channel></rss>`,
+		"unquoted":        `<rss><channel><item><enclosure url=x/></item></channel></rss>`,
+		"unknown root":    `<html><body/></html>`,
+		"odd date":        rss(`<item><pubDate>Seg, 02 Set 2024 10:00:00 -0300</pubDate></item>`),
+		"base64":          `<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="image/png">iVBORw0=</content></entry></feed>`,
+		"xml:base link":   `<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://x.example/"><entry><link href="a"/></entry></feed>`,
+		"root too late":   `<!--` + strings.Repeat("x", detectWindow) + `--><rss><channel/></rss>`,
+		"two channels":    `<rss><channel><item/></channel><channel><item/></channel></rss>`,
+		"canonical?":      `<rss xmlns:dc="http://purl.org/rss/1.0/modules/slash/"><channel><item><dc:creator>x</dc:creator></item></channel></rss>`,
+	} {
+		b, valid := prepare([]byte(doc), "")
+		if _, err := fastParse(b, valid); !errors.Is(err, errFallback) {
+			t.Errorf("%s: fast path takes it (%v)", name, err)
+		}
+		if _, err := Parse([]byte(doc), "", "s", "u"); err != nil {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+	// A declared encoding other than UTF-8 (Parse makes it UTF-8 first).
+	if _, err := fastParse([]byte(`<?xml version="1.0" encoding="iso-8859-1"?><rss><channel/></rss>`), true); !errors.Is(err, errFallback) {
+		t.Errorf("latin-1: fast path takes it (%v)", err)
 	}
 }
