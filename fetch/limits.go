@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -66,6 +67,9 @@ func limit(body []byte) (out []byte, dropped int, err error) {
 		}
 		return limitXML(body)
 	case '{':
+		if nodes, items := jsonBounds(body); nodes <= MaxNodes && items <= MaxItems {
+			return body, 0, nil // what limitJSON would find, for less
+		}
 		return limitJSON(body)
 	}
 	return body, 0, nil
@@ -392,6 +396,49 @@ func limitJSON(body []byte) ([]byte, int, error) {
 	return out, len(items) - len(kept), nil
 }
 
+// jsonBounds returns jsonNodes(b) and, for a document that is valid JSON,
+// an upper bound of the items of a feed: the most elements of an array
+// that is the value of a member of the top-level object (the commas
+// directly in it, plus one).
+func jsonBounds(b []byte) (nodes, items int) {
+	inString, escaped := false, false
+	depth, commas := 0, 0
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			nodes++
+			depth++
+			if depth == 2 && c == '[' {
+				commas = 0
+			}
+		case ',':
+			nodes++
+			if depth == 2 {
+				commas++
+			}
+		case '}', ']':
+			if depth == 2 && c == ']' {
+				items = max(items, commas+1)
+			}
+			depth--
+		}
+	}
+	return nodes, items
+}
+
 // jsonNodes counts the values of a JSON document in arrays and objects,
 // roughly: its commas, brackets and braces outside strings.
 func jsonNodes(b []byte) int {
@@ -474,19 +521,46 @@ func parseDate(s string) (time.Time, bool) {
 // dropControlChars removes the C0 control characters XML does not allow,
 // as gofeed does before parsing, so that limitXML reads what gofeed reads.
 func dropControlChars(body []byte) []byte {
-	bad := func(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
-	i := slices.IndexFunc(body, bad)
+	i := indexControl(body)
 	if i < 0 {
 		return body
 	}
 	out := slices.Clip(slices.Clone(body[:i]))
 	out = slices.Grow(out, len(body)-i)
 	for _, c := range body[i:] {
-		if !bad(c) {
+		if !badControl(c) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+func badControl(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
+
+// indexControl returns the index of the first control character of b that
+// XML does not allow, or -1. It tests eight bytes at a time for one below
+// 0x20 (the test may be true of a byte above one that is, never false of
+// one that is), and only then looks at them one by one.
+func indexControl(b []byte) int {
+	const highs, below = 0x8080808080808080, 0x20 * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if (w-below)&^w&highs == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if badControl(b[j]) {
+				return j
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if badControl(b[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // utf16ToUTF8 decodes a document in UTF-16 (with a byte order mark) and

@@ -34,13 +34,47 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 // feedURL is where the document came from; contentType is the HTTP
 // Content-Type, used for the charset of documents that declare none.
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
-	body = ToUTF8(body, contentTypeCharset(contentType))
+	body, valid := prepare(body, contentType)
+	if firstByte(body) == '<' {
+		if f, err := fastParse(body, valid); err == nil {
+			return finish(f, source, feedURL), nil
+		}
+	}
+	return parseGofeed(body, source, feedURL)
+}
+
+// prepare returns body in UTF-8 and, for an XML document, without the
+// control characters XML does not allow; valid reports that it is known to
+// be valid UTF-8.
+func prepare(body []byte, contentType string) (out []byte, valid bool) {
+	body, valid = toUTF8(body, contentTypeCharset(contentType))
 	if isUTF16(body) {
-		body = utf16ToUTF8(body)
+		body, valid = utf16ToUTF8(body), false
 	}
 	if firstByte(body) == '<' {
-		body = dropControlChars(body)
+		body = dropControlChars(body) // removes ASCII bytes only
 	}
+	return body, valid
+}
+
+// finish completes a Feed of the fast path as Parse completes gofeed's.
+func finish(f *Feed, source, feedURL string) *Feed {
+	f.Title = plaintext.Text(f.Title)
+	items := f.Items
+	f.Items = make([]item.Item, 0, len(items))
+	for _, it := range items {
+		it.Source = source
+		it.SourceURL = feedURL
+		it.SourceTitle = f.Title
+		f.Items = append(f.Items, it)
+	}
+	return f
+}
+
+// parseGofeed is Parse's path through gofeed, for the documents the fast
+// path does not handle (and JSON Feed): body, in UTF-8, is brought within
+// the limits, parsed with gofeed and its items converted.
+func parseGofeed(body []byte, source, feedURL string) (*Feed, error) {
 	body, dropped, err := limit(body)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
@@ -157,16 +191,65 @@ func extension(gi *gofeed.Item, ns, name string) string {
 	return ""
 }
 
+// nonEmpty returns the strings of ss trimmed, without the empty ones and
+// the repeated ones (those whose lower case is that of an earlier one).
 func nonEmpty(ss []string) []string {
 	var out []string
-	seen := map[string]bool{}
+	var seen map[string]bool // once out is long
 	for _, s := range ss {
 		s = strings.TrimSpace(s)
-		if s == "" || seen[strings.ToLower(s)] {
+		if s == "" {
 			continue
 		}
-		seen[strings.ToLower(s)] = true
-		out = append(out, s)
+		if seen == nil && len(out) >= 16 {
+			seen = make(map[string]bool, len(ss))
+			for _, o := range out {
+				seen[strings.ToLower(o)] = true
+			}
+		}
+		if seen != nil {
+			if l := strings.ToLower(s); !seen[l] {
+				seen[l] = true
+				out = append(out, s)
+			}
+			continue
+		}
+		if !slices.ContainsFunc(out, func(o string) bool { return sameLower(o, s) }) {
+			out = append(out, s)
+		}
 	}
 	return out
+}
+
+// sameLower reports whether strings.ToLower(a) == strings.ToLower(b),
+// without making them when both are ASCII.
+func sameLower(a, b string) bool {
+	if !isASCII(a) || !isASCII(b) {
+		return strings.ToLower(a) == strings.ToLower(b)
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
