@@ -96,26 +96,52 @@ func (s *Store) saveBatches(ctx context.Context) {
 	}
 }
 
+// saveBatch saves a batch of requests in one transaction. It first saves
+// them all without savepoints, which cost SQLite a copy of every page a
+// save changes; only when a save fails does it start again with a
+// savepoint for each, so that the others are saved nonetheless.
 func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fail := func(err error) {
+	if s.saveTx(ctx, batch, false) != nil {
+		s.saveTx(ctx, batch, true)
+	}
+}
+
+// saveTx saves batch in one transaction, each request in a savepoint of
+// its own when savepoints is set. Without savepoints, a request that fails
+// fails the transaction: saveTx then returns its error, and the requests'
+// results are to be discarded. With savepoints, it reports every
+// request's outcome in the request and returns nil.
+func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) error {
+	fail := func(err error) error {
 		for _, req := range batch {
-			if req.err == nil {
+			if req.err == nil || !savepoints {
 				req.res, req.err = nil, err
 			}
 		}
+		if savepoints {
+			return nil
+		}
+		return err
+	}
+	for _, req := range batch {
+		req.res, req.err = nil, nil
 	}
 	tx, err := s.begin(ctx)
 	if err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
 	defer tx.Rollback()
 	for _, req := range batch {
+		if !savepoints {
+			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now); req.err != nil {
+				return fail(req.err)
+			}
+			continue
+		}
 		if _, err := tx.Tx.ExecContext(ctx, `SAVEPOINT save`); err != nil {
-			fail(err)
-			return
+			return fail(err)
 		}
 		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now)
 		release := `RELEASE save`
@@ -123,19 +149,19 @@ func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 			release = `ROLLBACK TO save; RELEASE save`
 		}
 		if _, err := tx.Tx.ExecContext(ctx, release); err != nil {
-			fail(err)
-			return
+			return fail(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		fail(err)
+		return fail(err)
 	}
+	return nil
 }
 
 func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
 	res := &SaveResult{}
 	var prevSuccess int64
-	err := tx.QueryRowContext(ctx, `SELECT last_success FROM sources WHERE name = ?`, st.Name).Scan(&prevSuccess)
+	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && prevSuccess == 0 {
 		res.First = true
 	} else if err != nil {
@@ -157,7 +183,7 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 		if it.Fingerprint != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO fingerprints (source, id, fingerprint) VALUES (?, ?, ?)`, st.Name, it.ID, it.Fingerprint); err != nil {
+			if _, err := tx.ExecContext(ctx, qFingerprint, st.Name, it.ID, it.Fingerprint); err != nil {
 				return nil, err
 			}
 		}
@@ -165,7 +191,7 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
 	for _, e := range res.Entered {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`, e.Topic, res.First, e.Item.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, qEntered, e.Topic, res.First, e.Item.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -179,40 +205,85 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	return res, nil
 }
 
+// The queries of a save, prepared once for the store (see txn).
+const (
+	// qLookup finds what the store knows of an item id: the item it is
+	// (an alias, else an item of that id), whether retention removed it,
+	// and, only when neither, the item of another source carrying the
+	// same story by GUID, link key or title key (?2..?6; '' when the item
+	// has no such key). The indexes are partial, on non-empty keys: each
+	// subquery says so, or SQLite cannot use them and scans every item.
+	qLookup = `SELECT k.id, k.gone,
+		CASE WHEN k.id IS NULL AND NOT k.gone THEN (SELECT id FROM items WHERE guid = ?2 AND guid != '' AND source != ?5 ORDER BY first_seen LIMIT 1) END,
+		CASE WHEN k.id IS NULL AND NOT k.gone THEN (SELECT id FROM items WHERE link_key = ?3 AND link_key != '' AND source != ?5 ORDER BY first_seen LIMIT 1) END,
+		CASE WHEN k.id IS NULL AND NOT k.gone THEN (SELECT id FROM items WHERE title_key = ?4 AND title_key != '' AND source != ?5 AND sort_time BETWEEN ?6 AND ?7 ORDER BY first_seen LIMIT 1) END
+		FROM (SELECT coalesce((SELECT id FROM aliases WHERE alias = ?1), (SELECT id FROM items WHERE id = ?1)) AS id,
+			EXISTS (SELECT 1 FROM gone WHERE id = ?1) AS gone) k`
+	// qStored reads a stored item's owner, hash and first sighting, with
+	// one row per topic source gives it (topic and source NULL when it
+	// has none).
+	qStored     = `SELECT i.source, i.hash, i.first_seen, t.topic, t.source FROM items i LEFT JOIN item_topics t ON t.item_id = i.id WHERE i.id = ?`
+	qInsertItem = `INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateItem = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
+	qAlias      = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
+	qItemSource = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
+	qAddTopic   = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
+	qDropTopic  = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
+	qEntered    = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
+	// qFingerprint writes only a fingerprint that changed.
+	qFingerprint = `INSERT INTO fingerprints (source, id, fingerprint) VALUES (?, ?, ?)
+		ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`
+	qPrevSuccess = `SELECT last_success FROM sources WHERE name = ?`
+)
+
+// saveQueries are prepared when the store opens.
+var saveQueries = []string{qLookup, qStored, qInsertItem, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qEntered, qFingerprint, qPrevSuccess, qPutSource}
+
 func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
-	canonical, err := lookup(ctx, tx, `SELECT id FROM aliases WHERE alias = ?`, it.ID)
-	if err != nil {
+	var guid, titleKey string
+	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
+		guid = g
+	}
+	linkKey := LinkKey(it.Link)
+	var from, to int64
+	if !it.Published.IsZero() {
+		titleKey = TitleKey(it.Title)
+		t, w := it.Published.UnixNano(), int64(TitleWindow)
+		from, to = t-w, t+w
+	}
+	var known, byGUID, byLink, byTitle sql.NullString
+	var gone bool
+	if err := tx.QueryRowContext(ctx, qLookup, it.ID, guid, linkKey, titleKey, source, from, to).Scan(&known, &gone, &byGUID, &byLink, &byTitle); err != nil {
 		return err
 	}
+	canonical := known.String
 	if canonical == "" {
-		gone, err := lookup(ctx, tx, `SELECT id FROM gone WHERE id = ?`, it.ID)
-		if err != nil || gone != "" {
-			return err
+		if gone {
+			return nil
 		}
-		canonical, err = findStory(ctx, tx, source, it)
-		if err != nil {
-			return err
+		for _, id := range []sql.NullString{byGUID, byLink, byTitle} {
+			if id.String != "" {
+				canonical = id.String
+				break
+			}
 		}
 		if canonical == "" {
-			return insertItem(ctx, tx, source, it, now, res, changed)
+			return insertItem(ctx, tx, source, it, now, linkKey, res, changed)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`, it.ID, canonical); err != nil {
+		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
 		}
 		res.Merged++
 	}
 
-	var owner, hash string
-	var firstSeen int64
-	err = tx.QueryRowContext(ctx, `SELECT source, hash, first_seen FROM items WHERE id = ?`, canonical).Scan(&owner, &hash, &firstSeen)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // removed by retention since
+	owner, hash, firstSeen, before, mine, err := stored(ctx, tx, canonical, source)
+	if err != nil || owner == "" {
+		return err // owner "": removed by retention since
 	}
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`, canonical, source); err != nil {
-		return err
+	if owner != source {
+		if _, err := tx.ExecContext(ctx, qItemSource, canonical, source); err != nil {
+			return err
+		}
 	}
 	stored := *it
 	stored.ID = canonical
@@ -223,22 +294,47 @@ func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, now ti
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, qUpdateItem,
 				stored.GUID, LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), h, data, canonical); err != nil {
 				return err
 			}
 			res.Updated++
 			changed[AllFeed] = true
-			old, err := topicsOf(ctx, tx, canonical)
-			if err != nil {
-				return err
-			}
-			for _, t := range old {
+			for _, t := range before {
 				changed[t] = true
 			}
 		}
 	}
-	return setTopics(ctx, tx, canonical, source, &stored, res, changed)
+	return setTopics(ctx, tx, canonical, source, &stored, before, mine, res, changed)
+}
+
+// stored reads the stored item id: its owner ("" when there is no such
+// item), content hash and first sighting, its topics (sorted, distinct)
+// and those of them source gives it.
+func stored(ctx context.Context, tx *txn, id, source string) (owner, hash string, firstSeen int64, topics, mine []string, err error) {
+	rows, err := tx.QueryContext(ctx, qStored, id)
+	if err != nil {
+		return "", "", 0, nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var topic, from sql.NullString
+		if err := rows.Scan(&owner, &hash, &firstSeen, &topic, &from); err != nil {
+			return "", "", 0, nil, nil, err
+		}
+		if !topic.Valid {
+			continue
+		}
+		topics = append(topics, topic.String)
+		if from.String == source {
+			mine = append(mine, topic.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", 0, nil, nil, err
+	}
+	slices.Sort(topics)
+	return owner, hash, firstSeen, slices.Compact(topics), mine, nil
 }
 
 // Fingerprints returns the fingerprints of the items the named source
@@ -262,52 +358,22 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 	return out, rows.Err()
 }
 
-// findStory returns the id of an item of another source that carries the
-// same story as it, or "". (The indexes are partial, on non-empty keys: each
-// query says so, or SQLite cannot use them and scans every item.)
-func findStory(ctx context.Context, tx *txn, source string, it *item.Item) (string, error) {
-	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
-		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE guid = ? AND guid != '' AND source != ? ORDER BY first_seen LIMIT 1`, g, source)
-		if err != nil || id != "" {
-			return id, err
-		}
-	}
-	if k := LinkKey(it.Link); k != "" {
-		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE link_key = ? AND link_key != '' AND source != ? ORDER BY first_seen LIMIT 1`, k, source)
-		if err != nil || id != "" {
-			return id, err
-		}
-	}
-	if k := TitleKey(it.Title); k != "" && !it.Published.IsZero() {
-		t := it.Published.UnixNano()
-		w := int64(TitleWindow)
-		return lookup(ctx, tx, `SELECT id FROM items WHERE title_key = ? AND title_key != '' AND source != ? AND sort_time BETWEEN ? AND ? ORDER BY first_seen LIMIT 1`, k, source, t-w, t+w)
-	}
-	return "", nil
-}
-
-func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, linkKey string, res *SaveResult, changed map[string]bool) error {
 	stored := *it
 	stored.FirstSeen = now.UTC()
 	data, err := encode(&stored)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`, stored.ID, stored.ID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`, stored.ID, source); err != nil {
+	if _, err := tx.ExecContext(ctx, qInsertItem,
+		stored.ID, source, strings.TrimSpace(stored.GUID), linkKey, TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
 		return err
 	}
 	res.New++
 	changed[AllFeed] = true
 	// A new item is in no topic yet.
 	for _, t := range stored.Topics {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, stored.ID, t, source); err != nil {
+		if _, err := tx.ExecContext(ctx, qAddTopic, stored.ID, t, source); err != nil {
 			return err
 		}
 		changed[t] = true
@@ -317,32 +383,12 @@ func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now 
 }
 
 // setTopics makes the topics source gives item id equal to it.Topics and
-// records the topics the item newly entered.
-func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, res *SaveResult, changed map[string]bool) error {
-	before, err := topicsOf(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT topic FROM item_topics WHERE item_id = ? AND source = ?`, id, source)
-	if err != nil {
-		return err
-	}
-	var mine []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
-		}
-		mine = append(mine, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+// records the topics the item newly entered; before are the item's topics
+// and mine those source gave it.
+func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, before, mine []string, res *SaveResult, changed map[string]bool) error {
 	for _, t := range mine {
 		if !slices.Contains(it.Topics, t) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`, id, source, t); err != nil {
+			if _, err := tx.ExecContext(ctx, qDropTopic, id, source, t); err != nil {
 				return err
 			}
 			changed[t] = true
@@ -353,7 +399,7 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, r
 		if slices.Contains(mine, t) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, id, t, source); err != nil {
+		if _, err := tx.ExecContext(ctx, qAddTopic, id, t, source); err != nil {
 			return err
 		}
 		if !slices.Contains(before, t) {
@@ -390,22 +436,14 @@ func topicsOf(ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-func lookup(ctx context.Context, tx *txn, query string, args ...any) (string, error) {
-	var id string
-	err := tx.QueryRowContext(ctx, query, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
-}
-
 // Feed returns the newest items of a feed, newest first: every item for
 // AllFeed, else the items of the topic with that slug. Items carry their
 // topics and sources.
 func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
-	const cols = `SELECT i.data,
+	// The item's own source is first, without a row in item_sources.
+	const cols = `SELECT i.data, i.source,
 		(SELECT group_concat(topic) FROM (SELECT DISTINCT topic FROM item_topics WHERE item_id = i.id ORDER BY topic)),
-		(SELECT group_concat(source) FROM (SELECT source FROM item_sources WHERE item_id = i.id ORDER BY source = i.source DESC, source))
+		(SELECT group_concat(source) FROM (SELECT source FROM item_sources WHERE item_id = i.id AND source != i.source ORDER BY source))
 		FROM items i `
 	var rows *sql.Rows
 	var err error
@@ -420,9 +458,9 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 	defer rows.Close()
 	var out []item.Item
 	for rows.Next() {
-		var data string
+		var data, owner string
 		var topics, sources sql.NullString
-		if err := rows.Scan(&data, &topics, &sources); err != nil {
+		if err := rows.Scan(&data, &owner, &topics, &sources); err != nil {
 			return nil, fmt.Errorf("read feed %s: %w", slug, err)
 		}
 		var it item.Item
@@ -430,7 +468,7 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 			return nil, fmt.Errorf("read feed %s: item: %w", slug, err)
 		}
 		it.Topics = split(topics.String)
-		it.Sources = split(sources.String)
+		it.Sources = append([]string{owner}, split(sources.String)...)
 		out = append(out, it)
 	}
 	if err := rows.Err(); err != nil {
@@ -523,7 +561,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 			return nil, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM gone)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items) AND id NOT IN (SELECT id FROM gone)`); err != nil {
 		return nil, err
 	}
 	var n int
@@ -536,6 +574,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	changed = append(changed, AllFeed)
 	for _, q := range []string{
 		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
+		`INSERT OR REPLACE INTO gone (id, at) SELECT id, ? FROM doomed`,
 		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,
