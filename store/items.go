@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -458,13 +457,14 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 	defer rows.Close()
 	var out []item.Item
 	for rows.Next() {
-		var data, owner string
+		var data []byte
+		var owner string
 		var topics, sources sql.NullString
 		if err := rows.Scan(&data, &owner, &topics, &sources); err != nil {
 			return nil, fmt.Errorf("read feed %s: %w", slug, err)
 		}
 		var it item.Item
-		if err := json.Unmarshal([]byte(data), &it); err != nil {
+		if err := decode(data, &it); err != nil {
 			return nil, fmt.Errorf("read feed %s: item: %w", slug, err)
 		}
 		it.Topics = split(topics.String)
@@ -622,13 +622,14 @@ func (s *Store) retag(ctx context.Context, match func(*item.Item) []string) ([]s
 	}
 	var all []tagged
 	for rows.Next() {
-		var id, source, data string
+		var id, source string
+		var data []byte
 		if err := rows.Scan(&id, &source, &data); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		var it item.Item
-		if err := json.Unmarshal([]byte(data), &it); err != nil {
+		if err := decode(data, &it); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("item %s: %w", id, err)
 		}
@@ -688,13 +689,6 @@ func sortTime(it *item.Item) int64 {
 		t = it.Published
 	}
 	return t.UnixNano()
-}
-
-func encode(it *item.Item) (string, error) {
-	c := *it
-	c.Topics, c.Sources = nil, nil
-	b, err := json.Marshal(&c)
-	return string(b), err
 }
 
 // contentHash identifies an item's content, to tell whether it changed.
