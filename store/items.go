@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -168,17 +169,27 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	}
 
 	changed := map[string]bool{}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(items))
+	todo := make([]*item.Item, 0, len(items))
 	for i := range items {
 		it := &items[i]
 		if it.ID == "" {
 			it.ID = item.NewID(st.Name, it)
 		}
-		if seen[it.ID] {
-			continue
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			todo = append(todo, it)
 		}
-		seen[it.ID] = true
-		if err := saveItem(ctx, tx, st.Name, it, now, res, changed); err != nil {
+	}
+	// What the store knows of the items is read at once: saving one item
+	// of the source cannot change what another finds (each finds its own
+	// id, and stories of other sources).
+	found, err := lookupAll(ctx, tx, st.Name, todo)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range todo {
+		if err := saveItem(ctx, tx, st.Name, it, found[i], now, res, changed); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 		if it.Fingerprint != "" {
@@ -206,18 +217,25 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 
 // The queries of a save, prepared once for the store (see txn).
 const (
-	// qLookup finds what the store knows of an item id: the item it is
-	// (an alias, else an item of that id), whether retention removed it,
-	// and, only when neither, the item of another source carrying the
-	// same story by GUID, link key or title key (?2..?6; '' when the item
-	// has no such key). The indexes are partial, on non-empty keys: each
-	// subquery says so, or SQLite cannot use them and scans every item.
-	qLookup = `SELECT k.id, k.gone,
-		CASE WHEN k.id IS NULL AND NOT k.gone THEN (SELECT id FROM items WHERE guid = ?2 AND guid != '' AND source != ?5 ORDER BY first_seen LIMIT 1) END,
-		CASE WHEN k.id IS NULL AND NOT k.gone THEN (SELECT id FROM items WHERE link_key = ?3 AND link_key != '' AND source != ?5 ORDER BY first_seen LIMIT 1) END,
-		CASE WHEN k.id IS NULL AND NOT k.gone THEN (SELECT id FROM items WHERE title_key = ?4 AND title_key != '' AND source != ?5 AND sort_time BETWEEN ?6 AND ?7 ORDER BY first_seen LIMIT 1) END
-		FROM (SELECT coalesce((SELECT id FROM aliases WHERE alias = ?1), (SELECT id FROM items WHERE id = ?1)) AS id,
-			EXISTS (SELECT 1 FROM gone WHERE id = ?1) AS gone) k`
+	// qLookup finds what the store knows of items, given as JSON arrays
+	// of their ids (?1), GUIDs, link keys and title keys (?2..?4, '' when
+	// an item has none) and publication times (?5): for each, by its
+	// position, the item it is (an alias, else an item of that id),
+	// whether retention removed it, and, only when neither, the item of
+	// another source (?6) carrying the same story by GUID, else link key,
+	// else title key (published within ?7 of it). The indexes are
+	// partial, on non-empty keys: each subquery says so, or SQLite cannot
+	// use them and scans every item.
+	qLookup = `WITH q AS MATERIALIZED (
+		SELECT j.key AS n, ?2 ->> j.key AS guid, ?3 ->> j.key AS link, ?4 ->> j.key AS title, ?5 ->> j.key AS t,
+			coalesce((SELECT id FROM aliases WHERE alias = j.value), (SELECT id FROM items WHERE id = j.value)) AS known,
+			EXISTS (SELECT 1 FROM gone WHERE id = j.value) AS gone
+		FROM json_each(?1) j)
+		SELECT n, known, gone, CASE WHEN known IS NULL AND NOT gone THEN coalesce(
+			(SELECT id FROM items WHERE guid = q.guid AND guid != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE link_key = q.link AND link_key != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE title_key = q.title AND title_key != '' AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
+		FROM q`
 	// qStored reads a stored item's owner, hash and first sighting, with
 	// one row per topic source gives it (topic and source NULL when it
 	// has none).
@@ -238,36 +256,64 @@ const (
 // saveQueries are prepared when the store opens.
 var saveQueries = []string{qLookup, qStored, qInsertItem, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qEntered, qFingerprint, qPrevSuccess, qPutSource}
 
-func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
-	var guid, titleKey string
-	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
-		guid = g
+// What the store knows of an item to save (see qLookup).
+type found struct {
+	known string // the stored item it is
+	gone  bool   // removed by retention
+	story string // a stored item of another source with the same story
+}
+
+// lookupAll looks the items of source up (see qLookup).
+func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) ([]found, error) {
+	n := len(items)
+	ids, guids, links, titles, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+	for i, it := range items {
+		ids[i], links[i] = it.ID, LinkKey(it.Link)
+		if g := strings.TrimSpace(it.GUID); globalGUID(g) {
+			guids[i] = g
+		}
+		if !it.Published.IsZero() {
+			titles[i], times[i] = TitleKey(it.Title), it.Published.UnixNano()
+		}
 	}
-	linkKey := LinkKey(it.Link)
-	var from, to int64
-	if !it.Published.IsZero() {
-		titleKey = TitleKey(it.Title)
-		t, w := it.Published.UnixNano(), int64(TitleWindow)
-		from, to = t-w, t+w
+	var args [5]any
+	for i, v := range []any{ids, guids, links, titles, times} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = string(b)
 	}
-	var known, byGUID, byLink, byTitle sql.NullString
-	var gone bool
-	if err := tx.QueryRowContext(ctx, qLookup, it.ID, guid, linkKey, titleKey, source, from, to).Scan(&known, &gone, &byGUID, &byLink, &byTitle); err != nil {
-		return err
+	rows, err := tx.QueryContext(ctx, qLookup, args[0], args[1], args[2], args[3], args[4], source, int64(TitleWindow))
+	if err != nil {
+		return nil, err
 	}
-	canonical := known.String
+	defer rows.Close()
+	out := make([]found, len(items))
+	for rows.Next() {
+		var n int
+		var known, story sql.NullString
+		var gone bool
+		if err := rows.Scan(&n, &known, &gone, &story); err != nil {
+			return nil, err
+		}
+		if n < 0 || n >= len(out) {
+			return nil, fmt.Errorf("lookup: row %d of %d items", n, len(out))
+		}
+		out[n] = found{known: known.String, gone: gone, story: story.String}
+	}
+	return out, rows.Err()
+}
+
+func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
+	canonical := f.known
 	if canonical == "" {
-		if gone {
+		if f.gone {
 			return nil
 		}
-		for _, id := range []sql.NullString{byGUID, byLink, byTitle} {
-			if id.String != "" {
-				canonical = id.String
-				break
-			}
-		}
+		canonical = f.story
 		if canonical == "" {
-			return insertItem(ctx, tx, source, it, now, linkKey, res, changed)
+			return insertItem(ctx, tx, source, it, now, res, changed)
 		}
 		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
@@ -357,7 +403,7 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 	return out, rows.Err()
 }
 
-func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, linkKey string, res *SaveResult, changed map[string]bool) error {
+func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
 	stored := *it
 	stored.FirstSeen = now.UTC()
 	data, err := encode(&stored)
@@ -365,7 +411,7 @@ func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now 
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, qInsertItem,
-		stored.ID, source, strings.TrimSpace(stored.GUID), linkKey, TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
+		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
 		return err
 	}
 	res.New++

@@ -327,3 +327,59 @@ func TestConcurrentSavesShareTransactions(t *testing.T) {
 		t.Error("a good save's state is missing")
 	}
 }
+
+// TestOneSaveOfManyKinds saves, in one save, items that are new, the same
+// story as another source's by GUID, by link and by title, already stored
+// under an alias, removed by retention, and repeated: each is told apart.
+func TestOneSaveOfManyKinds(t *testing.T) {
+	s, _ := open(t)
+	byGUID := mk("x", "https://x.example/guid/1", "https://x.example/1", "First story of the other source")
+	byLink := mk("x", "", "https://www.x.example/2/", "Second story of the other source")
+	byTitle := mk("x", "", "https://x.example/3", "Third story of the other source, by title")
+	byTitle.Published = t0
+	old := mk("x", "", "https://x.example/old", "An old story that retention removes")
+	old.Published = t0.Add(-time.Hour)
+	if _, err := s.SaveSource(ctx, SourceState{Name: "x", LastSuccess: t0}, []item.Item{byGUID, byLink, byTitle, old}, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Retention removes old, seen long ago.
+	if _, err := s.DB().Exec(`UPDATE items SET first_seen = ? WHERE id = ?`, toUnix(t0.Add(-100*time.Hour)), old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(ctx, 100, 48*time.Hour, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	var items []item.Item
+	for i := range 40 {
+		items = append(items, mk("y", fmt.Sprint("y", i), fmt.Sprintf("https://y.example/%d", i), fmt.Sprintf("A new story of its own, number %d", i)))
+	}
+	sameGUID := mk("y", byGUID.GUID, "https://y.example/g", "Y's title of the first story")
+	sameLink := mk("y", "", "http://x.example/2", "Y's title of the second story")
+	sameTitle := mk("y", "", "https://y.example/t", "THIRD story of the other source — by title!")
+	sameTitle.Published = t0.Add(time.Hour)
+	gone := old
+	gone.ID = old.ID // an id retention removed
+	items = append(items[:10], append([]item.Item{sameGUID, sameLink, items[3], sameTitle, gone}, items[10:]...)...)
+	res, err := s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, items, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.New != 40 || res.Merged != 3 {
+		t.Errorf("new %d, merged %d; want 40, 3", res.New, res.Merged)
+	}
+	if n, _ := s.Count(ctx, AllFeed); n != 43 {
+		t.Errorf("%d items, want 43", n)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 100)
+	for _, it := range all {
+		if it.Source == "x" && !slices.Equal(it.Sources, []string{"x", "y"}) {
+			t.Errorf("%q: sources %v", it.Title, it.Sources)
+		}
+	}
+	// Again: all known now, under their own id or an alias.
+	res, err = s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, items, t0)
+	if err != nil || res.New != 0 || res.Merged != 0 || res.Updated != 0 {
+		t.Errorf("saved again: %+v, %v", res, err)
+	}
+}
