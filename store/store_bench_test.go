@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -110,9 +111,15 @@ func cpuTime(b *testing.B) time.Duration {
 // synthetic returns n items of sources of 25 items each, with ~3 KB of
 // content, a global GUID, a link, a title and a topic for one in four.
 func synthetic(n int) (feeds []benchdata.Feed) {
+	return syntheticFrom(0, n)
+}
+
+// syntheticFrom returns the synthetic items first to first+n (first a
+// multiple of 25).
+func syntheticFrom(first, n int) (feeds []benchdata.Feed) {
 	para := strings.Repeat("<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. </p>", 28)
 	pub := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < n; i++ {
+	for i := first; i < first+n; i++ {
 		if i%25 == 0 {
 			name := fmt.Sprintf("syn%03d", i/25)
 			feeds = append(feeds, benchdata.Feed{Name: name, URL: "https://syn.example/" + name})
@@ -196,6 +203,46 @@ func BenchmarkStoreSaveCPU(b *testing.B) {
 			b.ReportMetric(float64((cpuTime(b)-c).Microseconds())/float64(b.N*n), "cpu-µs/item")
 		})
 	}
+}
+
+// BenchmarkStoreSaveLarge saves 1,500 new synthetic items into a store
+// that already holds 100,000 (more with each op), as in a cold cycle of
+// many sources: its indexes no longer fit in SQLite's page cache.
+func BenchmarkStoreSaveLarge(b *testing.B) {
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	st := openStore(b, b.TempDir())
+	defer st.Close()
+	const base = 100_000
+	ctx := context.Background()
+	for i := 0; i < base; i += 2500 {
+		feeds := syntheticFrom(i, 2500)
+		// Many sources in one transaction, as concurrent refreshes do.
+		var wg sync.WaitGroup
+		for _, f := range feeds {
+			wg.Go(func() {
+				state := store.SourceState{Name: f.Name, URL: f.URL, LastAttempt: now, LastSuccess: now}
+				if _, err := st.SaveSource(ctx, state, f.Items, now); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	next := base
+	var cpu time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		feeds := syntheticFrom(next, 1500)
+		next += 1500
+		b.StartTimer()
+		c := cpuTime(b)
+		if saveAll(b, st, feeds, now) != 1500 {
+			b.Fatal("not all saved")
+		}
+		cpu += cpuTime(b) - c
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*1500), "cpu-µs/item")
 }
 
 // BenchmarkStoreFeed reads the newest 200 items of the corpus, of all
