@@ -188,15 +188,20 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	if err != nil {
 		return nil, err
 	}
+	var w writes
 	for i, it := range todo {
-		if err := saveItem(ctx, tx, st.Name, it, found[i], now, res, changed); err != nil {
+		if err := saveItem(ctx, tx, &w, st.Name, it, found[i], now, res, changed); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 		if it.Fingerprint != "" {
-			if _, err := tx.ExecContext(ctx, qFingerprint, st.Name, it.ID, it.Fingerprint); err != nil {
-				return nil, err
-			}
+			w.fingerprints = append(w.fingerprints, st.Name, it.ID, it.Fingerprint)
 		}
+	}
+	if err := insertItems.exec(ctx, tx, w.newItems); err != nil {
+		return nil, err
+	}
+	if err := putFingerprints.exec(ctx, tx, w.fingerprints); err != nil {
+		return nil, err
 	}
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
@@ -239,22 +244,75 @@ const (
 	// qStored reads a stored item's owner, hash and first sighting, with
 	// one row per topic source gives it (topic and source NULL when it
 	// has none).
-	qStored     = `SELECT i.source, i.hash, i.first_seen, t.topic, t.source FROM items i LEFT JOIN item_topics t ON t.item_id = i.id WHERE i.id = ?`
-	qInsertItem = `INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qUpdateItem = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
-	qAlias      = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
-	qItemSource = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
-	qAddTopic   = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
-	qDropTopic  = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
-	qEntered    = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
-	// qFingerprint writes only a fingerprint that changed.
-	qFingerprint = `INSERT INTO fingerprints (source, id, fingerprint) VALUES (?, ?, ?)
-		ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`
+	qStored      = `SELECT i.source, i.hash, i.first_seen, t.topic, t.source FROM items i LEFT JOIN item_topics t ON t.item_id = i.id WHERE i.id = ?`
+	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
+	qAlias       = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
+	qItemSource  = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
+	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
+	qDropTopic   = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
+	qEntered     = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
 	qPrevSuccess = `SELECT last_success FROM sources WHERE name = ?`
 )
 
 // saveQueries are prepared when the store opens.
-var saveQueries = []string{qLookup, qStored, qInsertItem, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qEntered, qFingerprint, qPrevSuccess, qPutSource}
+var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qEntered, qPrevSuccess, qPutSource},
+	insertItems.queries(), putFingerprints.queries())
+
+// insertItems inserts new items, putFingerprints writes fingerprints
+// (only those that changed), several rows a statement.
+var (
+	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES `, 9, ``}
+	putFingerprints = multiRow{`INSERT INTO fingerprints (source, id, fingerprint) VALUES `, 3,
+		` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
+)
+
+// A multiRow is an INSERT of rows of width values: head, the rows' values,
+// tail. It runs with up to maxRows rows a statement: a statement for each
+// row costs more than the row.
+type multiRow struct {
+	head  string
+	width int
+	tail  string
+}
+
+// maxRows is the most rows of a multiRow statement; statements of
+// maxRows, maxRows/2, ... 1 rows are prepared.
+const maxRows = 32
+
+func (m multiRow) query(rows int) string {
+	var b strings.Builder
+	b.WriteString(m.head)
+	row := "(" + strings.Repeat("?, ", m.width-1) + "?)"
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(m.tail)
+	return b.String()
+}
+
+func (m multiRow) queries() []string {
+	var out []string
+	for n := maxRows; n >= 1; n /= 2 {
+		out = append(out, m.query(n))
+	}
+	return out
+}
+
+// exec runs the statement for args, the values of len(args)/m.width rows.
+func (m multiRow) exec(ctx context.Context, tx *txn, args []any) error {
+	for n := maxRows; len(args) > 0; n /= 2 {
+		for len(args) >= n*m.width {
+			if _, err := tx.ExecContext(ctx, m.query(n), args[:n*m.width]...); err != nil {
+				return err
+			}
+			args = args[n*m.width:]
+		}
+	}
+	return nil
+}
 
 // What the store knows of an item to save (see qLookup).
 type found struct {
@@ -305,7 +363,13 @@ func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) 
 	return out, rows.Err()
 }
 
-func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
+// writes are the rows a save writes several at a time, at its end.
+type writes struct {
+	newItems     []any // of insertItems
+	fingerprints []any // of putFingerprints
+}
+
+func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
 	canonical := f.known
 	if canonical == "" {
 		if f.gone {
@@ -313,7 +377,7 @@ func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, f foun
 		}
 		canonical = f.story
 		if canonical == "" {
-			return insertItem(ctx, tx, source, it, now, res, changed)
+			return insertItem(ctx, tx, w, source, it, now, res, changed)
 		}
 		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
@@ -403,17 +467,16 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 	return out, rows.Err()
 }
 
-func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+// insertItem stores a new item (in w.newItems, inserted later).
+func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
 	stored := *it
 	stored.FirstSeen = now.UTC()
 	data, err := encode(&stored)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, qInsertItem,
-		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
-		return err
-	}
+	w.newItems = append(w.newItems,
+		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
 	res.New++
 	changed[AllFeed] = true
 	// A new item is in no topic yet.

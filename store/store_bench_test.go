@@ -189,6 +189,32 @@ func BenchmarkStoreSaveCPU(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*n), "cpu-µs/item")
 		})
+		// As the refresh pool saves: sources at once, sharing transactions.
+		b.Run(set+"/new-concurrent", func(b *testing.B) {
+			b.ReportAllocs()
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				st := openStore(b, b.TempDir())
+				b.StartTimer()
+				c := cpuTime(b)
+				var wg sync.WaitGroup
+				for _, f := range feeds {
+					wg.Go(func() {
+						state := store.SourceState{Name: f.Name, URL: f.URL, LastAttempt: now, LastSuccess: now}
+						if _, err := st.SaveSource(context.Background(), state, append([]item.Item(nil), f.Items...), now); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				cpu += cpuTime(b) - c
+				b.StopTimer()
+				st.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*n), "cpu-µs/item")
+		})
 		b.Run(set+"/unchanged", func(b *testing.B) {
 			st := openStore(b, b.TempDir())
 			defer st.Close()
