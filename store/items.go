@@ -76,8 +76,8 @@ type saveRequest struct {
 // saveBatches saves the waiting requests, several in one transaction,
 // until none waits. Saves that come while a transaction runs wait for the
 // next one: concurrent refreshes share their commits (and fsyncs) instead
-// of queueing for one each. Each save is a savepoint of its own, so one
-// that fails does not fail the others.
+// of queueing for one each. One save that fails does not fail the others
+// (see saveBatch).
 func (s *Store) saveBatches(ctx context.Context) {
 	for {
 		s.saveMu.Lock()
@@ -98,50 +98,49 @@ func (s *Store) saveBatches(ctx context.Context) {
 
 // saveBatch saves a batch of requests in one transaction. It first saves
 // them all without savepoints, which cost SQLite a copy of every page a
-// save changes; only when a save fails does it start again with a
-// savepoint for each, so that the others are saved nonetheless.
+// save changes; only when a save of several fails does it start again with
+// a savepoint for each, so that the others are saved nonetheless.
 func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.saveTx(ctx, batch, false) != nil {
+	if s.saveTx(ctx, batch, false) && len(batch) > 1 {
 		s.saveTx(ctx, batch, true)
 	}
 }
 
 // saveTx saves batch in one transaction, each request in a savepoint of
-// its own when savepoints is set. Without savepoints, a request that fails
-// fails the transaction: saveTx then returns its error, and the requests'
-// results are to be discarded. With savepoints, it reports every
-// request's outcome in the request and returns nil.
-func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) error {
-	fail := func(err error) error {
+// its own when savepoints is set, and records every request's outcome in
+// it. Without savepoints, a request that fails fails them all, and saveTx
+// reports that (so that they can be saved again with savepoints); failing
+// to begin or commit the transaction fails them all in any case.
+func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) (requestFailed bool) {
+	fail := func(err error) {
 		for _, req := range batch {
 			if req.err == nil || !savepoints {
 				req.res, req.err = nil, err
 			}
 		}
-		if savepoints {
-			return nil
-		}
-		return err
 	}
 	for _, req := range batch {
 		req.res, req.err = nil, nil
 	}
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return fail(err)
+		fail(err)
+		return false
 	}
 	defer tx.Rollback()
 	for _, req := range batch {
 		if !savepoints {
 			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now); req.err != nil {
-				return fail(req.err)
+				fail(req.err)
+				return true
 			}
 			continue
 		}
 		if _, err := tx.Tx.ExecContext(ctx, `SAVEPOINT save`); err != nil {
-			return fail(err)
+			fail(err)
+			return false
 		}
 		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now)
 		release := `RELEASE save`
@@ -149,13 +148,14 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 			release = `ROLLBACK TO save; RELEASE save`
 		}
 		if _, err := tx.Tx.ExecContext(ctx, release); err != nil {
-			return fail(err)
+			fail(err)
+			return false
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fail(err)
+		fail(err)
 	}
-	return nil
+	return false
 }
 
 func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
