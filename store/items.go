@@ -188,7 +188,26 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	if err != nil {
 		return nil, err
 	}
-	var w writes
+	// So are the stored items they are, but for one that several items
+	// are: saving the first changes what the next finds.
+	n := map[string]int{}
+	for _, f := range found {
+		if c := f.canonical(); c != "" {
+			n[c]++
+		}
+	}
+	var once []string
+	for c, k := range n {
+		if k == 1 {
+			once = append(once, c)
+		}
+	}
+	w := writes{stored: map[string]*storedItem{}}
+	if len(once) > 0 {
+		if w.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
+			return nil, err
+		}
+	}
 	for i, it := range todo {
 		if err := saveItem(ctx, tx, &w, st.Name, it, found[i], now, res, changed); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
@@ -241,10 +260,11 @@ const (
 			(SELECT id FROM items WHERE link_key = q.link AND link_key != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
 			(SELECT id FROM items WHERE title_key = q.title AND title_key != '' AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
 		FROM q`
-	// qStored reads a stored item's owner, hash and first sighting, with
-	// one row per topic source gives it (topic and source NULL when it
-	// has none).
-	qStored      = `SELECT i.source, i.hash, i.first_seen, t.topic, t.source FROM items i LEFT JOIN item_topics t ON t.item_id = i.id WHERE i.id = ?`
+	// qStored reads stored items, given as a JSON array of ids: their
+	// owner, hash and first sighting, with one row per topic a source
+	// gives them (topic and source NULL when they have none).
+	qStored = `SELECT i.id, i.source, i.hash, i.first_seen, t.topic, t.source
+		FROM json_each(?1) j CROSS JOIN items i ON i.id = j.value LEFT JOIN item_topics t ON t.item_id = i.id`
 	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
 	qAlias       = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
 	qItemSource  = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
@@ -321,6 +341,18 @@ type found struct {
 	story string // a stored item of another source with the same story
 }
 
+// canonical returns the stored item an item is, or "" when it is new or
+// removed.
+func (f found) canonical() string {
+	switch {
+	case f.known != "":
+		return f.known
+	case f.gone:
+		return ""
+	}
+	return f.story
+}
+
 // lookupAll looks the items of source up (see qLookup).
 func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) ([]found, error) {
 	n := len(items)
@@ -363,10 +395,12 @@ func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) 
 	return out, rows.Err()
 }
 
-// writes are the rows a save writes several at a time, at its end.
+// writes are the rows a save writes several at a time, at its end, and
+// the stored items it read at its start.
 type writes struct {
 	newItems     []any // of insertItems
 	fingerprints []any // of putFingerprints
+	stored       map[string]*storedItem
 }
 
 func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
@@ -385,10 +419,18 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 		res.Merged++
 	}
 
-	owner, hash, firstSeen, before, mine, err := stored(ctx, tx, canonical, source)
-	if err != nil || owner == "" {
-		return err // owner "": removed by retention since
+	si, read := w.stored[canonical]
+	if !read {
+		m, err := readStored(ctx, tx, []string{canonical}, source)
+		if err != nil {
+			return err
+		}
+		si = m[canonical]
 	}
+	if si == nil {
+		return nil // removed by retention since
+	}
+	owner, hash, firstSeen, before, mine := si.owner, si.hash, si.firstSeen, si.topics, si.mine
 	if owner != source {
 		if _, err := tx.ExecContext(ctx, qItemSource, canonical, source); err != nil {
 			return err
@@ -417,33 +459,56 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 	return setTopics(ctx, tx, canonical, source, &stored, before, mine, res, changed)
 }
 
-// stored reads the stored item id: its owner ("" when there is no such
-// item), content hash and first sighting, its topics (sorted, distinct)
-// and those of them source gives it.
-func stored(ctx context.Context, tx *txn, id, source string) (owner, hash string, firstSeen int64, topics, mine []string, err error) {
-	rows, err := tx.QueryContext(ctx, qStored, id)
+// A storedItem is what a save reads of a stored item.
+type storedItem struct {
+	owner     string // the source that first carried it
+	hash      string // of its content
+	firstSeen int64
+	topics    []string // sorted, distinct
+	mine      []string // the topics the saving source gives it
+}
+
+// readStored reads the stored items ids, by id (an id without an item is
+// missing), with the topics source gives them.
+func readStored(ctx context.Context, tx *txn, ids []string, source string) (map[string]*storedItem, error) {
+	arg, err := json.Marshal(ids)
 	if err != nil {
-		return "", "", 0, nil, nil, err
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, qStored, string(arg))
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
+	out := make(map[string]*storedItem, len(ids))
 	for rows.Next() {
+		var id, owner, hash string
+		var firstSeen int64
 		var topic, from sql.NullString
-		if err := rows.Scan(&owner, &hash, &firstSeen, &topic, &from); err != nil {
-			return "", "", 0, nil, nil, err
+		if err := rows.Scan(&id, &owner, &hash, &firstSeen, &topic, &from); err != nil {
+			return nil, err
+		}
+		si := out[id]
+		if si == nil {
+			si = &storedItem{owner: owner, hash: hash, firstSeen: firstSeen}
+			out[id] = si
 		}
 		if !topic.Valid {
 			continue
 		}
-		topics = append(topics, topic.String)
+		si.topics = append(si.topics, topic.String)
 		if from.String == source {
-			mine = append(mine, topic.String)
+			si.mine = append(si.mine, topic.String)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", "", 0, nil, nil, err
+		return nil, err
 	}
-	slices.Sort(topics)
-	return owner, hash, firstSeen, slices.Compact(topics), mine, nil
+	for _, si := range out {
+		slices.Sort(si.topics)
+		si.topics = slices.Compact(si.topics)
+	}
+	return out, nil
 }
 
 // Fingerprints returns the fingerprints of the items the named source

@@ -383,3 +383,31 @@ func TestOneSaveOfManyKinds(t *testing.T) {
 		t.Errorf("saved again: %+v, %v", res, err)
 	}
 }
+
+// TestTwoItemsOfOneSaveAreOneStory: two items of a save that are the same
+// stored story are saved one after the other, the second seeing what the
+// first changed.
+func TestTwoItemsOfOneSaveAreOneStory(t *testing.T) {
+	s, _ := open(t)
+	story := mk("x", "", "https://x.example/story", "The story")
+	if _, err := s.SaveSource(ctx, SourceState{Name: "x", LastSuccess: t0}, []item.Item{story}, t0); err != nil {
+		t.Fatal(err)
+	}
+	a := mk("y", "1", "https://x.example/story", "Y's story", "nato")
+	b := mk("y", "2", "https://www.x.example/story/", "Y's story again", "korea")
+	res, err := s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, []item.Item{a, b}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entered []string
+	for _, e := range res.Entered {
+		entered = append(entered, e.Topic+" "+e.Item.ID)
+	}
+	if res.Merged != 2 || !slices.Equal(entered, []string{"nato " + story.ID, "korea " + story.ID}) || !slices.Equal(res.Changed, []string{"korea", "nato"}) {
+		t.Errorf("merged %d, entered %v, changed %v", res.Merged, entered, res.Changed)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 10)
+	if len(all) != 1 || !slices.Equal(all[0].Topics, []string{"korea"}) || !slices.Equal(all[0].Sources, []string{"x", "y"}) {
+		t.Errorf("feed: %+v", all)
+	}
+}
