@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -345,6 +344,36 @@ type found struct {
 	story string // a stored item of another source with the same story
 }
 
+// jsonStrings returns ss as a JSON array for SQLite's JSON functions. Unlike
+// encoding/json, it keeps bytes that are not UTF-8 as they are (SQLite
+// reads them back unchanged), so that a key finds the same bytes stored.
+func jsonStrings(ss []string) string {
+	n := 2
+	for _, s := range ss {
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(s); j++ {
+			switch c := s[j]; {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+			default:
+				b = append(b, c)
+			}
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, ']'))
+}
+
 // canonical returns the stored item an item is, or "" when it is new or
 // removed.
 func (f found) canonical() string {
@@ -370,15 +399,15 @@ func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) 
 			titles[i], times[i] = TitleKey(it.Title), it.Published.UnixNano()
 		}
 	}
-	var args [5]any
-	for i, v := range []any{ids, guids, links, titles, times} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
+	ts := []byte{'['}
+	for i, t := range times {
+		if i > 0 {
+			ts = append(ts, ',')
 		}
-		args[i] = string(b)
+		ts = strconv.AppendInt(ts, t, 10)
 	}
-	rows, err := tx.QueryContext(ctx, qLookup, args[0], args[1], args[2], args[3], args[4], source, int64(TitleWindow))
+	ts = append(ts, ']')
+	rows, err := tx.QueryContext(ctx, qLookup, jsonStrings(ids), jsonStrings(guids), jsonStrings(links), jsonStrings(titles), string(ts), source, int64(TitleWindow))
 	if err != nil {
 		return nil, err
 	}
@@ -475,11 +504,7 @@ type storedItem struct {
 // readStored reads the stored items ids, by id (an id without an item is
 // missing), with the topics source gives them.
 func readStored(ctx context.Context, tx *txn, ids []string, source string) (map[string]*storedItem, error) {
-	arg, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, qStored, string(arg))
+	rows, err := tx.QueryContext(ctx, qStored, jsonStrings(ids))
 	if err != nil {
 		return nil, err
 	}

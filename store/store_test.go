@@ -411,3 +411,26 @@ func TestTwoItemsOfOneSaveAreOneStory(t *testing.T) {
 		t.Errorf("feed: %+v", all)
 	}
 }
+
+// TestKeysThatAreNotUTF8 saves items whose GUID, link and id hold bytes
+// that are not UTF-8 or control characters: they are found again.
+func TestKeysThatAreNotUTF8(t *testing.T) {
+	s, _ := open(t)
+	a := mk("a", "tag:x.example,2026:\xff\"\\\x01", "https://x.example/p?q=\xfe\"", "A story with odd bytes in its keys")
+	a.ID = "urn:odd:\xff\"\\\x01"
+	b := mk("b", "", "https://x.example/p?q=\xfe\"", "B")
+	c := mk("c", a.GUID, "https://c.example/1", "C")
+	for _, x := range []item.Item{a, b, c} {
+		if _, err := s.SaveSource(ctx, SourceState{Name: x.Source}, []item.Item{x}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.SaveSource(ctx, SourceState{Name: "a"}, []item.Item{a}, t0)
+	if err != nil || res.New != 0 {
+		t.Errorf("saved again: %+v, %v", res, err)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 10)
+	if len(all) != 1 || all[0].ID != a.ID || !slices.Equal(all[0].Sources, []string{"a", "b", "c"}) {
+		t.Errorf("feed: %+v", all)
+	}
+}
