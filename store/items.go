@@ -386,8 +386,25 @@ func (f found) canonical() string {
 	return f.story
 }
 
+// lookupChunk is the most items looked up, or read, with one query: the
+// queries' JSON arrays are indexed by position, at a cost that grows with
+// the position.
+const lookupChunk = 64
+
 // lookupAll looks the items of source up (see qLookup).
 func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) ([]found, error) {
+	out := make([]found, len(items))
+	for i := 0; i < len(items); i += lookupChunk {
+		j := min(i+lookupChunk, len(items))
+		if err := lookupSome(ctx, tx, source, items[i:j], out[i:j]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// lookupSome looks items up into out.
+func lookupSome(ctx context.Context, tx *txn, source string, items []*item.Item, out []found) error {
 	n := len(items)
 	ids, guids, links, titles, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
 	for i, it := range items {
@@ -409,23 +426,22 @@ func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) 
 	ts = append(ts, ']')
 	rows, err := tx.QueryContext(ctx, qLookup, jsonStrings(ids), jsonStrings(guids), jsonStrings(links), jsonStrings(titles), string(ts), source, int64(TitleWindow))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make([]found, len(items))
 	for rows.Next() {
 		var n int
 		var known, story sql.NullString
 		var gone bool
 		if err := rows.Scan(&n, &known, &gone, &story); err != nil {
-			return nil, err
+			return err
 		}
 		if n < 0 || n >= len(out) {
-			return nil, fmt.Errorf("lookup: row %d of %d items", n, len(out))
+			return fmt.Errorf("lookup: row %d of %d items", n, len(out))
 		}
 		out[n] = found{known: known.String, gone: gone, story: story.String}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // writes are the rows a save writes several at a time, at its end, and
@@ -504,18 +520,32 @@ type storedItem struct {
 // readStored reads the stored items ids, by id (an id without an item is
 // missing), with the topics source gives them.
 func readStored(ctx context.Context, tx *txn, ids []string, source string) (map[string]*storedItem, error) {
+	out := make(map[string]*storedItem, len(ids))
+	for i := 0; i < len(ids); i += lookupChunk {
+		if err := readSomeStored(ctx, tx, ids[i:min(i+lookupChunk, len(ids))], source, out); err != nil {
+			return nil, err
+		}
+	}
+	for _, si := range out {
+		slices.Sort(si.topics)
+		si.topics = slices.Compact(si.topics)
+	}
+	return out, nil
+}
+
+// readSomeStored reads the stored items ids into out.
+func readSomeStored(ctx context.Context, tx *txn, ids []string, source string, out map[string]*storedItem) error {
 	rows, err := tx.QueryContext(ctx, qStored, jsonStrings(ids))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make(map[string]*storedItem, len(ids))
 	for rows.Next() {
 		var id, owner, hash string
 		var firstSeen int64
 		var topic, from sql.NullString
 		if err := rows.Scan(&id, &owner, &hash, &firstSeen, &topic, &from); err != nil {
-			return nil, err
+			return err
 		}
 		si := out[id]
 		if si == nil {
@@ -530,14 +560,7 @@ func readStored(ctx context.Context, tx *txn, ids []string, source string) (map[
 			si.mine = append(si.mine, topic.String)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, si := range out {
-		slices.Sort(si.topics)
-		si.topics = slices.Compact(si.topics)
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // Fingerprints returns the fingerprints of the items the named source

@@ -351,7 +351,7 @@ func TestOneSaveOfManyKinds(t *testing.T) {
 	}
 
 	var items []item.Item
-	for i := range 40 {
+	for i := range 150 { // more than a lookup's chunk
 		items = append(items, mk("y", fmt.Sprint("y", i), fmt.Sprintf("https://y.example/%d", i), fmt.Sprintf("A new story of its own, number %d", i)))
 	}
 	sameGUID := mk("y", byGUID.GUID, "https://y.example/g", "Y's title of the first story")
@@ -360,18 +360,18 @@ func TestOneSaveOfManyKinds(t *testing.T) {
 	sameTitle.Published = t0.Add(time.Hour)
 	gone := old
 	gone.ID = old.ID // an id retention removed
-	items = append(items[:10], append([]item.Item{sameGUID, sameLink, items[3], sameTitle, gone}, items[10:]...)...)
+	items = append(items[:62], append([]item.Item{sameGUID, sameLink, items[3], sameTitle, gone}, items[62:]...)...)
 	res, err := s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, items, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.New != 40 || res.Merged != 3 {
-		t.Errorf("new %d, merged %d; want 40, 3", res.New, res.Merged)
+	if res.New != 150 || res.Merged != 3 {
+		t.Errorf("new %d, merged %d; want 150, 3", res.New, res.Merged)
 	}
-	if n, _ := s.Count(ctx, AllFeed); n != 43 {
-		t.Errorf("%d items, want 43", n)
+	if n, _ := s.Count(ctx, AllFeed); n != 153 {
+		t.Errorf("%d items, want 153", n)
 	}
-	all, _ := s.Feed(ctx, AllFeed, 100)
+	all, _ := s.Feed(ctx, AllFeed, 200)
 	for _, it := range all {
 		if it.Source == "x" && !slices.Equal(it.Sources, []string{"x", "y"}) {
 			t.Errorf("%q: sources %v", it.Title, it.Sources)
