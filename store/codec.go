@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"refeed/item"
 )
@@ -13,7 +15,8 @@ import (
 // Items are stored (items.data) in a compact binary form: a version byte,
 // then every field the store keeps, strings and lists prefixed by their
 // length as a uvarint, times as time.Time.MarshalBinary prefixed by its
-// length (0: the zero time). It is several times cheaper to write and to
+// length (0: the zero time). Text is made valid UTF-8, as JSON made it. It
+// is several times cheaper to write and to
 // read than JSON, whose HTML escaping of the content dominated saving.
 // Items stored as JSON, before migration 5, are still read: JSON starts
 // with '{', never with the version byte.
@@ -51,8 +54,29 @@ func encode(it *item.Item) ([]byte, error) {
 	return b, nil
 }
 
+// appendString appends s. Like JSON, it replaces each byte that is not
+// part of UTF-8 with U+FFFD, so that what is read back is valid text.
 func appendString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = validUTF8(s)
+	}
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// validUTF8 returns s with each byte that is not part of UTF-8 replaced
+// by U+FFFD, as encoding/json does.
+func validUTF8(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // appendTime appends t. Like JSON, it refuses years that RFC 3339, in

@@ -82,6 +82,25 @@ func TestCodecKeepsEveryField(t *testing.T) {
 	}
 }
 
+// TestCodecMakesTextValidUTF8 as JSON did: what is read back is valid.
+func TestCodecMakesTextValidUTF8(t *testing.T) {
+	it := item.Item{Title: "a\xffb\xc3", Content: "ok é", Categories: []string{"\xfe\xfe"}}
+	data, err := encode(&it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got item.Item
+	if err := decode(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	wj, _ := json.Marshal(&it)
+	var want item.Item
+	json.Unmarshal(wj, &want)
+	if got.Title != want.Title || got.Content != want.Content || got.Categories[0] != want.Categories[0] {
+		t.Errorf("got %q %q %q, want (as JSON) %q %q %q", got.Title, got.Content, got.Categories, want.Title, want.Content, want.Categories)
+	}
+}
+
 func TestCodecRefusesYearsRFC3339CannotWrite(t *testing.T) {
 	it := item.Item{Published: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if _, err := encode(&it); err == nil {
