@@ -116,14 +116,15 @@ func (s *Store) takeEntered(ctx context.Context, keys func(topic string) []strin
 	}
 	var fresh, first []AlertEntry
 	for rows.Next() {
-		var topic, data string
+		var topic string
+		var data []byte
 		var isFirst bool
 		if err := rows.Scan(&topic, &isFirst, &data); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		var it item.Item
-		if err := json.Unmarshal([]byte(data), &it); err != nil {
+		if err := decode(data, &it); err != nil {
 			rows.Close()
 			return 0, err
 		}

@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
-	"encoding/json"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -76,8 +79,8 @@ type saveRequest struct {
 // saveBatches saves the waiting requests, several in one transaction,
 // until none waits. Saves that come while a transaction runs wait for the
 // next one: concurrent refreshes share their commits (and fsyncs) instead
-// of queueing for one each. Each save is a savepoint of its own, so one
-// that fails does not fail the others.
+// of queueing for one each. One save that fails does not fail the others
+// (see saveBatch).
 func (s *Store) saveBatches(ctx context.Context) {
 	for {
 		s.saveMu.Lock()
@@ -96,26 +99,51 @@ func (s *Store) saveBatches(ctx context.Context) {
 	}
 }
 
+// saveBatch saves a batch of requests in one transaction. It first saves
+// them all without savepoints, which cost SQLite a copy of every page a
+// save changes; only when a save of several fails does it start again with
+// a savepoint for each, so that the others are saved nonetheless.
 func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.saveTx(ctx, batch, false) && len(batch) > 1 {
+		s.saveTx(ctx, batch, true)
+	}
+}
+
+// saveTx saves batch in one transaction, each request in a savepoint of
+// its own when savepoints is set, and records every request's outcome in
+// it. Without savepoints, a request that fails fails them all, and saveTx
+// reports that (so that they can be saved again with savepoints); failing
+// to begin or commit the transaction fails them all in any case.
+func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) (requestFailed bool) {
 	fail := func(err error) {
 		for _, req := range batch {
-			if req.err == nil {
+			if req.err == nil || !savepoints {
 				req.res, req.err = nil, err
 			}
 		}
 	}
+	for _, req := range batch {
+		req.res, req.err = nil, nil
+	}
 	tx, err := s.begin(ctx)
 	if err != nil {
 		fail(err)
-		return
+		return false
 	}
 	defer tx.Rollback()
 	for _, req := range batch {
+		if !savepoints {
+			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now); req.err != nil {
+				fail(req.err)
+				return true
+			}
+			continue
+		}
 		if _, err := tx.Tx.ExecContext(ctx, `SAVEPOINT save`); err != nil {
 			fail(err)
-			return
+			return false
 		}
 		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now)
 		release := `RELEASE save`
@@ -124,18 +152,19 @@ func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 		}
 		if _, err := tx.Tx.ExecContext(ctx, release); err != nil {
 			fail(err)
-			return
+			return false
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		fail(err)
 	}
+	return false
 }
 
 func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
 	res := &SaveResult{}
 	var prevSuccess int64
-	err := tx.QueryRowContext(ctx, `SELECT last_success FROM sources WHERE name = ?`, st.Name).Scan(&prevSuccess)
+	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && prevSuccess == 0 {
 		res.First = true
 	} else if err != nil {
@@ -143,29 +172,63 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	}
 
 	changed := map[string]bool{}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(items))
+	todo := make([]*item.Item, 0, len(items))
 	for i := range items {
 		it := &items[i]
 		if it.ID == "" {
 			it.ID = item.NewID(st.Name, it)
 		}
-		if seen[it.ID] {
-			continue
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			todo = append(todo, it)
 		}
-		seen[it.ID] = true
-		if err := saveItem(ctx, tx, st.Name, it, now, res, changed); err != nil {
+	}
+	// What the store knows of the items is read at once: saving one item
+	// of the source cannot change what another finds (each finds its own
+	// id, and stories of other sources).
+	found, err := lookupAll(ctx, tx, st.Name, todo)
+	if err != nil {
+		return nil, err
+	}
+	// So are the stored items they are, but for one that several items
+	// are: saving the first changes what the next finds.
+	n := map[string]int{}
+	for _, f := range found {
+		if c := f.canonical(); c != "" {
+			n[c]++
+		}
+	}
+	var once []string
+	for c, k := range n {
+		if k == 1 {
+			once = append(once, c)
+		}
+	}
+	w := writes{stored: map[string]*storedItem{}}
+	if len(once) > 0 {
+		if w.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
+			return nil, err
+		}
+	}
+	for i, it := range todo {
+		if err := saveItem(ctx, tx, &w, st.Name, it, found[i], now, res, changed); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 		if it.Fingerprint != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO fingerprints (source, id, fingerprint) VALUES (?, ?, ?)`, st.Name, it.ID, it.Fingerprint); err != nil {
-				return nil, err
-			}
+			w.fingerprints = append(w.fingerprints, st.Name, it.ID, it.Fingerprint)
 		}
+	}
+	if err := insertItems.exec(ctx, tx, w.newItems); err != nil {
+		return nil, err
+	}
+	if err := putFingerprints.exec(ctx, tx, w.fingerprints); err != nil {
+		return nil, err
 	}
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
 	for _, e := range res.Entered {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`, e.Topic, res.First, e.Item.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, qEntered, e.Topic, res.First, e.Item.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -179,40 +242,248 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	return res, nil
 }
 
-func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
-	canonical, err := lookup(ctx, tx, `SELECT id FROM aliases WHERE alias = ?`, it.ID)
+// The queries of a save, prepared once for the store (see txn).
+const (
+	// qLookup finds what the store knows of items, given as JSON arrays
+	// of their ids (?1), GUIDs, link keys and title keys (?2..?4, '' when
+	// an item has none) and publication times (?5): for each, by its
+	// position, the item it is (an alias, else an item of that id),
+	// whether retention removed it, and, only when neither, the item of
+	// another source (?6) carrying the same story by GUID, else link key,
+	// else title key (published within ?7 of it). The indexes are
+	// partial, on non-empty keys: each subquery says so, or SQLite cannot
+	// use them and scans every item.
+	qLookup = `WITH q AS MATERIALIZED (
+		SELECT j.key AS n, ?2 ->> j.key AS guid, ?3 ->> j.key AS link, ?4 ->> j.key AS title, ?5 ->> j.key AS t,
+			coalesce((SELECT id FROM aliases WHERE alias = j.value), (SELECT id FROM items WHERE id = j.value)) AS known,
+			EXISTS (SELECT 1 FROM gone WHERE id = j.value) AS gone
+		FROM json_each(?1) j)
+		SELECT n, known, gone, CASE WHEN known IS NULL AND NOT gone THEN coalesce(
+			(SELECT id FROM items WHERE guid = q.guid AND guid != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE link_key = q.link AND link_key != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE title_key = q.title AND title_key != '' AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
+		FROM q`
+	// qStored reads stored items, given as a JSON array of ids: their
+	// owner, hash and first sighting, with one row per topic a source
+	// gives them (topic and source NULL when they have none).
+	qStored = `SELECT i.id, i.source, i.hash, i.first_seen, t.topic, t.source
+		FROM json_each(?1) j CROSS JOIN items i ON i.id = j.value LEFT JOIN item_topics t ON t.item_id = i.id`
+	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
+	qAlias       = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
+	qItemSource  = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
+	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
+	qDropTopic   = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
+	qEntered     = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
+	qPrevSuccess = `SELECT last_success FROM sources WHERE name = ?`
+)
+
+// saveQueries are prepared when the store opens.
+var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qEntered, qPrevSuccess, qPutSource},
+	insertItems.queries(), putFingerprints.queries())
+
+// insertItems inserts new items, putFingerprints writes fingerprints
+// (only those that changed), several rows a statement.
+var (
+	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES `, 9, ``}
+	putFingerprints = multiRow{`INSERT INTO fingerprints (source, id, fingerprint) VALUES `, 3,
+		` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
+)
+
+// A multiRow is an INSERT of rows of width values: head, the rows' values,
+// tail. It runs with up to maxRows rows a statement: a statement for each
+// row costs more than the row.
+type multiRow struct {
+	head  string
+	width int
+	tail  string
+}
+
+// maxRows is the most rows of a multiRow statement; statements of
+// maxRows, maxRows/2, ... 1 rows are prepared.
+const maxRows = 32
+
+func (m multiRow) query(rows int) string {
+	var b strings.Builder
+	b.WriteString(m.head)
+	row := "(" + strings.Repeat("?, ", m.width-1) + "?)"
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(m.tail)
+	return b.String()
+}
+
+func (m multiRow) queries() []string {
+	var out []string
+	for n := maxRows; n >= 1; n /= 2 {
+		out = append(out, m.query(n))
+	}
+	return out
+}
+
+// exec runs the statement for args, the values of len(args)/m.width rows.
+func (m multiRow) exec(ctx context.Context, tx *txn, args []any) error {
+	for n := maxRows; len(args) > 0; n /= 2 {
+		for len(args) >= n*m.width {
+			if _, err := tx.ExecContext(ctx, m.query(n), args[:n*m.width]...); err != nil {
+				return err
+			}
+			args = args[n*m.width:]
+		}
+	}
+	return nil
+}
+
+// What the store knows of an item to save (see qLookup).
+type found struct {
+	known string // the stored item it is
+	gone  bool   // removed by retention
+	story string // a stored item of another source with the same story
+}
+
+// jsonStrings returns ss as a JSON array for SQLite's JSON functions. Unlike
+// encoding/json, it keeps bytes that are not UTF-8 as they are (SQLite
+// reads them back unchanged), so that a key finds the same bytes stored.
+func jsonStrings(ss []string) string {
+	n := 2
+	for _, s := range ss {
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(s); j++ {
+			switch c := s[j]; {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+			default:
+				b = append(b, c)
+			}
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, ']'))
+}
+
+// canonical returns the stored item an item is, or "" when it is new or
+// removed.
+func (f found) canonical() string {
+	switch {
+	case f.known != "":
+		return f.known
+	case f.gone:
+		return ""
+	}
+	return f.story
+}
+
+// lookupChunk is the most items looked up, or read, with one query: the
+// queries' JSON arrays are indexed by position, at a cost that grows with
+// the position.
+const lookupChunk = 64
+
+// lookupAll looks the items of source up (see qLookup).
+func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) ([]found, error) {
+	out := make([]found, len(items))
+	for i := 0; i < len(items); i += lookupChunk {
+		j := min(i+lookupChunk, len(items))
+		if err := lookupSome(ctx, tx, source, items[i:j], out[i:j]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// lookupSome looks items up into out.
+func lookupSome(ctx context.Context, tx *txn, source string, items []*item.Item, out []found) error {
+	n := len(items)
+	ids, guids, links, titles, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+	for i, it := range items {
+		ids[i], links[i] = it.ID, LinkKey(it.Link)
+		if g := strings.TrimSpace(it.GUID); globalGUID(g) {
+			guids[i] = g
+		}
+		if !it.Published.IsZero() {
+			titles[i], times[i] = TitleKey(it.Title), it.Published.UnixNano()
+		}
+	}
+	ts := []byte{'['}
+	for i, t := range times {
+		if i > 0 {
+			ts = append(ts, ',')
+		}
+		ts = strconv.AppendInt(ts, t, 10)
+	}
+	ts = append(ts, ']')
+	rows, err := tx.QueryContext(ctx, qLookup, jsonStrings(ids), jsonStrings(guids), jsonStrings(links), jsonStrings(titles), string(ts), source, int64(TitleWindow))
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		var known, story sql.NullString
+		var gone bool
+		if err := rows.Scan(&n, &known, &gone, &story); err != nil {
+			return err
+		}
+		if n < 0 || n >= len(out) {
+			return fmt.Errorf("lookup: row %d of %d items", n, len(out))
+		}
+		out[n] = found{known: known.String, gone: gone, story: story.String}
+	}
+	return rows.Err()
+}
+
+// writes are the rows a save writes several at a time, at its end, and
+// the stored items it read at its start.
+type writes struct {
+	newItems     []any // of insertItems
+	fingerprints []any // of putFingerprints
+	stored       map[string]*storedItem
+}
+
+func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
+	canonical := f.known
 	if canonical == "" {
-		gone, err := lookup(ctx, tx, `SELECT id FROM gone WHERE id = ?`, it.ID)
-		if err != nil || gone != "" {
-			return err
+		if f.gone {
+			return nil
 		}
-		canonical, err = findStory(ctx, tx, source, it)
-		if err != nil {
-			return err
-		}
+		canonical = f.story
 		if canonical == "" {
-			return insertItem(ctx, tx, source, it, now, res, changed)
+			return insertItem(ctx, tx, w, source, it, now, res, changed)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`, it.ID, canonical); err != nil {
+		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
 		}
 		res.Merged++
 	}
 
-	var owner, hash string
-	var firstSeen int64
-	err = tx.QueryRowContext(ctx, `SELECT source, hash, first_seen FROM items WHERE id = ?`, canonical).Scan(&owner, &hash, &firstSeen)
-	if errors.Is(err, sql.ErrNoRows) {
+	si, read := w.stored[canonical]
+	if !read {
+		m, err := readStored(ctx, tx, []string{canonical}, source)
+		if err != nil {
+			return err
+		}
+		si = m[canonical]
+	}
+	if si == nil {
 		return nil // removed by retention since
 	}
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`, canonical, source); err != nil {
-		return err
+	owner, hash, firstSeen, before, mine := si.owner, si.hash, si.firstSeen, si.topics, si.mine
+	if owner != source {
+		if _, err := tx.ExecContext(ctx, qItemSource, canonical, source); err != nil {
+			return err
+		}
 	}
 	stored := *it
 	stored.ID = canonical
@@ -223,22 +494,73 @@ func saveItem(ctx context.Context, tx *txn, source string, it *item.Item, now ti
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, qUpdateItem,
 				stored.GUID, LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), h, data, canonical); err != nil {
 				return err
 			}
 			res.Updated++
 			changed[AllFeed] = true
-			old, err := topicsOf(ctx, tx, canonical)
-			if err != nil {
-				return err
-			}
-			for _, t := range old {
+			for _, t := range before {
 				changed[t] = true
 			}
 		}
 	}
-	return setTopics(ctx, tx, canonical, source, &stored, res, changed)
+	return setTopics(ctx, tx, canonical, source, &stored, before, mine, res, changed)
+}
+
+// A storedItem is what a save reads of a stored item.
+type storedItem struct {
+	owner     string // the source that first carried it
+	hash      string // of its content
+	firstSeen int64
+	topics    []string // sorted, distinct
+	mine      []string // the topics the saving source gives it
+}
+
+// readStored reads the stored items ids, by id (an id without an item is
+// missing), with the topics source gives them.
+func readStored(ctx context.Context, tx *txn, ids []string, source string) (map[string]*storedItem, error) {
+	out := make(map[string]*storedItem, len(ids))
+	for i := 0; i < len(ids); i += lookupChunk {
+		if err := readSomeStored(ctx, tx, ids[i:min(i+lookupChunk, len(ids))], source, out); err != nil {
+			return nil, err
+		}
+	}
+	for _, si := range out {
+		slices.Sort(si.topics)
+		si.topics = slices.Compact(si.topics)
+	}
+	return out, nil
+}
+
+// readSomeStored reads the stored items ids into out.
+func readSomeStored(ctx context.Context, tx *txn, ids []string, source string, out map[string]*storedItem) error {
+	rows, err := tx.QueryContext(ctx, qStored, jsonStrings(ids))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, owner, hash string
+		var firstSeen int64
+		var topic, from sql.NullString
+		if err := rows.Scan(&id, &owner, &hash, &firstSeen, &topic, &from); err != nil {
+			return err
+		}
+		si := out[id]
+		if si == nil {
+			si = &storedItem{owner: owner, hash: hash, firstSeen: firstSeen}
+			out[id] = si
+		}
+		if !topic.Valid {
+			continue
+		}
+		si.topics = append(si.topics, topic.String)
+		if from.String == source {
+			si.mine = append(si.mine, topic.String)
+		}
+	}
+	return rows.Err()
 }
 
 // Fingerprints returns the fingerprints of the items the named source
@@ -262,52 +584,21 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 	return out, rows.Err()
 }
 
-// findStory returns the id of an item of another source that carries the
-// same story as it, or "". (The indexes are partial, on non-empty keys: each
-// query says so, or SQLite cannot use them and scans every item.)
-func findStory(ctx context.Context, tx *txn, source string, it *item.Item) (string, error) {
-	if g := strings.TrimSpace(it.GUID); globalGUID(g) {
-		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE guid = ? AND guid != '' AND source != ? ORDER BY first_seen LIMIT 1`, g, source)
-		if err != nil || id != "" {
-			return id, err
-		}
-	}
-	if k := LinkKey(it.Link); k != "" {
-		id, err := lookup(ctx, tx, `SELECT id FROM items WHERE link_key = ? AND link_key != '' AND source != ? ORDER BY first_seen LIMIT 1`, k, source)
-		if err != nil || id != "" {
-			return id, err
-		}
-	}
-	if k := TitleKey(it.Title); k != "" && !it.Published.IsZero() {
-		t := it.Published.UnixNano()
-		w := int64(TitleWindow)
-		return lookup(ctx, tx, `SELECT id FROM items WHERE title_key = ? AND title_key != '' AND source != ? AND sort_time BETWEEN ? AND ? ORDER BY first_seen LIMIT 1`, k, source, t-w, t+w)
-	}
-	return "", nil
-}
-
-func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+// insertItem stores a new item (in w.newItems, inserted later).
+func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
 	stored := *it
 	stored.FirstSeen = now.UTC()
 	data, err := encode(&stored)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`, stored.ID, stored.ID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`, stored.ID, source); err != nil {
-		return err
-	}
+	w.newItems = append(w.newItems,
+		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
 	res.New++
 	changed[AllFeed] = true
 	// A new item is in no topic yet.
 	for _, t := range stored.Topics {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, stored.ID, t, source); err != nil {
+		if _, err := tx.ExecContext(ctx, qAddTopic, stored.ID, t, source); err != nil {
 			return err
 		}
 		changed[t] = true
@@ -317,32 +608,12 @@ func insertItem(ctx context.Context, tx *txn, source string, it *item.Item, now 
 }
 
 // setTopics makes the topics source gives item id equal to it.Topics and
-// records the topics the item newly entered.
-func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, res *SaveResult, changed map[string]bool) error {
-	before, err := topicsOf(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT topic FROM item_topics WHERE item_id = ? AND source = ?`, id, source)
-	if err != nil {
-		return err
-	}
-	var mine []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
-		}
-		mine = append(mine, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+// records the topics the item newly entered; before are the item's topics
+// and mine those source gave it.
+func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, before, mine []string, res *SaveResult, changed map[string]bool) error {
 	for _, t := range mine {
 		if !slices.Contains(it.Topics, t) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`, id, source, t); err != nil {
+			if _, err := tx.ExecContext(ctx, qDropTopic, id, source, t); err != nil {
 				return err
 			}
 			changed[t] = true
@@ -353,7 +624,7 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, r
 		if slices.Contains(mine, t) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, id, t, source); err != nil {
+		if _, err := tx.ExecContext(ctx, qAddTopic, id, t, source); err != nil {
 			return err
 		}
 		if !slices.Contains(before, t) {
@@ -390,22 +661,14 @@ func topicsOf(ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-func lookup(ctx context.Context, tx *txn, query string, args ...any) (string, error) {
-	var id string
-	err := tx.QueryRowContext(ctx, query, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
-}
-
 // Feed returns the newest items of a feed, newest first: every item for
 // AllFeed, else the items of the topic with that slug. Items carry their
 // topics and sources.
 func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
-	const cols = `SELECT i.data,
+	// The item's own source is first, without a row in item_sources.
+	const cols = `SELECT i.data, i.source,
 		(SELECT group_concat(topic) FROM (SELECT DISTINCT topic FROM item_topics WHERE item_id = i.id ORDER BY topic)),
-		(SELECT group_concat(source) FROM (SELECT source FROM item_sources WHERE item_id = i.id ORDER BY source = i.source DESC, source))
+		(SELECT group_concat(source) FROM (SELECT source FROM item_sources WHERE item_id = i.id AND source != i.source ORDER BY source))
 		FROM items i `
 	var rows *sql.Rows
 	var err error
@@ -420,17 +683,18 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 	defer rows.Close()
 	var out []item.Item
 	for rows.Next() {
-		var data string
+		var data []byte
+		var owner string
 		var topics, sources sql.NullString
-		if err := rows.Scan(&data, &topics, &sources); err != nil {
+		if err := rows.Scan(&data, &owner, &topics, &sources); err != nil {
 			return nil, fmt.Errorf("read feed %s: %w", slug, err)
 		}
 		var it item.Item
-		if err := json.Unmarshal([]byte(data), &it); err != nil {
+		if err := decode(data, &it); err != nil {
 			return nil, fmt.Errorf("read feed %s: item: %w", slug, err)
 		}
 		it.Topics = split(topics.String)
-		it.Sources = split(sources.String)
+		it.Sources = append([]string{owner}, split(sources.String)...)
 		out = append(out, it)
 	}
 	if err := rows.Err(); err != nil {
@@ -523,7 +787,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 			return nil, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM gone)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items) AND id NOT IN (SELECT id FROM gone)`); err != nil {
 		return nil, err
 	}
 	var n int
@@ -536,6 +800,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	changed = append(changed, AllFeed)
 	for _, q := range []string{
 		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
+		`INSERT OR REPLACE INTO gone (id, at) SELECT id, ? FROM doomed`,
 		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
 		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,
@@ -583,13 +848,14 @@ func (s *Store) retag(ctx context.Context, match func(*item.Item) []string) ([]s
 	}
 	var all []tagged
 	for rows.Next() {
-		var id, source, data string
+		var id, source string
+		var data []byte
 		if err := rows.Scan(&id, &source, &data); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		var it item.Item
-		if err := json.Unmarshal([]byte(data), &it); err != nil {
+		if err := decode(data, &it); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("item %s: %w", id, err)
 		}
@@ -651,16 +917,47 @@ func sortTime(it *item.Item) int64 {
 	return t.UnixNano()
 }
 
-func encode(it *item.Item) (string, error) {
-	c := *it
-	c.Topics, c.Sources = nil, nil
-	b, err := json.Marshal(&c)
-	return string(b), err
+// contentHash identifies an item's content, to tell whether it changed. It
+// is item.Fingerprint(it, "") (which the stored hashes are), computed with
+// one buffer instead of an allocation for each field, so that saving an
+// item hashes its content at the cost of hashing it.
+func contentHash(it *item.Item) string {
+	n := 256 + len(it.Source) + len(it.SourceTitle) + len(it.SourceURL) + len(it.GUID) + len(it.Link) + len(it.Title) + len(it.Summary) + len(it.Content)
+	b := make([]byte, 0, n)
+	b = hashField(b, "")
+	for _, s := range []string{it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
+		b = hashField(b, s)
+	}
+	for _, a := range it.Authors {
+		b = hashField3(b, a.Name, a.Email, a.URI)
+	}
+	for _, t := range []time.Time{it.Published, it.Updated} {
+		at := len(b)
+		b = append(b, make([]byte, 8)...)
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
+	}
+	for _, c := range it.Categories {
+		b = hashField(b, c)
+	}
+	for _, e := range it.Enclosures {
+		b = hashField3(b, e.URL, e.Type, strconv.FormatInt(e.Length, 10))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
-// contentHash identifies an item's content, to tell whether it changed.
-func contentHash(it *item.Item) string {
-	return item.Fingerprint(it, "")
+// hashField appends a field of item.Fingerprint: its length, then it.
+func hashField(b []byte, s string) []byte {
+	return append(binary.LittleEndian.AppendUint64(b, uint64(len(s))), s...)
+}
+
+// hashField3 appends the field x + "\x00" + y + "\x00" + z.
+func hashField3(b []byte, x, y, z string) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(x)+len(y)+len(z)+2))
+	b = append(append(b, x...), 0)
+	b = append(append(b, y...), 0)
+	return append(b, z...)
 }
 
 // globalGUID reports whether a GUID looks unique beyond its feed (a URL, a

@@ -3,25 +3,43 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 // A txn is a transaction that prepares each statement once and reuses it
 // for the rest of the transaction: SQLite spends more on preparing the
 // small statements of a save than on running them, and a save runs the
-// same few for every item. Its ExecContext, QueryContext and
-// QueryRowContext take single statements.
+// same few for every item. The statements of saveQueries are prepared
+// once for the store and only bound to each transaction. Its ExecContext,
+// QueryContext and QueryRowContext take single statements.
 type txn struct {
 	*sql.Tx
-	stmts map[string]*sql.Stmt
+	prepared map[string]*sql.Stmt // the store's
+	stmts    map[string]*sql.Stmt
 }
 
-// begin starts a transaction that reuses its statements.
+// prepare prepares the statements of saveQueries. (It cannot happen in a
+// transaction: the store has one connection, which the transaction holds.)
+func (s *Store) prepare() error {
+	s.prepared = make(map[string]*sql.Stmt, len(saveQueries))
+	for _, q := range saveQueries {
+		st, err := s.db.Prepare(q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		s.prepared[q] = st
+	}
+	return nil
+}
+
+// begin starts a transaction that reuses its statements. The caller holds
+// s.mu.
 func (s *Store) begin(ctx context.Context) (*txn, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &txn{Tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &txn{Tx: tx, prepared: s.prepared, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // stmt returns query prepared in the transaction (closed with it), or nil
@@ -30,9 +48,11 @@ func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := t.stmts[query]; ok {
 		return st
 	}
-	st, err := t.Tx.PrepareContext(ctx, query)
-	if err != nil {
-		st = nil
+	var st *sql.Stmt
+	if p := t.prepared[query]; p != nil {
+		st = t.Tx.StmtContext(ctx, p)
+	} else if p, err := t.Tx.PrepareContext(ctx, query); err == nil {
+		st = p
 	}
 	t.stmts[query] = st
 	return st

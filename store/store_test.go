@@ -327,3 +327,110 @@ func TestConcurrentSavesShareTransactions(t *testing.T) {
 		t.Error("a good save's state is missing")
 	}
 }
+
+// TestOneSaveOfManyKinds saves, in one save, items that are new, the same
+// story as another source's by GUID, by link and by title, already stored
+// under an alias, removed by retention, and repeated: each is told apart.
+func TestOneSaveOfManyKinds(t *testing.T) {
+	s, _ := open(t)
+	byGUID := mk("x", "https://x.example/guid/1", "https://x.example/1", "First story of the other source")
+	byLink := mk("x", "", "https://www.x.example/2/", "Second story of the other source")
+	byTitle := mk("x", "", "https://x.example/3", "Third story of the other source, by title")
+	byTitle.Published = t0
+	old := mk("x", "", "https://x.example/old", "An old story that retention removes")
+	old.Published = t0.Add(-time.Hour)
+	if _, err := s.SaveSource(ctx, SourceState{Name: "x", LastSuccess: t0}, []item.Item{byGUID, byLink, byTitle, old}, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Retention removes old, seen long ago.
+	if _, err := s.DB().Exec(`UPDATE items SET first_seen = ? WHERE id = ?`, toUnix(t0.Add(-100*time.Hour)), old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(ctx, 100, 48*time.Hour, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	var items []item.Item
+	for i := range 150 { // more than a lookup's chunk
+		items = append(items, mk("y", fmt.Sprint("y", i), fmt.Sprintf("https://y.example/%d", i), fmt.Sprintf("A new story of its own, number %d", i)))
+	}
+	sameGUID := mk("y", byGUID.GUID, "https://y.example/g", "Y's title of the first story")
+	sameLink := mk("y", "", "http://x.example/2", "Y's title of the second story")
+	sameTitle := mk("y", "", "https://y.example/t", "THIRD story of the other source — by title!")
+	sameTitle.Published = t0.Add(time.Hour)
+	gone := old
+	gone.ID = old.ID // an id retention removed
+	items = append(items[:62], append([]item.Item{sameGUID, sameLink, items[3], sameTitle, gone}, items[62:]...)...)
+	res, err := s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, items, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.New != 150 || res.Merged != 3 {
+		t.Errorf("new %d, merged %d; want 150, 3", res.New, res.Merged)
+	}
+	if n, _ := s.Count(ctx, AllFeed); n != 153 {
+		t.Errorf("%d items, want 153", n)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 200)
+	for _, it := range all {
+		if it.Source == "x" && !slices.Equal(it.Sources, []string{"x", "y"}) {
+			t.Errorf("%q: sources %v", it.Title, it.Sources)
+		}
+	}
+	// Again: all known now, under their own id or an alias.
+	res, err = s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, items, t0)
+	if err != nil || res.New != 0 || res.Merged != 0 || res.Updated != 0 {
+		t.Errorf("saved again: %+v, %v", res, err)
+	}
+}
+
+// TestTwoItemsOfOneSaveAreOneStory: two items of a save that are the same
+// stored story are saved one after the other, the second seeing what the
+// first changed.
+func TestTwoItemsOfOneSaveAreOneStory(t *testing.T) {
+	s, _ := open(t)
+	story := mk("x", "", "https://x.example/story", "The story")
+	if _, err := s.SaveSource(ctx, SourceState{Name: "x", LastSuccess: t0}, []item.Item{story}, t0); err != nil {
+		t.Fatal(err)
+	}
+	a := mk("y", "1", "https://x.example/story", "Y's story", "nato")
+	b := mk("y", "2", "https://www.x.example/story/", "Y's story again", "korea")
+	res, err := s.SaveSource(ctx, SourceState{Name: "y", LastSuccess: t0}, []item.Item{a, b}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entered []string
+	for _, e := range res.Entered {
+		entered = append(entered, e.Topic+" "+e.Item.ID)
+	}
+	if res.Merged != 2 || !slices.Equal(entered, []string{"nato " + story.ID, "korea " + story.ID}) || !slices.Equal(res.Changed, []string{"korea", "nato"}) {
+		t.Errorf("merged %d, entered %v, changed %v", res.Merged, entered, res.Changed)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 10)
+	if len(all) != 1 || !slices.Equal(all[0].Topics, []string{"korea"}) || !slices.Equal(all[0].Sources, []string{"x", "y"}) {
+		t.Errorf("feed: %+v", all)
+	}
+}
+
+// TestKeysThatAreNotUTF8 saves items whose GUID, link and id hold bytes
+// that are not UTF-8 or control characters: they are found again.
+func TestKeysThatAreNotUTF8(t *testing.T) {
+	s, _ := open(t)
+	a := mk("a", "tag:x.example,2026:\xff\"\\\x01", "https://x.example/p?q=\xfe\"", "A story with odd bytes in its keys")
+	a.ID = "urn:odd:\xff\"\\\x01"
+	b := mk("b", "", "https://x.example/p?q=\xfe\"", "B")
+	c := mk("c", a.GUID, "https://c.example/1", "C")
+	for _, x := range []item.Item{a, b, c} {
+		if _, err := s.SaveSource(ctx, SourceState{Name: x.Source}, []item.Item{x}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.SaveSource(ctx, SourceState{Name: "a"}, []item.Item{a}, t0)
+	if err != nil || res.New != 0 {
+		t.Errorf("saved again: %+v, %v", res, err)
+	}
+	all, _ := s.Feed(ctx, AllFeed, 10)
+	if len(all) != 1 || all[0].Title != a.Title || !slices.Equal(all[0].Sources, []string{"a", "b", "c"}) {
+		t.Errorf("feed: %+v", all)
+	}
+}
