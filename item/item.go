@@ -77,29 +77,43 @@ func NewID(source string, it *Item) string {
 // salt, which callers use for what else shapes the result (the cleaning
 // rules, say).
 func Fingerprint(it *Item, salt string) string {
-	h := sha256.New()
-	field := func(s string) {
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	field(salt)
-	for _, s := range []string{it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
-		field(s)
+	// Each field is its length, then its bytes, all in one buffer: hashing
+	// an item costs about what hashing its bytes does.
+	n := 256 + len(salt) + len(it.Source) + len(it.SourceTitle) + len(it.SourceURL) + len(it.GUID) + len(it.Link) + len(it.Title) + len(it.Summary) + len(it.Content)
+	b := make([]byte, 0, n)
+	for _, s := range []string{salt, it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
+		b = appendField(b, s)
 	}
 	for _, a := range it.Authors {
-		field(a.Name + "\x00" + a.Email + "\x00" + a.URI)
+		b = appendField3(b, a.Name, a.Email, a.URI)
 	}
-	field(it.Published.UTC().Format(time.RFC3339Nano))
-	field(it.Updated.UTC().Format(time.RFC3339Nano))
+	for _, t := range []time.Time{it.Published, it.Updated} {
+		at := len(b)
+		b = append(b, make([]byte, 8)...)
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
+	}
 	for _, c := range it.Categories {
-		field(c)
+		b = appendField(b, c)
 	}
 	for _, e := range it.Enclosures {
-		field(e.URL + "\x00" + e.Type + "\x00" + strconv.FormatInt(e.Length, 10))
+		b = appendField3(b, e.URL, e.Type, strconv.FormatInt(e.Length, 10))
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// appendField appends a field of a fingerprint: its length, then s.
+func appendField(b []byte, s string) []byte {
+	return append(binary.LittleEndian.AppendUint64(b, uint64(len(s))), s...)
+}
+
+// appendField3 appends the field x + "\x00" + y + "\x00" + z.
+func appendField3(b []byte, x, y, z string) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(x)+len(y)+len(z)+2))
+	b = append(append(b, x...), 0)
+	b = append(append(b, y...), 0)
+	return append(b, z...)
 }
 
 // Key is the part of an item that identifies it within its source: its

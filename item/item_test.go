@@ -56,3 +56,26 @@ func TestFingerprint(t *testing.T) {
 		t.Error("salt ignored")
 	}
 }
+
+// TestFingerprintStable: stored fingerprints and content hashes were
+// computed by earlier versions; the digest of an item must never change.
+func TestFingerprintStable(t *testing.T) {
+	full := Item{Source: "s", SourceTitle: "S", SourceURL: "https://s.example/feed", GUID: "g", Link: "https://s.example/1", Title: "Tätel", Summary: "<p>sum</p>", Content: "<p>con</p>",
+		Authors:    []Author{{Name: "A", Email: "a@x", URI: "https://a"}, {Name: "B"}},
+		Published:  time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("", 3600)),
+		Updated:    time.Date(2026, 2, 2, 3, 4, 5, 0, time.UTC),
+		Categories: []string{"x", "y"}, Enclosures: []Enclosure{{URL: "https://e", Type: "audio/mpeg", Length: 42}}}
+	for _, tc := range []struct {
+		it         Item
+		salt, want string
+	}{
+		{Item{}, "", "2f3ef59ad5445560059a8ae79445face"},
+		{Item{}, "salt", "d981ba0582eb219b1182c1dc8f189274"},
+		{full, "", "d0d856b52c554568c3e2e32825410b79"},
+		{full, "salt", "928712da253c26a2244f350c2547f478"},
+	} {
+		if got := Fingerprint(&tc.it, tc.salt); got != tc.want {
+			t.Errorf("Fingerprint(%q, %q) = %s, want %s", tc.it.Title, tc.salt, got, tc.want)
+		}
+	}
+}

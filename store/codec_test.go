@@ -108,16 +108,3 @@ func TestCodecRefusesYearsRFC3339CannotWrite(t *testing.T) {
 	}
 }
 
-// TestContentHashIsTheItemFingerprint: the stored hashes are
-// item.Fingerprint(it, ""); contentHash must stay equal to it.
-func TestContentHashIsTheItemFingerprint(t *testing.T) {
-	var full item.Item
-	n := 0
-	fill(reflect.ValueOf(&full).Elem(), &n)
-	items := []item.Item{{}, full, {Title: "T", Content: "<p>x</p>", Published: time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("", 3600))}}
-	for _, it := range items {
-		if got, want := contentHash(&it), item.Fingerprint(&it, ""); got != want {
-			t.Errorf("contentHash = %s, item.Fingerprint = %s", got, want)
-		}
-	}
-}

@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -917,48 +914,9 @@ func sortTime(it *item.Item) int64 {
 	return t.UnixNano()
 }
 
-// contentHash identifies an item's content, to tell whether it changed. It
-// is item.Fingerprint(it, "") (which the stored hashes are), computed with
-// one buffer instead of an allocation for each field, so that saving an
-// item hashes its content at the cost of hashing it.
-func contentHash(it *item.Item) string {
-	n := 256 + len(it.Source) + len(it.SourceTitle) + len(it.SourceURL) + len(it.GUID) + len(it.Link) + len(it.Title) + len(it.Summary) + len(it.Content)
-	b := make([]byte, 0, n)
-	b = hashField(b, "")
-	for _, s := range []string{it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
-		b = hashField(b, s)
-	}
-	for _, a := range it.Authors {
-		b = hashField3(b, a.Name, a.Email, a.URI)
-	}
-	for _, t := range []time.Time{it.Published, it.Updated} {
-		at := len(b)
-		b = append(b, make([]byte, 8)...)
-		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
-	}
-	for _, c := range it.Categories {
-		b = hashField(b, c)
-	}
-	for _, e := range it.Enclosures {
-		b = hashField3(b, e.URL, e.Type, strconv.FormatInt(e.Length, 10))
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
-
-// hashField appends a field of item.Fingerprint: its length, then it.
-func hashField(b []byte, s string) []byte {
-	return append(binary.LittleEndian.AppendUint64(b, uint64(len(s))), s...)
-}
-
-// hashField3 appends the field x + "\x00" + y + "\x00" + z.
-func hashField3(b []byte, x, y, z string) []byte {
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(x)+len(y)+len(z)+2))
-	b = append(append(b, x...), 0)
-	b = append(append(b, y...), 0)
-	return append(b, z...)
-}
+// contentHash identifies an item's content, to tell whether it changed: its
+// fingerprint without salt.
+func contentHash(it *item.Item) string { return item.Fingerprint(it, "") }
 
 // globalGUID reports whether a GUID looks unique beyond its feed (a URL, a
 // URN, a tag URI or a long opaque string), so that two sources sharing it
