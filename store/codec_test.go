@@ -107,4 +107,3 @@ func TestCodecRefusesYearsRFC3339CannotWrite(t *testing.T) {
 		t.Error("encoded the year 10000")
 	}
 }
-
