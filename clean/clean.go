@@ -24,7 +24,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
 
 	"refeed/config"
 	"refeed/item"
@@ -58,7 +58,6 @@ type Cleaner struct {
 	trackers *trackerList
 	lists    *adblockList // nil without Options.TrackerLists
 	params   paramMatcher
-	policy   *bluemonday.Policy
 	fp       string // see Fingerprint
 }
 
@@ -87,7 +86,6 @@ func NewWithOptions(rules []config.Rule, opt Options) (*Cleaner, error) {
 		rules:    map[string]*rule{},
 		trackers: builtinTrackerList,
 		params:   builtinParams,
-		policy:   newPolicy(),
 	}
 	if len(opt.TrackerLists) > 0 {
 		lists, err := loadAdblockLists(opt.TrackerLists)
@@ -208,23 +206,35 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 
 // cleanHTML cleans s, an HTML fragment or plain text, with the five steps of
 // cleaning: sanitize, trackers, tracking parameters, rules, empty
-// leftovers. Plain text comes back as HTML paragraphs, and so does HTML
-// that sanitizing leaves without tags.
+// leftovers; then the final policy. Plain text comes back as HTML
+// paragraphs, and so does HTML that sanitizing leaves without tags.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
+	root, out := c.cleanTree(s, base, rules, field)
+	if root == nil {
+		return "", out
+	}
+	applyPolicy(root)
+	return finish(render(root)), out
+}
+
+// cleanTree parses s and runs the five steps of cleaning on its tree. It
+// returns a nil tree for blank text.
+func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string) (*html.Node, []Removal) {
 	pageHost := ""
 	if base != nil {
 		pageHost = base.Hostname()
 	}
 	s = plaintext.ValidText(s)
 	if strings.TrimSpace(s) == "" {
-		return "", nil
+		return nil, nil
 	}
 	if !plaintext.HasTags(s) {
 		s = textToHTML(s)
 	}
 	root, err := parseFragment(s)
 	if err != nil {
-		return c.policy.Sanitize(s), nil
+		// Not for a string: the parser fails only when reading fails.
+		return nil, []Removal{{Rule: RuleSanitize, Field: field, Text: Excerpt(s, 80)}}
 	}
 	out := sanitize(root, base, field)
 	out = append(out, c.removeTrackers(root, field, pageHost)...)
@@ -234,14 +244,19 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 		out = append(out, r.apply(tc, field)...)
 	}
 	out = append(out, removeEmpty(root, field)...)
+	return root, out
+}
+
+// finish makes the rendering of a cleaned tree the cleaned HTML.
+func finish(s string) string {
 	// Entities may stand for characters XML cannot carry (&#1;).
-	cleaned := strings.TrimSpace(plaintext.ValidText(c.policy.Sanitize(render(root))))
-	if cleaned != "" && !plaintext.HasTags(cleaned) {
+	s = strings.TrimSpace(plaintext.ValidText(s))
+	if s != "" && !plaintext.HasTags(s) {
 		// Sanitized down to bare text: paragraphs, as any text, so that
 		// cleaning the result again gives the result.
-		cleaned = textToHTML(cleaned)
+		s = textToHTML(s)
 	}
-	return cleaned, out
+	return s
 }
 
 // webURL returns the absolute http or https URL of ref (resolved against

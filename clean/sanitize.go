@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -183,23 +182,4 @@ func parseSrcset(set string) []srcCandidate {
 		}
 		out = append(out, c)
 	}
-}
-
-// newPolicy returns the final HTML policy: user-generated-content rules
-// (no scripts, handlers, styles, forms; http, https and mailto links;
-// data: URLs only for images), plus media elements and player iframes.
-func newPolicy() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.RequireNoFollowOnLinks(false)
-	p.AllowDataURIImages()
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.AllowElements("picture", "figure", "figcaption", "mark", "small", "sub", "sup", "time", "wbr")
-	p.AllowAttrs("src", "srcset", "sizes", "type", "media").OnElements("source")
-	p.AllowAttrs("srcset", "sizes", "loading").OnElements("img")
-	p.AllowAttrs("src", "poster", "controls", "width", "height", "preload", "loop", "muted").OnElements("video")
-	p.AllowAttrs("src", "controls", "preload", "loop").OnElements("audio")
-	p.AllowAttrs("src").Matching(allowedIframe).OnElements("iframe")
-	p.AllowAttrs("width", "height", "allowfullscreen", "title").OnElements("iframe")
-	p.AllowAttrs("datetime").OnElements("time")
-	return p
 }
