@@ -31,7 +31,7 @@ func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Remo
 					n.RemoveChild(ch)
 				} else {
 					walk(ch)
-					if ch.DataAtom == atom.Noscript && textOf(ch) == "" && !hasMedia(ch) {
+					if ch.DataAtom == atom.Noscript && isBlank(ch) {
 						out = append(out, Removal{Rule: RuleTracker, Field: field, Text: "<noscript>", Detail: "emptied by tracker removal"})
 						n.RemoveChild(ch)
 					}
@@ -41,11 +41,55 @@ func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Remo
 		}
 	}
 	walk(root)
+	if !mayHoldResidue(root) {
+		return out
+	}
 	rm := removeLines(root, flatten(root), RuleTracker, field, residue)
 	for i := range rm {
 		rm[i].Detail = "tracking pixel residue"
 	}
 	return append(out, rm...)
+}
+
+// mayHoldResidue reports whether the text of the tree under root, as
+// flatten reads it, holds "cript" in any case, which every line residue
+// matches holds ("noscript"). Most trees do not, and are spared the
+// flattening; the check follows the text across element boundaries.
+func mayHoldResidue(root *html.Node) bool {
+	const word = "cript"
+	matched := 0
+	var walk func(n *html.Node) bool
+	walk = func(n *html.Node) bool {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				for i := 0; i < len(c.Data); i++ {
+					b := c.Data[i]
+					if 'A' <= b && b <= 'Z' {
+						b += 'a' - 'A'
+					}
+					switch {
+					case b == word[matched]:
+						matched++
+						if matched == len(word) {
+							return true
+						}
+					case b == word[0]:
+						matched = 1
+					default:
+						matched = 0
+					}
+				}
+			case html.ElementNode:
+				// flatten reads no text under these.
+				if c.DataAtom != atom.Img && c.DataAtom != atom.Script && c.DataAtom != atom.Style && walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(root)
 }
 
 // trackerReason returns why element n is a tracker (a tracking pixel, or
@@ -90,7 +134,10 @@ func (c *Cleaner) trackerReason(n *html.Node, pageHost string) string {
 	case atom.A, atom.Area:
 		// A link goes when it leads to a tracker and shows nothing but
 		// trackers.
-		if p := c.trackers.find(attr(n, "href")); p != "" && textOf(n) == "" && !c.hasRealImage(n, pageHost) {
+		if hasText(n) {
+			return ""
+		}
+		if p := c.trackers.find(attr(n, "href")); p != "" && !c.hasRealImage(n, pageHost) {
 			return "link to tracker " + p + " (" + builtinTrackersName + ")"
 		}
 		return ""

@@ -104,7 +104,11 @@ func flatten(root *html.Node) *flat {
 			// Line breaks in text are white space; only blocks and <br>
 			// end lines. The replacement keeps byte offsets.
 			start := b.Len()
-			b.WriteString(strings.Map(newlineToSpace, n.Data))
+			if strings.ContainsAny(n.Data, "\n\r") {
+				b.WriteString(strings.Map(newlineToSpace, n.Data))
+			} else {
+				b.WriteString(n.Data)
+			}
 			f.spans[n] = span{start, b.Len()}
 			return
 		case html.ElementNode:
