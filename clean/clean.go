@@ -214,7 +214,7 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 		return "", out
 	}
 	applyPolicy(root)
-	return finish(render(root)), out
+	return finish(render(root, len(s))), out
 }
 
 // cleanTree parses s and runs the five steps of cleaning on its tree. It

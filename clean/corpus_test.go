@@ -174,7 +174,7 @@ func (c *Cleaner) sanitizeOnly(s string, base *url.URL) string {
 	}
 	sanitize(root, base, "")
 	applyPolicy(root)
-	return render(root)
+	return render(root, 0)
 }
 
 // noSpace drops all white space from s: removal texts and flattened text

@@ -44,7 +44,7 @@ func (c *Cleaner) oracleHTML(p *bluemonday.Policy, s string, base *url.URL, fiel
 	if root == nil {
 		return ""
 	}
-	return finish(p.Sanitize(render(root)))
+	return finish(p.Sanitize(render(root, 0)))
 }
 
 // checkAgainstOracle reports where cleanHTML and the oracle differ on s,
@@ -173,7 +173,7 @@ func sameContent(a, b string) bool {
 // sorted.
 func elementList(root *html.Node) []string {
 	var out []string
-	for _, n := range elements(render(root)) {
+	for _, n := range elements(render(root, 0)) {
 		var b strings.Builder
 		b.WriteString(n.Data)
 		for _, a := range n.Attr {

@@ -64,17 +64,16 @@ func mayHoldResidue(root *html.Node) bool {
 			switch c.Type {
 			case html.TextNode:
 				for i := 0; i < len(c.Data); i++ {
-					b := c.Data[i]
-					if 'A' <= b && b <= 'Z' {
-						b += 'a' - 'A'
-					}
+					// |0x20 lower-cases letters, and makes no other
+					// byte a lower-case letter of word.
+					b := c.Data[i] | 0x20
 					switch {
 					case b == word[matched]:
 						matched++
 						if matched == len(word) {
 							return true
 						}
-					case b == word[0]:
+					case b == 'c':
 						matched = 1
 					default:
 						matched = 0

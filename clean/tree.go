@@ -27,9 +27,10 @@ func parseFragment(s string) (*html.Node, error) {
 	return root, nil
 }
 
-// render serializes the children of root.
-func render(root *html.Node) string {
+// render serializes the children of root, in about size bytes.
+func render(root *html.Node, size int) string {
 	var b strings.Builder
+	b.Grow(size)
 	for c := root.FirstChild; c != nil; c = c.NextSibling {
 		_ = html.Render(&b, c)
 	}
