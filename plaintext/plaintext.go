@@ -128,7 +128,19 @@ func ValidText(s string) string {
 // isValidText reports whether ValidText returns s unchanged: s is UTF-8
 // and holds only characters XML allows. ASCII is checked byte by byte.
 func isValidText(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			// Eight bytes at once: none with the high bit (non-ASCII),
+			// below 0x20 or equal to 0x7f; else byte by byte.
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			del := x ^ ones*0x7f
+			if (x|(x-ones*0x20)|(del-ones)&^del)&highs == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
