@@ -171,7 +171,7 @@ func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
 // rulesFor returns the rules that apply to it: the packs and configured
 // rules whose sites match its link or source, then the named ones.
 func (c *Cleaner) rulesFor(it *item.Item, named []string) []*rule {
-	hosts := []string{hostOf(it.Link), hostOf(it.SourceURL)}
+	link, source := siteOf(hostOf(it.Link)), siteOf(hostOf(it.SourceURL))
 	var out []*rule
 	add := func(r *rule) {
 		if r != nil && !slices.Contains(out, r) {
@@ -179,12 +179,12 @@ func (c *Cleaner) rulesFor(it *item.Item, named []string) []*rule {
 		}
 	}
 	for _, p := range c.packs {
-		if p.appliesTo(hosts...) {
+		if p.appliesToSite(link) || p.appliesToSite(source) {
 			add(p)
 		}
 	}
 	for _, r := range c.ordered {
-		if r.appliesTo(hosts...) {
+		if r.appliesToSite(link) || r.appliesToSite(source) {
 			add(r)
 		}
 	}
@@ -353,6 +353,12 @@ func baseURL(link, source string) *url.URL {
 }
 
 func hostOf(s string) string {
+	if host, _, ok := splitWebURL(s); ok {
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		return host
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return ""

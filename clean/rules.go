@@ -173,15 +173,18 @@ func lineMatcher(s string) (*regexp.Regexp, error) {
 	return regexp.Compile(`(?i)^` + strings.Join(words, ` `) + `$`)
 }
 
-// appliesTo reports whether the rule's sites include host or one of its
-// parent domains.
-func (r *rule) appliesTo(hosts ...string) bool {
-	for _, h := range hosts {
-		h = strings.TrimPrefix(strings.ToLower(h), "www.")
-		for _, s := range r.sites {
-			if h == s || strings.HasSuffix(h, "."+s) {
-				return true
-			}
+// siteOf returns host as rule sites are written: in lower case, without
+// "www.".
+func siteOf(host string) string {
+	return strings.TrimPrefix(strings.ToLower(host), "www.")
+}
+
+// appliesToSite reports whether the rule's sites include h (from siteOf)
+// or one of its parent domains.
+func (r *rule) appliesToSite(h string) bool {
+	for _, s := range r.sites {
+		if h == s || len(h) > len(s) && h[len(h)-len(s)-1] == '.' && strings.HasSuffix(h, s) {
+			return true
 		}
 	}
 	return false
