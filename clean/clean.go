@@ -269,6 +269,10 @@ func webURL(ref, base string) (string, bool) {
 	if ref == "" {
 		return "", true
 	}
+	if _, _, ok := splitWebURL(ref); ok {
+		// Absolute, http or https, and plain ASCII.
+		return ref, true
+	}
 	u, err := url.Parse(ref)
 	if err != nil || !utf8.ValidString(ref) || strings.ContainsFunc(ref, unicode.IsControl) {
 		return "", false
