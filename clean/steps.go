@@ -52,12 +52,20 @@ func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Remo
 }
 
 // mayHoldResidue reports whether the text of the tree under root, as
-// flatten reads it, holds "cript" in any case, which every line residue
-// matches holds ("noscript"). Most trees do not, and are spared the
-// flattening; the check follows the text across element boundaries.
+// flatten reads it, may hold a line residue matches: one with "cript"
+// ("noscript") and "piwi", "atomo", "ivw" or "wort", in any case. Most
+// trees do not, and are spared the flattening.
 func mayHoldResidue(root *html.Node) bool {
-	const word = "cript"
-	matched := 0
+	return textHas(root, "cript") && textHas(root, "piwi", "atomo", "ivw", "wort")
+}
+
+// textHas reports whether the text under root, as flatten reads it
+// (across element boundaries), holds one of the needles, ignoring ASCII
+// case. The needles are lower-case ASCII letters, and no prefix of one
+// ends with its start ("matomo" would not do), so that a mismatch can
+// restart at the byte that failed.
+func textHas(root *html.Node, needles ...string) bool {
+	var matched [8]int
 	var walk func(n *html.Node) bool
 	walk = func(n *html.Node) bool {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -65,18 +73,20 @@ func mayHoldResidue(root *html.Node) bool {
 			case html.TextNode:
 				for i := 0; i < len(c.Data); i++ {
 					// |0x20 lower-cases letters, and makes no other
-					// byte a lower-case letter of word.
+					// byte a lower-case letter.
 					b := c.Data[i] | 0x20
-					switch {
-					case b == word[matched]:
-						matched++
-						if matched == len(word) {
-							return true
+					for k, w := range needles {
+						switch {
+						case b == w[matched[k]]:
+							matched[k]++
+							if matched[k] == len(w) {
+								return true
+							}
+						case b == w[0]:
+							matched[k] = 1
+						default:
+							matched[k] = 0
 						}
-					case b == 'c':
-						matched = 1
-					default:
-						matched = 0
 					}
 				}
 			case html.ElementNode:
