@@ -228,13 +228,16 @@ func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	if !plaintext.HasTags(s) {
-		s = textToHTML(s)
-	}
-	root, err := parseFragment(s)
-	if err != nil {
-		// Not for a string: the parser fails only when reading fails.
-		return nil, []Removal{{Rule: RuleSanitize, Field: field, Text: Excerpt(s, 80)}}
+	var root *html.Node
+	if plaintext.HasTags(s) {
+		var err error
+		if root, err = parseFragment(s); err != nil {
+			// Not for a string: the parser fails only when reading fails.
+			return nil, []Removal{{Rule: RuleSanitize, Field: field, Text: Excerpt(s, 80)}}
+		}
+	} else {
+		// Text: paragraphs, as textToHTML writes them.
+		root = textTree(s)
 	}
 	out := sanitize(root, base, field)
 	out = append(out, c.removeTrackers(root, field, pageHost)...)

@@ -1,11 +1,15 @@
 package clean
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"refeed/internal/xsscheck"
+	"refeed/plaintext"
 )
 
 // urlSamples are URLs for the fast paths' tests: the hostile ones and
@@ -92,4 +96,53 @@ func TestResidueAcrossElements(t *testing.T) {
 			t.Errorf("%q: mayHoldResidue %v", in, got)
 		}
 	}
+}
+
+// dump writes the tree under n, node by node, for comparing trees.
+func dump(b *strings.Builder, n *html.Node, depth int) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		fmt.Fprintf(b, "%*s%d %q %d %q %v\n", depth, "", c.Type, c.Data, c.DataAtom, c.Namespace, c.Attr)
+		dump(b, c, depth+1)
+	}
+}
+
+// checkTextTree checks textTree(s) against parsing textToHTML(s).
+func checkTextTree(t *testing.T, s string) {
+	s = plaintext.ValidText(s)
+	if plaintext.HasTags(s) {
+		return
+	}
+	parsed, err := parseFragment(textToHTML(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got strings.Builder
+	dump(&want, parsed, 0)
+	dump(&got, textTree(s), 0)
+	if got.String() != want.String() {
+		t.Errorf("textTree(%q):\n%s\nparsed textToHTML:\n%s", s, got.String(), want.String())
+	}
+}
+
+// TestTextTree holds textTree to parsing textToHTML on the corpus's
+// summaries and contents without tags.
+func TestTextTree(t *testing.T) {
+	for _, s := range []string{"a\r\nb\n\nc", "&nbsp;\nx", "Caf&eacute; &amp; Bar &lt;3\n\nx < y", "a&#13;b\rc", "&#0;&#1;", " \t \n x \n\n\n y \u00a0"} {
+		checkTextTree(t, s)
+	}
+	if parsed, err := parsedCorpus(); err == nil {
+		for _, its := range parsed {
+			for _, it := range its {
+				checkTextTree(t, it.Summary)
+				checkTextTree(t, it.Content)
+			}
+		}
+	}
+}
+
+// FuzzTextTree holds textTree to parsing textToHTML.
+func FuzzTextTree(f *testing.F) {
+	f.Add("a\r\nb\n\nc &amp; d &lt;e&gt;")
+	f.Add("&#13;&#0;&#x1;\x00\r\n\r")
+	f.Fuzz(checkTextTree)
 }

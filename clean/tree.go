@@ -343,6 +343,27 @@ func describe(n *html.Node) string {
 	return "<" + n.Data + ">"
 }
 
+// textTree returns the tree parseFragment makes of textToHTML(s), without
+// writing and parsing the HTML: a <p> for every paragraph, holding its
+// lines, entities read, between <br> elements.
+func textTree(s string) *html.Node {
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	for _, para := range splitParagraphs(s) {
+		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+		for i, line := range strings.Split(para, "\n") {
+			if i > 0 {
+				p.AppendChild(&html.Node{Type: html.ElementNode, Data: "br", DataAtom: atom.Br})
+			}
+			if t := strings.TrimSpace(html.UnescapeString(line)); t != "" {
+				p.AppendChild(&html.Node{Type: html.TextNode, Data: t})
+			}
+		}
+		root.AppendChild(p)
+	}
+	return root
+}
+
 // textToHTML turns text without tags into paragraphs: blank lines
 // separate paragraphs, single line breaks become <br>.
 func textToHTML(s string) string {
