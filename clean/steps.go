@@ -56,37 +56,43 @@ func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Remo
 // ("noscript") and "piwi", "atomo", "ivw" or "wort", in any case. Most
 // trees do not, and are spared the flattening.
 func mayHoldResidue(root *html.Node) bool {
-	return textHas(root, "cript") && textHas(root, "piwi", "atomo", "ivw", "wort")
+	if !textHas(root, "cript") {
+		return false
+	}
+	for _, w := range []string{"piwi", "atomo", "ivw", "wort"} {
+		if textHas(root, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // textHas reports whether the text under root, as flatten reads it
-// (across element boundaries), holds one of the needles, ignoring ASCII
-// case. The needles are lower-case ASCII letters, and no prefix of one
-// ends with its start ("matomo" would not do), so that a mismatch can
-// restart at the byte that failed.
-func textHas(root *html.Node, needles ...string) bool {
-	var matched [8]int
+// (across element boundaries), holds needle, ignoring ASCII case. The
+// needle is lower-case ASCII letters, and no prefix of it ends with its
+// first letter ("matomo" would not do), so that a mismatch can restart at
+// the byte that failed.
+func textHas(root *html.Node, needle string) bool {
+	matched := 0
+	first := needle[0]
 	var walk func(n *html.Node) bool
 	walk = func(n *html.Node) bool {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			switch c.Type {
 			case html.TextNode:
-				for i := 0; i < len(c.Data); i++ {
+				d := c.Data
+				for i := 0; i < len(d); i++ {
 					// |0x20 lower-cases letters, and makes no other
 					// byte a lower-case letter.
-					b := c.Data[i] | 0x20
-					for k, w := range needles {
-						switch {
-						case b == w[matched[k]]:
-							matched[k]++
-							if matched[k] == len(w) {
-								return true
-							}
-						case b == w[0]:
-							matched[k] = 1
-						default:
-							matched[k] = 0
+					b := d[i] | 0x20
+					if b == needle[matched] {
+						if matched++; matched == len(needle) {
+							return true
 						}
+					} else if b == first {
+						matched = 1
+					} else {
+						matched = 0
 					}
 				}
 			case html.ElementNode:
