@@ -214,7 +214,9 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 		return "", out
 	}
 	applyPolicy(root)
-	return finish(render(root, len(s))), out
+	// Only a numeric character reference (&#1;) can give the tree a
+	// character XML cannot carry: cleanTree dropped those of s.
+	return finish(render(root, len(s)), !strings.Contains(s, "&#")), out
 }
 
 // cleanTree parses s and runs the five steps of cleaning on its tree. It
@@ -250,10 +252,14 @@ func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string
 	return root, out
 }
 
-// finish makes the rendering of a cleaned tree the cleaned HTML.
-func finish(s string) string {
-	// Entities may stand for characters XML cannot carry (&#1;).
-	s = strings.TrimSpace(plaintext.ValidText(s))
+// finish makes the rendering of a cleaned tree the cleaned HTML. valid
+// says s is known to hold only characters XML allows.
+func finish(s string, valid bool) string {
+	if !valid {
+		// Entities may stand for characters XML cannot carry (&#1;).
+		s = plaintext.ValidText(s)
+	}
+	s = strings.TrimSpace(s)
 	if s != "" && !plaintext.HasTags(s) {
 		// Sanitized down to bare text: paragraphs, as any text, so that
 		// cleaning the result again gives the result.

@@ -146,3 +146,21 @@ func FuzzTextTree(f *testing.F) {
 	f.Add("&#13;&#0;&#x1;\x00\r\n\r")
 	f.Fuzz(checkTextTree)
 }
+
+// TestCharacterReferences: references to characters XML cannot carry
+// are dropped, in text and attributes, plain text and HTML.
+func TestCharacterReferences(t *testing.T) {
+	c := newCleaner(t)
+	for in, want := range map[string]string{
+		// The policy drops the title (\x01 is not text to it), and
+		// ValidText any U+FFFD of a string it had to clean.
+		`<p title="x&#1;y">a&#1;b&#xFFFE;c&#0;d</p>`:                `<p>abcd</p>`,
+		`<p><a href="https://ok.example/" title="a&#1;b">x</a></p>`: `<p><a href="https://ok.example/">x</a></p>`,
+		"a&#x1f;b &amp;#1;": "<p>ab &amp;#1;</p>",
+		"<p>a\x01b</p>":     "<p>ab</p>",
+	} {
+		if got, _ := c.cleanHTML(in, nil, nil, "content"); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
