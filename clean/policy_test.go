@@ -237,3 +237,37 @@ func FuzzValueChecks(f *testing.F) {
 	f.Add("50%")
 	f.Fuzz(checkValueChecks)
 }
+
+// TestMutationXSS cleans the mutation XSS classics: what the policy keeps
+// is rendered from the tree, so markup in text and attributes comes out
+// escaped, and reading the output again gives the same HTML.
+func TestMutationXSS(t *testing.T) {
+	c := newCleaner(t)
+	for in, want := range map[string]string{
+		`<noscript><p title="</noscript><img src=x onerror=alert(1)>">`:                       ``,
+		`<xmp><img src=x onerror=alert(1)></xmp>`:                                             `<p>&lt;img src=x onerror=alert(1)&gt;</p>`,
+		`<plaintext><img src=x onerror=alert(1)>`:                                             `<p>&lt;img src=x onerror=alert(1)&gt;</p>`,
+		`<noembed><img src=x onerror=alert(1)></noembed>`:                                     ``,
+		`<noframes><img src=x onerror=alert(1)></noframes>`:                                   ``,
+		`<iframe src="https://www.youtube.com/embed/x"><img src=x onerror=alert(1)></iframe>`: `<iframe src="https://www.youtube.com/embed/x"></iframe>`,
+		`<p>a &lt;!-- b --&gt; <!-- c --> d</p>`:                                              `<p>a &lt;!-- b --&gt;  d</p>`,
+		`<p title="&lt;/p&gt;&lt;img src=x onerror=alert(1)&gt;">x</p>`:                       `<p>x</p>`,
+		`<abbr title="a&quot;b">x</abbr>`:                                                     `<abbr>x</abbr>`,
+		`<img src="https://ok.example/a.png" alt="&quot;&gt;&lt;script&gt;">`:                 `<img src="https://ok.example/a.png"/>`,
+		// <img> breaks out of foreign content: an HTML image, without its
+		// handler.
+		`<svg><style><img src=x onerror=alert(1)></style></svg><p>x</p>`:  `<img src="x"/><p>x</p>`,
+		`<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>`: ``,
+	} {
+		got, _ := c.cleanHTML(in, nil, nil, "content")
+		if got != want {
+			t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+		}
+		if p := xsscheck.HTML(got); p != nil {
+			t.Errorf("%q: %v", in, p)
+		}
+		if again, _ := c.cleanHTML(got, nil, nil, "content"); again != got {
+			t.Errorf("%q: cleaned again: %q", got, again)
+		}
+	}
+}
