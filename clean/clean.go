@@ -346,10 +346,19 @@ func plausibleEmail(s string) bool {
 // duplicates (ignoring case).
 func cleanCategories(cs []string) []string {
 	var out []string
+next:
 	for _, c := range cs {
 		c = plaintext.Text(c)
-		if c == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, c) }) {
+		if c == "" {
 			continue
+		}
+		for _, o := range out {
+			if strings.EqualFold(o, c) {
+				continue next
+			}
+		}
+		if out == nil {
+			out = make([]string, 0, len(cs))
 		}
 		out = append(out, c)
 	}

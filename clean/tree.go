@@ -351,10 +351,12 @@ func textTree(s string) *html.Node {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	for _, para := range splitParagraphs(s) {
 		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
-		for i, line := range strings.Split(para, "\n") {
-			if i > 0 {
+		first := true
+		for line := range strings.SplitSeq(para, "\n") {
+			if !first {
 				p.AppendChild(&html.Node{Type: html.ElementNode, Data: "br", DataAtom: atom.Br})
 			}
+			first = false
 			if t := strings.TrimSpace(html.UnescapeString(line)); t != "" {
 				p.AppendChild(&html.Node{Type: html.TextNode, Data: t})
 			}
