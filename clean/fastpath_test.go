@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
@@ -161,6 +163,28 @@ func TestCharacterReferences(t *testing.T) {
 	} {
 		if got, _ := c.cleanHTML(in, nil, nil, "content"); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLowerKeepingOffsets holds lowerKeepingOffsets to strings.Map with
+// unicode.ToLower, and appendCollapsed to collapse.
+func TestLowerKeepingOffsets(t *testing.T) {
+	for _, s := range []string{"", "abc", "ABC def", "Größe ÄÖÜ ẞ", "\u212a Kelvin", "İstanbul", "\xffbad", "日本", "ǅ ǈ", "Σ ΣΑ"} {
+		same := true
+		want := strings.Map(func(r rune) rune {
+			l := unicode.ToLower(r)
+			if utf8.RuneLen(l) != utf8.RuneLen(r) {
+				same = false
+			}
+			return l
+		}, s)
+		same = same && len(want) == len(s)
+		if got, gotSame := lowerKeepingOffsets(s); got != want || gotSame != same {
+			t.Errorf("lowerKeepingOffsets(%q) = %q, %v; want %q, %v", s, got, gotSame, want, same)
+		}
+		if got := string(appendCollapsed(nil, " x"+s+"\t y\u00a0 ")); got != collapse(" x"+s+"\t y\u00a0 ") {
+			t.Errorf("appendCollapsed(%q) = %q", s, got)
 		}
 	}
 }

@@ -282,6 +282,7 @@ func removeRanges(root *html.Node, f *flat, name, field string, from, to *anchor
 // text, white space collapsed, matches re.
 func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp) []Removal {
 	var out []Removal
+	var buf []byte // a collapsed line, reused
 	for start := 0; start < len(f.text); {
 		end := strings.IndexByte(f.text[start:], '\n')
 		if end < 0 {
@@ -289,7 +290,17 @@ func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp
 		} else {
 			end += start
 		}
-		if line := collapse(f.text[start:end]); line != "" && re.MatchString(line) {
+		line := f.text[start:end]
+		var match bool
+		if isCollapsed(line) {
+			match = line != "" && re.MatchString(line)
+		} else {
+			buf = appendCollapsed(buf[:0], line)
+			if match = len(buf) > 0 && re.Match(buf); match {
+				line = string(buf)
+			}
+		}
+		if match {
 			if removed := f.removeSpan(root, start, end); len(removed) > 0 {
 				out = append(out, Removal{Rule: name, Field: field, Text: line})
 				if !slices.ContainsFunc(removed, isBlock) {

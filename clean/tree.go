@@ -76,17 +76,45 @@ type flat struct {
 func (f *flat) lowered() (string, bool) {
 	if !f.lowerDone {
 		f.lowerDone = true
-		same := true
-		f.lower = strings.Map(func(r rune) rune {
-			l := unicode.ToLower(r)
-			if utf8.RuneLen(l) != utf8.RuneLen(r) {
-				same = false
-			}
-			return l
-		}, f.text)
-		f.lowerSame = same && len(f.lower) == len(f.text)
+		f.lower, f.lowerSame = lowerKeepingOffsets(f.text)
 	}
 	return f.lower, f.lowerSame
+}
+
+// lowerKeepingOffsets returns s in lower case (as strings.ToLower, but
+// rune by rune with unicode.ToLower, invalid bytes becoming U+FFFD), and
+// whether every rune kept its encoded length. ASCII is lowered byte by
+// byte, and text without upper case nor non-ASCII is returned as it is.
+func lowerKeepingOffsets(s string) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	same := true
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		l := unicode.ToLower(r)
+		if utf8.RuneLen(l) != utf8.RuneLen(r) {
+			same = false
+		}
+		b.WriteRune(l)
+		i += size
+	}
+	return b.String(), same && b.Len() == len(s)
 }
 
 func flatten(root *html.Node) *flat {
@@ -262,6 +290,19 @@ func textOf(n *html.Node) string {
 	var b strings.Builder
 	plaintext.WriteText(&b, n)
 	return collapse(b.String())
+}
+
+// appendCollapsed appends collapse(s) to b.
+func appendCollapsed(b []byte, s string) []byte {
+	first := true
+	for w := range strings.FieldsSeq(s) {
+		if !first {
+			b = append(b, ' ')
+		}
+		first = false
+		b = append(b, w...)
+	}
+	return b
 }
 
 // collapse trims s and replaces every run of white space by one space.
