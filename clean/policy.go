@@ -19,8 +19,9 @@ import (
 // attributes are kept when their values pass the policy's checks, every
 // other attribute goes; URLs must parse and be relative or http, https,
 // mailto or base64 data: images; an element that needs attributes and
-// has none left is unwrapped. TestPolicyMatchesBluemonday holds this to
-// bluemonday's own rendering of the policy.
+// has none left is unwrapped. bluemonday, running the same policy on the
+// rendering, is the oracle of the tests (policy_test.go: the corpus, every
+// element and attribute, fuzzing).
 
 // A valueCheck accepts or rejects an attribute's value; nil accepts any.
 type valueCheck func(string) bool
@@ -35,8 +36,9 @@ type elementPolicy struct {
 	urlAttr string
 }
 
-// The value checks of UGCPolicy (bluemonday's helpers and policies),
-// as regular expressions with the same meaning.
+// The value checks of UGCPolicy (bluemonday's helpers and policies): its
+// regular expressions, or functions with the same meaning for the most
+// used ones.
 var (
 	cellAlign            = regexp.MustCompile(`(?i)^(center|justify|left|right|char)$`).MatchString
 	cellVerticalAlign    = regexp.MustCompile(`(?i)^(baseline|bottom|middle|top)$`).MatchString
