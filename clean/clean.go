@@ -24,7 +24,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
 
 	"refeed/config"
 	"refeed/item"
@@ -58,7 +58,6 @@ type Cleaner struct {
 	trackers *trackerList
 	lists    *adblockList // nil without Options.TrackerLists
 	params   paramMatcher
-	policy   *bluemonday.Policy
 	fp       string // see Fingerprint
 }
 
@@ -87,7 +86,6 @@ func NewWithOptions(rules []config.Rule, opt Options) (*Cleaner, error) {
 		rules:    map[string]*rule{},
 		trackers: builtinTrackerList,
 		params:   builtinParams,
-		policy:   newPolicy(),
 	}
 	if len(opt.TrackerLists) > 0 {
 		lists, err := loadAdblockLists(opt.TrackerLists)
@@ -173,7 +171,7 @@ func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
 // rulesFor returns the rules that apply to it: the packs and configured
 // rules whose sites match its link or source, then the named ones.
 func (c *Cleaner) rulesFor(it *item.Item, named []string) []*rule {
-	hosts := []string{hostOf(it.Link), hostOf(it.SourceURL)}
+	link, source := siteOf(hostOf(it.Link)), siteOf(hostOf(it.SourceURL))
 	var out []*rule
 	add := func(r *rule) {
 		if r != nil && !slices.Contains(out, r) {
@@ -181,12 +179,12 @@ func (c *Cleaner) rulesFor(it *item.Item, named []string) []*rule {
 		}
 	}
 	for _, p := range c.packs {
-		if p.appliesTo(hosts...) {
+		if p.appliesToSite(link) || p.appliesToSite(source) {
 			add(p)
 		}
 	}
 	for _, r := range c.ordered {
-		if r.appliesTo(hosts...) {
+		if r.appliesToSite(link) || r.appliesToSite(source) {
 			add(r)
 		}
 	}
@@ -208,23 +206,40 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 
 // cleanHTML cleans s, an HTML fragment or plain text, with the five steps of
 // cleaning: sanitize, trackers, tracking parameters, rules, empty
-// leftovers. Plain text comes back as HTML paragraphs, and so does HTML
-// that sanitizing leaves without tags.
+// leftovers; then the final policy. Plain text comes back as HTML
+// paragraphs, and so does HTML that sanitizing leaves without tags.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
+	root, out := c.cleanTree(s, base, rules, field)
+	if root == nil {
+		return "", out
+	}
+	applyPolicy(root)
+	// Only a numeric character reference (&#1;) can give the tree a
+	// character XML cannot carry: cleanTree dropped those of s.
+	return finish(render(root, len(s)), !strings.Contains(s, "&#")), out
+}
+
+// cleanTree parses s and runs the five steps of cleaning on its tree. It
+// returns a nil tree for blank text.
+func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string) (*html.Node, []Removal) {
 	pageHost := ""
 	if base != nil {
 		pageHost = base.Hostname()
 	}
 	s = plaintext.ValidText(s)
 	if strings.TrimSpace(s) == "" {
-		return "", nil
+		return nil, nil
 	}
-	if !plaintext.HasTags(s) {
-		s = textToHTML(s)
-	}
-	root, err := parseFragment(s)
-	if err != nil {
-		return c.policy.Sanitize(s), nil
+	var root *html.Node
+	if plaintext.HasTags(s) {
+		var err error
+		if root, err = parseFragment(s); err != nil {
+			// Not for a string: the parser fails only when reading fails.
+			return nil, []Removal{{Rule: RuleSanitize, Field: field, Text: Excerpt(s, 80)}}
+		}
+	} else {
+		// Text: paragraphs, as textToHTML writes them.
+		root = textTree(s)
 	}
 	out := sanitize(root, base, field)
 	out = append(out, c.removeTrackers(root, field, pageHost)...)
@@ -234,14 +249,23 @@ func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string
 		out = append(out, r.apply(tc, field)...)
 	}
 	out = append(out, removeEmpty(root, field)...)
-	// Entities may stand for characters XML cannot carry (&#1;).
-	cleaned := strings.TrimSpace(plaintext.ValidText(c.policy.Sanitize(render(root))))
-	if cleaned != "" && !plaintext.HasTags(cleaned) {
+	return root, out
+}
+
+// finish makes the rendering of a cleaned tree the cleaned HTML. valid
+// says s is known to hold only characters XML allows.
+func finish(s string, valid bool) string {
+	if !valid {
+		// Entities may stand for characters XML cannot carry (&#1;).
+		s = plaintext.ValidText(s)
+	}
+	s = strings.TrimSpace(s)
+	if s != "" && !plaintext.HasTags(s) {
 		// Sanitized down to bare text: paragraphs, as any text, so that
 		// cleaning the result again gives the result.
-		cleaned = textToHTML(cleaned)
+		s = textToHTML(s)
 	}
-	return cleaned, out
+	return s
 }
 
 // webURL returns the absolute http or https URL of ref (resolved against
@@ -253,6 +277,10 @@ func webURL(ref, base string) (string, bool) {
 	ref = urlUnsafe.Replace(strings.TrimSpace(ref))
 	if ref == "" {
 		return "", true
+	}
+	if _, _, ok := splitWebURL(ref); ok {
+		// Absolute, http or https, and plain ASCII.
+		return ref, true
 	}
 	u, err := url.Parse(ref)
 	if err != nil || !utf8.ValidString(ref) || strings.ContainsFunc(ref, unicode.IsControl) {
@@ -318,10 +346,19 @@ func plausibleEmail(s string) bool {
 // duplicates (ignoring case).
 func cleanCategories(cs []string) []string {
 	var out []string
+next:
 	for _, c := range cs {
 		c = plaintext.Text(c)
-		if c == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, c) }) {
+		if c == "" {
 			continue
+		}
+		for _, o := range out {
+			if strings.EqualFold(o, c) {
+				continue next
+			}
+		}
+		if out == nil {
+			out = make([]string, 0, len(cs))
 		}
 		out = append(out, c)
 	}
@@ -338,6 +375,12 @@ func baseURL(link, source string) *url.URL {
 }
 
 func hostOf(s string) string {
+	if host, _, ok := splitWebURL(s); ok {
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		return host
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return ""

@@ -170,10 +170,11 @@ func (c *Cleaner) sanitizeOnly(s string, base *url.URL) string {
 	}
 	root, err := parseFragment(s)
 	if err != nil {
-		return c.policy.Sanitize(s)
+		return ""
 	}
 	sanitize(root, base, "")
-	return c.policy.Sanitize(render(root))
+	applyPolicy(root)
+	return render(root, 0)
 }
 
 // noSpace drops all white space from s: removal texts and flattened text

@@ -113,7 +113,7 @@ func innerHTML(t *testing.T, page string) string {
 		t.Fatal(err)
 	}
 	_, body := documentParts(doc)
-	return render(body)
+	return render(body, 0)
 }
 
 // TestPackFixtures runs every site pack on its fixtures, as a whole page

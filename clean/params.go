@@ -129,6 +129,10 @@ func urlHost(raw string) string {
 // URL, including the order and encoding of the remaining parameters, stays
 // as it was.
 func (m paramMatcher) strip(raw string) (string, []string) {
+	if strings.IndexByte(raw, '?') < 0 && strings.IndexByte(raw, '#') < 0 {
+		// No parameters.
+		return raw, nil
+	}
 	host := urlHost(raw)
 	base, frag, hasFrag := strings.Cut(raw, "#")
 	path, query, hasQuery := strings.Cut(base, "?")

@@ -173,15 +173,18 @@ func lineMatcher(s string) (*regexp.Regexp, error) {
 	return regexp.Compile(`(?i)^` + strings.Join(words, ` `) + `$`)
 }
 
-// appliesTo reports whether the rule's sites include host or one of its
-// parent domains.
-func (r *rule) appliesTo(hosts ...string) bool {
-	for _, h := range hosts {
-		h = strings.TrimPrefix(strings.ToLower(h), "www.")
-		for _, s := range r.sites {
-			if h == s || strings.HasSuffix(h, "."+s) {
-				return true
-			}
+// siteOf returns host as rule sites are written: in lower case, without
+// "www.".
+func siteOf(host string) string {
+	return strings.TrimPrefix(strings.ToLower(host), "www.")
+}
+
+// appliesToSite reports whether the rule's sites include h (from siteOf)
+// or one of its parent domains.
+func (r *rule) appliesToSite(h string) bool {
+	for _, s := range r.sites {
+		if h == s || len(h) > len(s) && h[len(h)-len(s)-1] == '.' && strings.HasSuffix(h, s) {
+			return true
 		}
 	}
 	return false
@@ -279,6 +282,7 @@ func removeRanges(root *html.Node, f *flat, name, field string, from, to *anchor
 // text, white space collapsed, matches re.
 func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp) []Removal {
 	var out []Removal
+	var buf []byte // a collapsed line, reused
 	for start := 0; start < len(f.text); {
 		end := strings.IndexByte(f.text[start:], '\n')
 		if end < 0 {
@@ -286,7 +290,17 @@ func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp
 		} else {
 			end += start
 		}
-		if line := collapse(f.text[start:end]); line != "" && re.MatchString(line) {
+		line := f.text[start:end]
+		var match bool
+		if isCollapsed(line) {
+			match = line != "" && re.MatchString(line)
+		} else {
+			buf = appendCollapsed(buf[:0], line)
+			if match = len(buf) > 0 && re.Match(buf); match {
+				line = string(buf)
+			}
+		}
+		if match {
 			if removed := f.removeSpan(root, start, end); len(removed) > 0 {
 				out = append(out, Removal{Rule: name, Field: field, Text: line})
 				if !slices.ContainsFunc(removed, isBlock) {

@@ -4,8 +4,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -83,12 +83,12 @@ func dropUnsafeAttrs(n *html.Node, field string) []Removal {
 // unsafeURL reports whether a URL would run script: javascript: and
 // vbscript: URLs, and data: URLs other than images where allowed.
 func unsafeURL(v string, imageOK bool) bool {
-	v = strings.ToLower(strings.Map(func(r rune) rune {
-		if r <= ' ' {
-			return -1
-		}
-		return r
-	}, v))
+	if p, ok := asciiPrefix(v, len("data:image/svg")); ok {
+		// The same test without building the lower-case copy.
+		v = p
+	} else {
+		v = slowFold(v)
+	}
 	switch {
 	case strings.HasPrefix(v, "javascript:"), strings.HasPrefix(v, "vbscript:"):
 		return true
@@ -96,6 +96,56 @@ func unsafeURL(v string, imageOK bool) bool {
 		return !imageOK || !strings.HasPrefix(v, "data:image/") || strings.HasPrefix(v, "data:image/svg")
 	}
 	return false
+}
+
+// asciiPrefix returns the first n bytes of v (or all of it) in lower
+// case, without white space and control characters, as slowFold would,
+// and false when they hold anything but ASCII (which slowFold lower-cases
+// by Unicode's rules). It allocates only for a prefix that changes.
+func asciiPrefix(v string, n int) (string, bool) {
+	i := 0
+	for i < len(v) && v[i] <= ' ' {
+		i++
+	}
+	v = v[i:]
+	end := min(n, len(v))
+	plain := true
+	for i := 0; i < end; i++ {
+		c := v[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case c <= ' ' || 'A' <= c && c <= 'Z':
+			plain = false
+		}
+	}
+	if plain {
+		return v[:end], true
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i < len(v) && len(b) < n; i++ {
+		switch c := v[i]; {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case c <= ' ':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b), true
+}
+
+// slowFold returns v in lower case, without white space and control
+// characters.
+func slowFold(v string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r <= ' ' {
+			return -1
+		}
+		return r
+	}, v))
 }
 
 func absolutize(n *html.Node, base *url.URL) {
@@ -111,7 +161,9 @@ func absolutize(n *html.Node, base *url.URL) {
 
 func resolve(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
-	if base == nil || ref == "" || strings.HasPrefix(ref, "#") {
+	if base == nil || ref == "" || strings.HasPrefix(ref, "#") || hasScheme(ref) {
+		// An absolute URL stays as it is, and so does one that does not
+		// parse.
 		return ref
 	}
 	u, err := url.Parse(ref)
@@ -119,6 +171,25 @@ func resolve(base *url.URL, ref string) string {
 		return ref
 	}
 	return base.ResolveReference(u).String()
+}
+
+// hasScheme reports whether ref starts with a scheme ("https:"), as
+// net/url reads it: then it is absolute, or does not parse.
+func hasScheme(ref string) bool {
+	for i := 0; i < len(ref); i++ {
+		switch c := ref[i]; {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.':
+			if i == 0 {
+				return false
+			}
+		case c == ':':
+			return i > 0
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func resolveSrcset(base *url.URL, set string) string {
@@ -183,23 +254,4 @@ func parseSrcset(set string) []srcCandidate {
 		}
 		out = append(out, c)
 	}
-}
-
-// newPolicy returns the final HTML policy: user-generated-content rules
-// (no scripts, handlers, styles, forms; http, https and mailto links;
-// data: URLs only for images), plus media elements and player iframes.
-func newPolicy() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.RequireNoFollowOnLinks(false)
-	p.AllowDataURIImages()
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.AllowElements("picture", "figure", "figcaption", "mark", "small", "sub", "sup", "time", "wbr")
-	p.AllowAttrs("src", "srcset", "sizes", "type", "media").OnElements("source")
-	p.AllowAttrs("srcset", "sizes", "loading").OnElements("img")
-	p.AllowAttrs("src", "poster", "controls", "width", "height", "preload", "loop", "muted").OnElements("video")
-	p.AllowAttrs("src", "controls", "preload", "loop").OnElements("audio")
-	p.AllowAttrs("src").Matching(allowedIframe).OnElements("iframe")
-	p.AllowAttrs("width", "height", "allowfullscreen", "title").OnElements("iframe")
-	p.AllowAttrs("datetime").OnElements("time")
-	return p
 }

@@ -31,7 +31,7 @@ func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Remo
 					n.RemoveChild(ch)
 				} else {
 					walk(ch)
-					if ch.DataAtom == atom.Noscript && textOf(ch) == "" && !hasMedia(ch) {
+					if ch.DataAtom == atom.Noscript && isBlank(ch) {
 						out = append(out, Removal{Rule: RuleTracker, Field: field, Text: "<noscript>", Detail: "emptied by tracker removal"})
 						n.RemoveChild(ch)
 					}
@@ -41,11 +41,70 @@ func (c *Cleaner) removeTrackers(root *html.Node, field, pageHost string) []Remo
 		}
 	}
 	walk(root)
+	if !mayHoldResidue(root) {
+		return out
+	}
 	rm := removeLines(root, flatten(root), RuleTracker, field, residue)
 	for i := range rm {
 		rm[i].Detail = "tracking pixel residue"
 	}
 	return append(out, rm...)
+}
+
+// mayHoldResidue reports whether the text of the tree under root, as
+// flatten reads it, may hold a line residue matches: one with "cript"
+// ("noscript") and "piwi", "atomo", "ivw" or "wort", in any case. Most
+// trees do not, and are spared the flattening.
+func mayHoldResidue(root *html.Node) bool {
+	if !textHas(root, "cript") {
+		return false
+	}
+	for _, w := range []string{"piwi", "atomo", "ivw", "wort"} {
+		if textHas(root, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// textHas reports whether the text under root, as flatten reads it
+// (across element boundaries), holds needle, ignoring ASCII case. The
+// needle is lower-case ASCII letters, and no prefix of it ends with its
+// first letter ("matomo" would not do), so that a mismatch can restart at
+// the byte that failed.
+func textHas(root *html.Node, needle string) bool {
+	matched := 0
+	first := needle[0]
+	var walk func(n *html.Node) bool
+	walk = func(n *html.Node) bool {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				d := c.Data
+				for i := 0; i < len(d); i++ {
+					// |0x20 lower-cases letters, and makes no other
+					// byte a lower-case letter.
+					b := d[i] | 0x20
+					if b == needle[matched] {
+						if matched++; matched == len(needle) {
+							return true
+						}
+					} else if b == first {
+						matched = 1
+					} else {
+						matched = 0
+					}
+				}
+			case html.ElementNode:
+				// flatten reads no text under these.
+				if c.DataAtom != atom.Img && c.DataAtom != atom.Script && c.DataAtom != atom.Style && walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(root)
 }
 
 // trackerReason returns why element n is a tracker (a tracking pixel, or
@@ -90,7 +149,10 @@ func (c *Cleaner) trackerReason(n *html.Node, pageHost string) string {
 	case atom.A, atom.Area:
 		// A link goes when it leads to a tracker and shows nothing but
 		// trackers.
-		if p := c.trackers.find(attr(n, "href")); p != "" && textOf(n) == "" && !c.hasRealImage(n, pageHost) {
+		if hasText(n) {
+			return ""
+		}
+		if p := c.trackers.find(attr(n, "href")); p != "" && !c.hasRealImage(n, pageHost) {
 			return "link to tracker " + p + " (" + builtinTrackersName + ")"
 		}
 		return ""

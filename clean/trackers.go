@@ -62,12 +62,19 @@ func (l *trackerList) find(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return ""
+	host, path, ok := splitWebURL(raw)
+	if ok {
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+	} else {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return ""
+		}
+		host, path = u.Hostname(), u.EscapedPath()
 	}
-	host := strings.ToLower(u.Hostname())
-	path := strings.ToLower(u.EscapedPath())
+	host, path = strings.ToLower(host), strings.ToLower(path)
 	for _, p := range l.anyPaths {
 		if containsPath(path, p, false) {
 			return "*" + p

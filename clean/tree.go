@@ -27,9 +27,10 @@ func parseFragment(s string) (*html.Node, error) {
 	return root, nil
 }
 
-// render serializes the children of root.
-func render(root *html.Node) string {
+// render serializes the children of root, in about size bytes.
+func render(root *html.Node, size int) string {
 	var b strings.Builder
+	b.Grow(size)
 	for c := root.FirstChild; c != nil; c = c.NextSibling {
 		_ = html.Render(&b, c)
 	}
@@ -75,17 +76,45 @@ type flat struct {
 func (f *flat) lowered() (string, bool) {
 	if !f.lowerDone {
 		f.lowerDone = true
-		same := true
-		f.lower = strings.Map(func(r rune) rune {
-			l := unicode.ToLower(r)
-			if utf8.RuneLen(l) != utf8.RuneLen(r) {
-				same = false
-			}
-			return l
-		}, f.text)
-		f.lowerSame = same && len(f.lower) == len(f.text)
+		f.lower, f.lowerSame = lowerKeepingOffsets(f.text)
 	}
 	return f.lower, f.lowerSame
+}
+
+// lowerKeepingOffsets returns s in lower case (as strings.ToLower, but
+// rune by rune with unicode.ToLower, invalid bytes becoming U+FFFD), and
+// whether every rune kept its encoded length. ASCII is lowered byte by
+// byte, and text without upper case nor non-ASCII is returned as it is.
+func lowerKeepingOffsets(s string) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	same := true
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		l := unicode.ToLower(r)
+		if utf8.RuneLen(l) != utf8.RuneLen(r) {
+			same = false
+		}
+		b.WriteRune(l)
+		i += size
+	}
+	return b.String(), same && b.Len() == len(s)
 }
 
 func flatten(root *html.Node) *flat {
@@ -104,7 +133,11 @@ func flatten(root *html.Node) *flat {
 			// Line breaks in text are white space; only blocks and <br>
 			// end lines. The replacement keeps byte offsets.
 			start := b.Len()
-			b.WriteString(strings.Map(newlineToSpace, n.Data))
+			if strings.ContainsAny(n.Data, "\n\r") {
+				b.WriteString(strings.Map(newlineToSpace, n.Data))
+			} else {
+				b.WriteString(n.Data)
+			}
 			f.spans[n] = span{start, b.Len()}
 			return
 		case html.ElementNode:
@@ -259,6 +292,19 @@ func textOf(n *html.Node) string {
 	return collapse(b.String())
 }
 
+// appendCollapsed appends collapse(s) to b.
+func appendCollapsed(b []byte, s string) []byte {
+	first := true
+	for w := range strings.FieldsSeq(s) {
+		if !first {
+			b = append(b, ' ')
+		}
+		first = false
+		b = append(b, w...)
+	}
+	return b
+}
+
 // collapse trims s and replaces every run of white space by one space.
 func collapse(s string) string {
 	if isCollapsed(s) {
@@ -336,6 +382,29 @@ func describe(n *html.Node) string {
 		return "<" + n.Data + "><img src=\"" + attr(img, "src") + "\">"
 	}
 	return "<" + n.Data + ">"
+}
+
+// textTree returns the tree parseFragment makes of textToHTML(s), without
+// writing and parsing the HTML: a <p> for every paragraph, holding its
+// lines, entities read, between <br> elements.
+func textTree(s string) *html.Node {
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	for _, para := range splitParagraphs(s) {
+		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+		first := true
+		for line := range strings.SplitSeq(para, "\n") {
+			if !first {
+				p.AppendChild(&html.Node{Type: html.ElementNode, Data: "br", DataAtom: atom.Br})
+			}
+			first = false
+			if t := strings.TrimSpace(html.UnescapeString(line)); t != "" {
+				p.AppendChild(&html.Node{Type: html.TextNode, Data: t})
+			}
+		}
+		root.AppendChild(p)
+	}
+	return root
 }
 
 // textToHTML turns text without tags into paragraphs: blank lines

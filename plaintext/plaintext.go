@@ -7,6 +7,7 @@ package plaintext
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -84,22 +85,36 @@ func HasTags(s string) bool {
 
 // collapse trims s and replaces every run of white space by one space.
 func collapse(s string) string {
+	if isCollapsed(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// isCollapsed reports whether s has single spaces between words, none at
+// its ends and no other white space: what collapse returns unchanged.
+func isCollapsed(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return false
+			}
+			i += size - 1
+		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 // ValidText drops bytes that are not UTF-8 and characters that XML does
 // not allow (control characters but tab and line breaks, U+FFFE, U+FFFF).
 func ValidText(s string) string {
-	ok := utf8.ValidString(s)
-	if ok {
-		for _, r := range s {
-			if !xmlChar(r) {
-				ok = false
-				break
-			}
-		}
-	}
-	if ok {
+	if isValidText(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -108,6 +123,39 @@ func ValidText(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, ""))
+}
+
+// isValidText reports whether ValidText returns s unchanged: s is UTF-8
+// and holds only characters XML allows. ASCII is checked byte by byte.
+func isValidText(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			// Eight bytes at once: none with the high bit (non-ASCII),
+			// below 0x20 or equal to 0x7f; else byte by byte.
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			del := x ^ ones*0x7f
+			if (x|(x-ones*0x20)|(del-ones)&^del)&highs == 0 {
+				i += 8
+				continue
+			}
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !xmlChar(r) {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 func xmlChar(r rune) bool {

@@ -3,6 +3,7 @@ package plaintext
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"refeed/internal/xsscheck"
 )
@@ -48,5 +49,41 @@ func TestTextGivesUp(t *testing.T) {
 	in := "&" + strings.Repeat("amp;", 12) + "lt;img src=x onerror=alert(1)&gt;x"
 	if got := Text(in); strings.ContainsAny(got, "<&") {
 		t.Errorf("Text(%q) = %q", in, got)
+	}
+}
+
+// TestIsValidText holds the fast check of ValidText to its definition:
+// UTF-8 of characters XML allows.
+func TestIsValidText(t *testing.T) {
+	// Every byte at every place of an eight-byte word.
+	for c := 0; c < 256; c++ {
+		for at := 0; at < 9; at++ {
+			b := []byte("abcdefghijklmnop")
+			b[at] = byte(c)
+			s := string(b)
+			want := utf8.ValidString(s)
+			for _, r := range s {
+				want = want && xmlChar(r)
+			}
+			if got := isValidText(s); got != want {
+				t.Errorf("isValidText(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "plain", "tab\tline\nret\r", "nul\x00", "del\x7f", "\x1f", "é ü ß", "\uFFFD", "\uFFFE", "\uFFFF",
+		"bad \xff utf8", "\xed\xa0\x80", "\U0001F600", "\u0085", "x\u2028y", "trail\xe2\x82",
+		"0123456789abcdefghij", "0123456\x7f89abcdefghij", "01234567\x1f9abcdefghij", "0123456789abcdef\x00",
+		"\x20\x20\x20\x20\x20\x20\x20\x20\x7e\x7e\x7e\x7e\x7e\x7e\x7e\x7e", "abcdefg\x80", "abcdefgh\xc3\xa9abcdefgh",
+		"a\x01\x00\x00\x00\x00\x00\x00\x00", "\x21\x20\x1f\x20\x20\x20\x20\x20\x20"} {
+		want := utf8.ValidString(s)
+		for _, r := range s {
+			want = want && xmlChar(r)
+		}
+		if got := isValidText(s); got != want {
+			t.Errorf("isValidText(%q) = %v, want %v", s, got, want)
+		}
+		if isCollapsed(s) != (strings.Join(strings.Fields(s), " ") == s) {
+			t.Errorf("isCollapsed(%q) = %v", s, isCollapsed(s))
+		}
 	}
 }
