@@ -130,6 +130,23 @@ func (c *Cleaner) ListStats() []ListStats {
 // dropped unless they are web (http, https) URLs; titles, author names
 // and categories become plain text (see [plain.Text]).
 func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
+	out, _ := c.ItemParsed(it, named)
+	return out
+}
+
+// Parsed holds the trees of an item's cleaned summary and content, for the
+// stages after cleaning that read HTML (matching topics), so that they need
+// not parse it again. A tree is the root element of a fragment whose
+// children render as the field's HTML, and may be read but not changed.
+// It is nil where the field is empty or its HTML is not exactly such a
+// rendering.
+type Parsed struct {
+	Summary, Content *html.Node
+}
+
+// ItemParsed is Item, also returning the trees of the cleaned summary and
+// content.
+func (c *Cleaner) ItemParsed(it *item.Item, named []string) ([]Removal, Parsed) {
 	var out []Removal
 	if link, removed := c.params.strip(strings.TrimSpace(it.Link)); len(removed) > 0 {
 		it.Link = link
@@ -161,11 +178,12 @@ func (c *Cleaner) Item(it *item.Item, named []string) []Removal {
 	it.Authors = cleanAuthors(it.Authors, it.SourceURL)
 	it.Categories = cleanCategories(it.Categories)
 	var rm []Removal
-	it.Summary, rm = c.cleanHTML(it.Summary, base, rules, "summary")
+	var p Parsed
+	it.Summary, p.Summary, rm = c.cleanParsed(it.Summary, base, rules, "summary")
 	out = append(out, rm...)
-	it.Content, rm = c.cleanHTML(it.Content, base, rules, "content")
+	it.Content, p.Content, rm = c.cleanParsed(it.Content, base, rules, "content")
 	out = append(out, rm...)
-	return out
+	return out, p
 }
 
 // rulesFor returns the rules that apply to it: the packs and configured
@@ -209,14 +227,28 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 // leftovers; then the final policy. Plain text comes back as HTML
 // paragraphs, and so does HTML that sanitizing leaves without tags.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
+	out, _, rm := c.cleanParsed(s, base, rules, field)
+	return out, rm
+}
+
+// cleanParsed is cleanHTML, also returning the cleaned tree when the
+// cleaned HTML is its rendering (see Parsed), else nil.
+func (c *Cleaner) cleanParsed(s string, base *url.URL, rules []*rule, field string) (string, *html.Node, []Removal) {
 	root, out := c.cleanTree(s, base, rules, field)
 	if root == nil {
-		return "", out
+		return "", nil, out
 	}
 	applyPolicy(root)
 	// Only a numeric character reference (&#1;) can give the tree a
 	// character XML cannot carry: cleanTree dropped those of s.
-	return finish(render(root, len(s)), !strings.Contains(s, "&#")), out
+	rendered := render(root, len(s))
+	cleaned := finish(rendered, !strings.Contains(s, "&#"))
+	if cleaned == "" || cleaned != strings.TrimSpace(rendered) {
+		// Emptied, or changed after rendering: the tree is not what the
+		// HTML says.
+		root = nil
+	}
+	return cleaned, root, out
 }
 
 // cleanTree parses s and runs the five steps of cleaning on its tree. It

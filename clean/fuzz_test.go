@@ -6,8 +6,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/net/html"
+
 	"refeed/internal/xsscheck"
 	"refeed/item"
+	"refeed/topic"
 )
 
 // FuzzClean cleans arbitrary titles, summaries, contents and links: no
@@ -15,7 +18,8 @@ import (
 // is valid UTF-8 XML text, and cleaning the result again changes no text
 // field and no link; the HTML at most loses elements that the first
 // cleaning's policy left empty (it does not grow by more than a
-// paragraph), and a third cleaning changes nothing.
+// paragraph), and a third cleaning changes nothing. The trees ItemParsed
+// returns read as the cleaned HTML does.
 //
 // Seeds: the hostile vectors, the shared corpus's first items (cut to
 // 8 KB) and the taz example, when ../shared is present.
@@ -42,7 +46,16 @@ func FuzzClean(f *testing.F) {
 			Categories: []string{title, summary},
 			Enclosures: []item.Enclosure{{URL: link}},
 		}
-		c.Item(it, nil)
+		_, parsed := c.ItemParsed(it, nil)
+		// The trees read as the HTML does, for matching.
+		for _, f := range []struct {
+			html string
+			tree *html.Node
+		}{{it.Summary, parsed.Summary}, {it.Content, parsed.Content}} {
+			if f.tree != nil && topic.VisibleTextOf(f.tree) != topic.VisibleText(f.html) {
+				t.Errorf("the tree reads %q, its HTML %q reads %q", topic.VisibleTextOf(f.tree), f.html, topic.VisibleText(f.html))
+			}
+		}
 		for _, p := range checkItem(it) {
 			t.Errorf("unsafe output: %s", p)
 		}

@@ -256,14 +256,15 @@ func (r *Refresher) count(o *Outcome, start time.Time) {
 // For a fulltext source, the linked article replaces the content first.
 func (r *Refresher) Process(ctx context.Context, it *item.Item, src config.Source) []clean.Removal {
 	removed := r.fullText(ctx, it, src)
-	removed = append(removed, r.cleaner.Item(it, src.Rules)...)
+	cleaned, parsed := r.cleaner.ItemParsed(it, src.Rules)
+	removed = append(removed, cleaned...)
 	if r.metrics != nil {
 		for _, rm := range removed {
 			r.metrics.Removals.WithLabelValues(rm.Rule).Inc()
 		}
 	}
 	it.ID = item.NewID(src.Name, it)
-	it.Topics = r.matcher.Match(it)
+	it.Topics = r.matcher.MatchTrees(it, parsed.Summary, parsed.Content)
 	return removed
 }
 

@@ -293,9 +293,9 @@ func Process(feeds []Feed, c *clean.Cleaner, m *topic.Matcher) []Feed {
 		out[i].Items = CloneItems(out[i].Items)
 		for j := range out[i].Items {
 			it := &out[i].Items[j]
-			c.Item(it, nil)
+			_, parsed := c.ItemParsed(it, nil)
 			it.ID = item.NewID(out[i].Name, it)
-			it.Topics = m.Match(it)
+			it.Topics = m.MatchTrees(it, parsed.Summary, parsed.Content)
 		}
 	}
 	return out
