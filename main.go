@@ -256,7 +256,7 @@ func cmdVersion(stdout io.Writer) int {
 		}
 		for _, d := range bi.Deps {
 			switch d.Path {
-			case "github.com/mmcdole/gofeed", "github.com/gorilla/feeds", "github.com/robfig/cron/v3", "modernc.org/sqlite", "github.com/microcosm-cc/bluemonday":
+			case "github.com/mmcdole/gofeed", "github.com/gorilla/feeds", "github.com/robfig/cron/v3", "modernc.org/sqlite":
 				fmt.Fprintf(stdout, "%s %s\n", d.Path, d.Version)
 			}
 		}
