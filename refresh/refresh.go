@@ -494,8 +494,18 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 	dir := PublicDir(r.cfg)
 	r.tidied.Do(func() { removeTemps(dir, r.log) })
 	wctx := context.WithoutCancel(ctx)
-	var out []Rendered
-	var errs []error
+	// Files are written while the next feeds render: most of a write is
+	// waiting for fsync, and concurrent syncs share the disk's flushes.
+	type pending struct {
+		rd      Rendered
+		changed []bool  // by format: whether its write changed the file
+		errs    []error // by format: its write's error
+	}
+	var (
+		feeds []*pending
+		errs  []error
+		wg    sync.WaitGroup
+	)
 	for _, slug := range slugs {
 		if !slices.Contains(r.Feeds(), slug) {
 			continue
@@ -506,28 +516,38 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 			r.setUnpublished(slug, true)
 			continue
 		}
-		rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
 		docs, err := publish.RenderAll(f)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
 			r.setUnpublished(slug, true)
 			continue
 		}
-		ok := true
+		p := &pending{
+			rd:      Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}},
+			changed: make([]bool, len(publish.Formats)),
+			errs:    make([]error, len(publish.Formats)),
+		}
 		for i, format := range publish.Formats {
-			body := docs[i]
-			rd.Docs[format] = body
-			changed, err := r.write(dir, slug+format.Ext(), body)
+			p.rd.Docs[format] = docs[i]
+			wg.Go(func() { p.changed[i], p.errs[i] = r.write(dir, slug+format.Ext(), docs[i]) })
+		}
+		feeds = append(feeds, p)
+	}
+	wg.Wait()
+	var out []Rendered
+	for _, p := range feeds {
+		p.rd.Changed = slices.Contains(p.changed, true)
+		ok := true
+		for _, err := range p.errs {
 			if err != nil {
 				errs = append(errs, err)
 				ok = false
 			}
-			rd.Changed = rd.Changed || changed
 		}
 		if ok {
-			out = append(out, rd)
+			out = append(out, p.rd)
 		}
-		r.setUnpublished(slug, !ok)
+		r.setUnpublished(p.rd.Slug, !ok)
 	}
 	r.announce(ctx, out)
 	return out, errors.Join(errs...)
