@@ -29,7 +29,10 @@ import (
 // expired) are raw or absent. fastParseJSON declines (errFallback) any
 // document it does not read as gofeed does: one encoding/json rejects
 // (gofeed reports the error), one beyond the limits (limitJSON would
-// change or reject it), one with a null item or author (on which gofeed's
+// change or reject it), one that may repeat the items of the feed or the
+// attachments of an item (gofeed decodes the repeat into the items or
+// attachments already there, where its UnmarshalJSON resets the coerced
+// fields the repeat lacks; see jsonScan), one with a null item or author (on which gofeed's
 // translator dereferences nil), and one with a date fastDate is not sure
 // of. TestFastParseMatchesGofeed and FuzzFastParseJSON hold it to the
 // gofeed path's results.
@@ -93,8 +96,12 @@ type jsonAttachment struct {
 // into a Feed (Title not yet made plain text, items without their source),
 // or returns errFallback.
 func fastParseJSON(body []byte) (*Feed, error) {
-	if nodes, items := jsonBounds(body); nodes > MaxNodes || items > MaxItems {
+	nodes, items, repeats := jsonScan(body)
+	if nodes > MaxNodes || items > MaxItems {
 		return nil, fallback() // limitJSON would look further
+	}
+	if repeats {
+		return nil, fallback()
 	}
 	var jf jsonFeed
 	if err := json.Unmarshal(body, &jf); err != nil {
@@ -125,6 +132,95 @@ func fastParseJSON(body []byte) (*Feed, error) {
 		}
 	}
 	return f, nil
+}
+
+// jsonScan returns jsonBounds(b) and whether an object of b may have two
+// members named items, or two named attachments: names encoding/json
+// matches to them (ASCII case folded), counting every name with an escape
+// or a non-ASCII byte (which may fold to them) as both.
+func jsonScan(b []byte) (nodes, items int, repeats bool) {
+	type object struct{ items, attachments int }
+	var stackBuf [32]object
+	objects := stackBuf[:0] // the counts of the open objects
+	var containers []bool   // whether each open container is an object
+	var containerBuf [64]bool
+	containers = containerBuf[:0]
+	inString, escaped, isName, wantName := false, false, false, false
+	nameStart := 0
+	depth, commas := 0, 0
+	for i, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if isName && len(objects) > 0 {
+					o := &objects[len(objects)-1]
+					name := b[nameStart:i]
+					odd := bytes.IndexByte(name, '\\') >= 0 || !asciiBytes(name)
+					if odd || bytes.EqualFold(name, []byte("items")) {
+						o.items++
+					}
+					if odd || bytes.EqualFold(name, []byte("attachments")) {
+						o.attachments++
+					}
+					if o.items > 1 || o.attachments > 1 {
+						repeats = true
+					}
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			isName, wantName = wantName, false
+			nameStart = i + 1
+		case '{', '[':
+			nodes++
+			depth++
+			if depth == 2 && c == '[' {
+				commas = 0
+			}
+			containers = append(containers, c == '{')
+			if c == '{' {
+				objects = append(objects, object{})
+			}
+			wantName = c == '{'
+		case ',':
+			nodes++
+			if depth == 2 {
+				commas++
+			}
+			wantName = len(containers) > 0 && containers[len(containers)-1]
+		case '}', ']':
+			if depth == 2 && c == ']' {
+				items = max(items, commas+1)
+			}
+			depth--
+			if n := len(containers); n > 0 {
+				if containers[n-1] && len(objects) > 0 {
+					objects = objects[:len(objects)-1]
+				}
+				containers = containers[:n-1]
+			}
+			wantName = false
+		}
+	}
+	return nodes, items, repeats
+}
+
+// asciiBytes reports whether b is all ASCII.
+func asciiBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // item returns what convert makes of DefaultJSONTranslator's item, or

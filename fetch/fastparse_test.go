@@ -275,6 +275,9 @@ func TestJSONBounds(t *testing.T) {
 		if nodes != jsonNodes(body) {
 			t.Errorf("%s: %d nodes, jsonNodes %d", name, nodes, jsonNodes(body))
 		}
+		if sn, sitems, _ := jsonScan(body); sn != nodes || sitems != n {
+			t.Errorf("%s: jsonScan %d nodes, %d items; jsonBounds %d, %d", name, sn, sitems, nodes, n)
+		}
 		if nodes > MaxNodes || n > MaxItems {
 			continue
 		}
@@ -505,6 +508,11 @@ func TestFastParseJSONDeclines(t *testing.T) {
 		"truncated":              `{"items":[{"id":"1"`,
 		"byte order mark":        "\xef\xbb\xbf{\"items\":[]}",
 		"top-level array":        `[{"items":[]}]`,
+		"items twice":            `{"items":[{"id":"1","title":"a"}],"items":[{"title":"x"}]}`,
+		"ITEMS and items":        `{"items":[{"id":"1"}],"ITEMS":[{"title":"x"}]}`,
+		"items escaped":          `{"items":[{"id":"1"}],"it\u0065ms":[{"title":"x"}]}`,
+		"attachments twice":      `{"items":[{"id":"1","attachments":[{"url":"u","size_in_bytes":5}],"attachments":[{"url":"v"}]}]}`,
+		"attachmentſ":            `{"items":[{"attachments":[{"url":"u","size_in_bytes":5}],"attachmentſ":[{"url":"v"}]}]}`,
 	} {
 		b, _ := prepare([]byte(doc), "")
 		if firstByte(b) == '{' {
