@@ -140,45 +140,32 @@ func fastParseJSON(body []byte) (*Feed, error) {
 // or a non-ASCII byte (which may fold to them) as both.
 func jsonScan(b []byte) (nodes, items int, repeats bool) {
 	type object struct{ items, attachments int }
-	var stackBuf [32]object
-	objects := stackBuf[:0] // the counts of the open objects
-	var containers []bool   // whether each open container is an object
+	var objectBuf [32]object
+	objects := objectBuf[:0] // the counts of the open objects
 	var containerBuf [64]bool
-	containers = containerBuf[:0]
-	inString, escaped, isName, wantName := false, false, false, false
-	nameStart := 0
+	containers := containerBuf[:0] // whether each open container is an object
+	wantName := false
 	depth, commas := 0, 0
-	for i, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-				if isName && len(objects) > 0 {
-					o := &objects[len(objects)-1]
-					name := b[nameStart:i]
-					odd := bytes.IndexByte(name, '\\') >= 0 || !asciiBytes(name)
-					if odd || bytes.EqualFold(name, []byte("items")) {
-						o.items++
-					}
-					if odd || bytes.EqualFold(name, []byte("attachments")) {
-						o.attachments++
-					}
-					if o.items > 1 || o.attachments > 1 {
-						repeats = true
-					}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			end := stringEnd(b, i+1)
+			if wantName && len(objects) > 0 {
+				o := &objects[len(objects)-1]
+				name := b[i+1 : end]
+				odd := bytes.IndexByte(name, '\\') >= 0 || !asciiBytes(name)
+				if odd || bytes.EqualFold(name, []byte("items")) {
+					o.items++
+				}
+				if odd || bytes.EqualFold(name, []byte("attachments")) {
+					o.attachments++
+				}
+				if o.items > 1 || o.attachments > 1 {
+					repeats = true
 				}
 			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-			isName, wantName = wantName, false
-			nameStart = i + 1
+			wantName = false
+			i = end
 		case '{', '[':
 			nodes++
 			depth++
@@ -211,6 +198,25 @@ func jsonScan(b []byte) (nodes, items int, repeats bool) {
 		}
 	}
 	return nodes, items, repeats
+}
+
+// stringEnd returns the index of the quote that closes the JSON string
+// whose text starts at b[start], or len(b).
+func stringEnd(b []byte, start int) int {
+	for j := start; ; j++ {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return len(b)
+		}
+		j += k
+		backslashes := 0
+		for m := j - 1; m >= start && b[m] == '\\'; m-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return j
+		}
+	}
 }
 
 // asciiBytes reports whether b is all ASCII.

@@ -581,3 +581,31 @@ func FuzzFastParseJSON(f *testing.F) {
 		checkFast(t, "fuzz", body, "")
 	})
 }
+
+// TestJSONScan: jsonScan counts as jsonBounds does, also around escaped
+// quotes and runs of backslashes, and finds repeated members.
+func TestJSONScan(t *testing.T) {
+	for _, tc := range []struct {
+		doc     string
+		repeats bool
+	}{
+		{`{"a":"x\"],[{","b":[1,2,3]}`, false},
+		{`{"a":"x\\","b":[1,2,3],"c":"\\\"[,"}`, false},
+		{`{"a":"\\\\\\\"","items":[1,2],"items":[3]}`, true},
+		{`{"items":[{"attachments":[],"x":{"attachments":[]},"ATTACHMENTS":[]}]}`, true},
+		{`{"items":[{"attachments":[]},{"attachments":[]}],"x":{"items":[]}}`, false},
+		{`{"items":[1,2],"ítems":[]}`, true},
+		{`{"a":["items","items"],"b":"items"}`, false},
+		{`{"items":[1,2],"a":"unterminated,[`, false},
+		{`{"a":[[[1,2],[3]],{"b":[4,5,6,7]}],"c":[]}`, false},
+	} {
+		nodes, items := jsonBounds([]byte(tc.doc))
+		sn, sitems, repeats := jsonScan([]byte(tc.doc))
+		if sn != nodes || sitems != items {
+			t.Errorf("%s: jsonScan %d nodes, %d items; jsonBounds %d, %d", tc.doc, sn, sitems, nodes, items)
+		}
+		if repeats != tc.repeats {
+			t.Errorf("%s: repeats %v, want %v", tc.doc, repeats, tc.repeats)
+		}
+	}
+}
