@@ -582,6 +582,53 @@ func FuzzFastParseJSON(f *testing.F) {
 	})
 }
 
+// jsonDocuments returns the corpus's JSON Feeds that Parse accepts.
+func jsonDocuments(b *testing.B) [][]byte {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	var docs [][]byte
+	for _, name := range files {
+		if body, err := os.ReadFile(name); err == nil && firstByte(body) == '{' {
+			if _, err := Parse(body, "", "s", "u"); err == nil {
+				docs = append(docs, body)
+			}
+		}
+	}
+	if len(docs) == 0 {
+		b.Skip("no JSON Feeds in the corpus")
+	}
+	return docs
+}
+
+// BenchmarkParseJSON is Parse on the corpus's JSON Feeds, by the fast path
+// ("fast") and by the gofeed path ("gofeed"), for their ratio in one run.
+func BenchmarkParseJSON(b *testing.B) {
+	docs := jsonDocuments(b)
+	size := 0
+	for _, d := range docs {
+		size += len(d)
+	}
+	for _, path := range []string{"fast", "gofeed"} {
+		b.Run(path, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, d := range docs {
+					var err error
+					if path == "fast" {
+						_, err = Parse(d, "", "s", "u")
+					} else {
+						body, _ := prepare(d, "")
+						_, err = parseGofeed(body, "s", "u")
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestJSONScan: jsonScan counts as jsonBounds does, also around escaped
 // quotes and runs of backslashes, and finds repeated members.
 func TestJSONScan(t *testing.T) {
