@@ -32,10 +32,11 @@ import (
 // change or reject it), one that may repeat the items of the feed or the
 // attachments of an item (gofeed decodes the repeat into the items or
 // attachments already there, where its UnmarshalJSON resets the coerced
-// fields the repeat lacks; see jsonScan), one with a null item or author (on which gofeed's
-// translator dereferences nil), and one with a date fastDate is not sure
-// of. TestFastParseMatchesGofeed and FuzzFastParseJSON hold it to the
-// gofeed path's results.
+// fields the repeat lacks; see jsonScan), one with a null item or author
+// (on which gofeed's translator dereferences nil), and one with a date
+// fastDate is not sure of. TestFastParseMatchesGofeed, the
+// TestFastParseJSON tests and FuzzFastParseJSON hold it to the gofeed
+// path's results.
 
 // jsonFeed is gofeed's json.Feed without its expired (coerced from any
 // type, and unused).
@@ -92,16 +93,17 @@ type jsonAttachment struct {
 	SizeInBytes json.RawMessage `json:"size_in_bytes"`
 }
 
-// fastParseJSON parses body, a JSON Feed in UTF-8 (as prepare leaves it),
-// into a Feed (Title not yet made plain text, items without their source),
-// or returns errFallback.
+// fastParseJSON parses body, a JSON Feed as prepare leaves it (UTF-8, but
+// not known to be valid: encoding/json replaces invalid bytes, as in
+// gofeed), into a Feed (Title not yet made plain text, items without their
+// source), or returns errFallback.
 func fastParseJSON(body []byte) (*Feed, error) {
 	nodes, items, repeats := jsonScan(body)
 	if nodes > MaxNodes || items > MaxItems {
 		return nil, fallback() // limitJSON would look further
 	}
 	if repeats {
-		return nil, fallback()
+		return nil, fallback() // gofeed merges the repeat into the first
 	}
 	var jf jsonFeed
 	if err := json.Unmarshal(body, &jf); err != nil {
