@@ -29,10 +29,16 @@ func checkFast(t testing.TB, name string, body []byte, contentType string) bool 
 	if valid != utf8.Valid(b) && valid {
 		t.Errorf("%s: prepare says valid UTF-8, it is not", name)
 	}
-	if firstByte(b) != '<' {
+	var f *Feed
+	var err error
+	switch firstByte(b) {
+	case '<':
+		f, err = fastParse(b, valid)
+	case '{':
+		f, err = fastParseJSON(b)
+	default:
 		return false
 	}
-	f, err := fastParse(b, valid)
 	if err != nil {
 		return false
 	}
@@ -108,18 +114,19 @@ func testDocuments(t testing.TB) map[string][]byte {
 	return docs
 }
 
-// TestFastParseMatchesGofeed: every document the fast path accepts reads
+// TestFastParseMatchesGofeed: every document the fast paths accept reads
 // as through gofeed. It logs the share of the documents (and bytes) that
-// take the fast path, and fails when the corpus's RSS and Atom bytes mostly
-// do not.
+// take them, and fails when the corpus's RSS and Atom bytes, or its JSON
+// Feed bytes, mostly do not.
 func TestFastParseMatchesGofeed(t *testing.T) {
 	docs := testDocuments(t)
-	var n, fast, size, fastSize, xmlSize, corpusXML, corpusFast int
+	var n, fast, size, fastSize, xmlSize, corpusXML, corpusFast, jsonSize, corpusJSON, corpusJSONFast int
 	var slow []string
 	for name, body := range docs {
 		n++
 		size += len(body)
 		isXML := firstByte(body) == '<'
+		isJSON := firstByte(body) == '{'
 		inCorpus := strings.HasPrefix(name, corpusDir)
 		if isXML {
 			xmlSize += len(body)
@@ -127,21 +134,34 @@ func TestFastParseMatchesGofeed(t *testing.T) {
 				corpusXML += len(body)
 			}
 		}
+		if isJSON {
+			jsonSize += len(body)
+			if inCorpus {
+				corpusJSON += len(body)
+			}
+		}
 		if checkFast(t, name, body, "") {
 			fast++
 			fastSize += len(body)
-			if inCorpus {
+			if inCorpus && isXML {
 				corpusFast += len(body)
 			}
-		} else if isXML {
+			if inCorpus && isJSON {
+				corpusJSONFast += len(body)
+			}
+		} else if isXML || isJSON {
 			slow = append(slow, fmt.Sprintf("%s (%d B)", name, len(body)))
 		}
 	}
-	t.Logf("fast path: %d of %d documents, %d of %d bytes (%d bytes of XML); of the corpus's XML, %d of %d bytes", fast, n, fastSize, size, xmlSize, corpusFast, corpusXML)
+	t.Logf("fast path: %d of %d documents, %d of %d bytes (%d bytes of XML, %d of JSON); of the corpus's XML, %d of %d bytes; of its JSON, %d of %d bytes",
+		fast, n, fastSize, size, xmlSize, jsonSize, corpusFast, corpusXML, corpusJSONFast, corpusJSON)
 	sort.Strings(slow)
-	t.Logf("XML documents left to gofeed:\n%s", strings.Join(slow, "\n"))
+	t.Logf("XML and JSON documents left to gofeed:\n%s", strings.Join(slow, "\n"))
 	if corpusFast < corpusXML*8/10 {
 		t.Errorf("the fast path takes %d of %d bytes of the corpus's XML, less than 80%%", corpusFast, corpusXML)
+	}
+	if corpusJSONFast < corpusJSON*8/10 {
+		t.Errorf("the fast path takes %d of %d bytes of the corpus's JSON, less than 80%%", corpusJSONFast, corpusJSON)
 	}
 }
 
@@ -254,6 +274,9 @@ func TestJSONBounds(t *testing.T) {
 		nodes, n := jsonBounds(body)
 		if nodes != jsonNodes(body) {
 			t.Errorf("%s: %d nodes, jsonNodes %d", name, nodes, jsonNodes(body))
+		}
+		if sn, sitems, _ := jsonScan(body); sn != nodes || sitems != n {
+			t.Errorf("%s: jsonScan %d nodes, %d items; jsonBounds %d, %d", name, sn, sitems, nodes, n)
 		}
 		if nodes > MaxNodes || n > MaxItems {
 			continue
@@ -406,5 +429,230 @@ func TestFastParseDeclines(t *testing.T) {
 	// A declared encoding other than UTF-8 (Parse makes it UTF-8 first).
 	if _, err := fastParse([]byte(`<?xml version="1.0" encoding="iso-8859-1"?><rss><channel/></rss>`), true); !errors.Is(err, errFallback) {
 		t.Errorf("latin-1: fast path takes it (%v)", err)
+	}
+}
+
+// jsonFastCases are JSON Feeds that exercise the rules of the fast path;
+// each must take it, and read as through gofeed.
+var jsonFastCases = map[string]string{
+	"v1": `{"version":"https://jsonfeed.org/version/1","title":" A &amp; <b>B</b> ","home_page_url":" https://x.example/ ","feed_url":"https://x.example/feed.json",
+"author":{"name":"Feed Author"},"expired":"yes","icon":"i","favicon":"f","next_url":"n","user_comment":"c","description":"d","hubs":[{"type":"x","url":"y"}],
+"items":[{"id":"1","url":" https://x.example/1 ","external_url":"https://e.example/","title":"T1","content_html":"<p>H</p>","content_text":"T","summary":"S",
+"image":"https://x.example/i.png","banner_image":"b","date_published":"2025-06-10T05:00:00+02:00","date_modified":"2025-06-11T05:00:00Z",
+"author":{"name":"jo@x.example (Jo Doe)","url":"u","avatar":"a"},"tags":[" News ","news","",null,"World"],
+"attachments":[{"url":" https://x.example/a.mp3 ","mime_type":"audio/mpeg","title":"t","size_in_bytes":1234,"duration_in_seconds":"12.5"},
+{"url":"https://x.example/b","mime_type":"x","size_in_bytes":"99.9"},{"url":"https://x.example/c","size_in_bytes":-5},{"url":"https://x.example/d","size_in_bytes":1e400},
+{"url":"https://x.example/e","size_in_bytes":12345678901234567890},{"url":"https://x.example/f","size_in_bytes":1.5e3},{"url":"https://x.example/g","size_in_bytes":" 7 "},
+{"url":"https://x.example/h","size_in_bytes":true},{"url":"https://x.example/i","size_in_bytes":{"a":1}},null,{"url":" "}],"_ext":{"about":"x"}},
+{"id":42,"external_url":" https://e.example/2 ","content_text":"only text","date_published":"Tue, 10 Jun 2025 04:00:00 PDT","date_modified":"","author":{"name":""}},
+{"id":1.5e300,"url":"","content_html":"","content_text":"t","date_published":"  ","authors":[]},
+{"id":{"x":[1,2]},"authors":null,"author":{"name":"Only Author"}},
+{"id":"\u0041\n\"x\" ","url":"   ","external_url":"https://e.example/3"},
+{"id":null,"tags":null,"attachments":null,"author":null},
+{"id":true},
+{"ID":"upper","URL":"https://x.example/upper","Title":"case-insensitive keys","title":"last wins","title":"really last"},
+{}]}`,
+	"v1.1": `{"version":"https://jsonfeed.org/version/1.1","title":"Eleven","language":"en-GB","authors":[{"name":"Feed One"},{"name":"Feed Two"}],
+"items":[{"id":"a","authors":[{"name":"  Ann  "},{"name":"bob@x.example"},{"name":"nobody (no email)"},{"url":"only a url"}],"author":{"name":"ignored"},"language":"de",
+"content_html":"<p>x</p>","date_published":"2025-06-10","date_modified":"2025-06-10T05:00:00.123456789-07:30"}],"_ext":{"x":[1,2,3]}}`,
+	"no items":       `{"version":"https://jsonfeed.org/version/1.1","title":"none"}`,
+	"null items":     `{"title":"null","items":null,"authors":null,"author":null}`,
+	"empty":          `{}`,
+	"space":          " \r\n\t{\"items\":[{\"id\":\" x \"}]} \n",
+	"invalid utf-8":  "{\"title\":\"a\xffb\",\"items\":[{\"id\":\"i\xfe\",\"title\":\"\xc3\",\"tags\":[\"\xff\"]}]}",
+	"escapes":        `{"title":"\u00e9\ud83d\ude00\ud800","items":[{"id":"\u00e9","content_html":"\u003cp\u003e","summary":"\/"}]}`,
+	"big numbers":    `{"items":[{"id":123456789012345678901234567890,"attachments":[{"url":"u","size_in_bytes":9223372036854775807},{"url":"v","size_in_bytes":9223372036854775808},{"url":"w","size_in_bytes":-9223372036854775808}]}]}`,
+	"unknown fields": `{"items":[{"id":"1","foo":[{"bar":null}],"expired":[]}],"expired":{"a":1},"_extra":true}`,
+}
+
+func TestFastParseJSONCases(t *testing.T) {
+	for name, doc := range jsonFastCases {
+		b, _ := prepare([]byte(doc), "")
+		if _, err := fastParseJSON(b); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		checkFast(t, name, []byte(doc), "")
+	}
+}
+
+// TestFastParseJSONDeclines: JSON documents the fast path must leave to
+// gofeed, and those gofeed rejects, which the fast path must reject too.
+func TestFastParseJSONDeclines(t *testing.T) {
+	var items strings.Builder
+	for i := range MaxItems + 1 {
+		if i > 0 {
+			items.WriteString(",")
+		}
+		fmt.Fprintf(&items, `{"id":"%d"}`, i)
+	}
+	for name, doc := range map[string]string{
+		"too many items":         `{"items":[` + items.String() + `]}`,
+		"too many nodes":         `{"items":[{"tags":[` + strings.Repeat(`"a",`, MaxNodes) + `"b"]}]}`,
+		"odd date":               `{"items":[{"date_published":"Seg, 02 Set 2024 10:00:00 -0300"}]}`,
+		"title a number":         `{"title":5,"items":[]}`,
+		"version a number":       `{"version":1.1,"items":[]}`,
+		"icon an object":         `{"icon":{},"items":[]}`,
+		"url a number":           `{"items":[{"url":5}]}`,
+		"author a string":        `{"items":[{"author":"me"}]}`,
+		"author name a number":   `{"author":{"name":1},"items":[]}`,
+		"authors an object":      `{"items":[{"authors":{"name":"x"}}]}`,
+		"tags a string":          `{"items":[{"tags":"a,b"}]}`,
+		"tag a number":           `{"items":[{"tags":[1]}]}`,
+		"attachments an object":  `{"items":[{"attachments":{"url":"u"}}]}`,
+		"attachment a string":    `{"items":[{"attachments":["u"]}]}`,
+		"attachment title false": `{"items":[{"attachments":[{"url":"u","title":false}]}]}`,
+		"items an object":        `{"items":{"id":"1"}}`,
+		"item a string":          `{"items":["x"]}`,
+		"trailing garbage":       `{"items":[]} x`,
+		"truncated":              `{"items":[{"id":"1"`,
+		"byte order mark":        "\xef\xbb\xbf{\"items\":[]}",
+		"top-level array":        `[{"items":[]}]`,
+		"too deep":               `{"items":[{"_x":` + strings.Repeat(`[`, 10001) + strings.Repeat(`]`, 10001) + `}]}`,
+		"items twice":            `{"items":[{"id":"1","title":"a"}],"items":[{"title":"x"}]}`,
+		"ITEMS and items":        `{"items":[{"id":"1"}],"ITEMS":[{"title":"x"}]}`,
+		"items escaped":          `{"items":[{"id":"1"}],"it\u0065ms":[{"title":"x"}]}`,
+		"attachments twice":      `{"items":[{"id":"1","attachments":[{"url":"u","size_in_bytes":5}],"attachments":[{"url":"v"}]}]}`,
+		"attachmentſ":            `{"items":[{"attachments":[{"url":"u","size_in_bytes":5}],"attachmentſ":[{"url":"v"}]}]}`,
+	} {
+		b, _ := prepare([]byte(doc), "")
+		if firstByte(b) == '{' {
+			if _, err := fastParseJSON(b); !errors.Is(err, errFallback) {
+				t.Errorf("%s: fast path takes it (%v)", name, err)
+			}
+		}
+		if _, err := Parse([]byte(doc), "", "s", "u"); err != nil {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestFastParseJSONNulls: a null item or author makes gofeed's translator
+// dereference nil; the fast path leaves such documents to it.
+func TestFastParseJSONNulls(t *testing.T) {
+	for _, doc := range []string{`{"items":[null]}`, `{"items":[{"authors":[null]}]}`, `{"authors":[null],"items":[]}`} {
+		if _, err := fastParseJSON([]byte(doc)); !errors.Is(err, errFallback) {
+			t.Errorf("%s: fast path takes it (%v)", doc, err)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Logf("%s: gofeed panics: %v", doc, r)
+				}
+			}()
+			_, err := parseGofeed([]byte(doc), "s", "u")
+			t.Logf("%s: gofeed: %v", doc, err)
+		}()
+	}
+}
+
+// FuzzFastParseJSON: on any JSON document, the fast path either declines
+// or reads what the gofeed path reads, and does not panic. Seeds: the
+// JSON Feeds of the tests, those of the corpus cut to their first 2 KB
+// (closed or not), and jsonFastCases.
+func FuzzFastParseJSON(f *testing.F) {
+	for _, b := range testDocuments(f) {
+		if firstByte(b) != '{' {
+			continue
+		}
+		if len(b) > 2<<10 {
+			b = b[:2<<10]
+		}
+		f.Add(b)
+	}
+	for _, doc := range jsonFastCases {
+		f.Add([]byte(doc))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if firstByte(body) != '{' {
+			return
+		}
+		nodes, items := jsonBounds(body)
+		if sn, sitems, _ := jsonScan(body); sn != nodes || sitems != items {
+			t.Errorf("jsonScan %d nodes, %d items; jsonBounds %d, %d", sn, sitems, nodes, items)
+		}
+		if bytes.Contains(body, []byte("null")) {
+			// gofeed panics on a null item or author; the fast path
+			// declines them (TestFastParseJSONNulls).
+			if _, err := fastParseJSON(body); err != nil {
+				return
+			}
+		}
+		checkFast(t, "fuzz", body, "")
+	})
+}
+
+// jsonDocuments returns the corpus's JSON Feeds that Parse accepts.
+func jsonDocuments(b *testing.B) [][]byte {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	var docs [][]byte
+	for _, name := range files {
+		if body, err := os.ReadFile(name); err == nil && firstByte(body) == '{' {
+			if _, err := Parse(body, "", "s", "u"); err == nil {
+				docs = append(docs, body)
+			}
+		}
+	}
+	if len(docs) == 0 {
+		b.Skip("no JSON Feeds in the corpus")
+	}
+	return docs
+}
+
+// BenchmarkParseJSON is Parse on the corpus's JSON Feeds, by the fast path
+// ("fast") and by the gofeed path ("gofeed"), for their ratio in one run.
+func BenchmarkParseJSON(b *testing.B) {
+	docs := jsonDocuments(b)
+	size := 0
+	for _, d := range docs {
+		size += len(d)
+	}
+	for _, path := range []string{"fast", "gofeed"} {
+		b.Run(path, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, d := range docs {
+					var err error
+					if path == "fast" {
+						_, err = Parse(d, "", "s", "u")
+					} else {
+						body, _ := prepare(d, "")
+						_, err = parseGofeed(body, "s", "u")
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestJSONScan: jsonScan counts as jsonBounds does, also around escaped
+// quotes and runs of backslashes, and finds repeated members.
+func TestJSONScan(t *testing.T) {
+	for _, tc := range []struct {
+		doc     string
+		repeats bool
+	}{
+		{`{"a":"x\"],[{","b":[1,2,3]}`, false},
+		{`{"a":"x\\","b":[1,2,3],"c":"\\\"[,"}`, false},
+		{`{"a":"\\\\\\\"","items":[1,2],"items":[3]}`, true},
+		{`{"items":[{"attachments":[],"x":{"attachments":[]},"ATTACHMENTS":[]}]}`, true},
+		{`{"items":[{"attachments":[]},{"attachments":[]}],"x":{"items":[]}}`, false},
+		{`{"items":[1,2],"ítems":[]}`, true},
+		{`{"a":["items","items"],"b":"items"}`, false},
+		{`{"items":[1,2],"a":"unterminated,[`, false},
+		{`{"a":[[[1,2],[3]],{"b":[4,5,6,7]}],"c":[]}`, false},
+	} {
+		nodes, items := jsonBounds([]byte(tc.doc))
+		sn, sitems, repeats := jsonScan([]byte(tc.doc))
+		if sn != nodes || sitems != items {
+			t.Errorf("%s: jsonScan %d nodes, %d items; jsonBounds %d, %d", tc.doc, sn, sitems, nodes, items)
+		}
+		if repeats != tc.repeats {
+			t.Errorf("%s: repeats %v, want %v", tc.doc, repeats, tc.repeats)
+		}
 	}
 }

@@ -35,8 +35,13 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 // Content-Type, used for the charset of documents that declare none.
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 	body, valid := prepare(body, contentType)
-	if firstByte(body) == '<' {
+	switch firstByte(body) {
+	case '<':
 		if f, err := fastParse(body, valid); err == nil {
+			return finish(f, source, feedURL), nil
+		}
+	case '{':
+		if f, err := fastParseJSON(body); err == nil {
 			return finish(f, source, feedURL), nil
 		}
 	}
@@ -72,7 +77,7 @@ func finish(f *Feed, source, feedURL string) *Feed {
 }
 
 // parseGofeed is Parse's path through gofeed, for the documents the fast
-// path does not handle (and JSON Feed): body, in UTF-8, is brought within
+// paths (fastParse, fastParseJSON) decline: body, in UTF-8, is brought within
 // the limits, parsed with gofeed and its items converted.
 func parseGofeed(body []byte, source, feedURL string) (*Feed, error) {
 	body, dropped, err := limit(body)
