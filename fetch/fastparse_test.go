@@ -528,21 +528,16 @@ func TestFastParseJSONDeclines(t *testing.T) {
 }
 
 // TestFastParseJSONNulls: a null item or author makes gofeed's translator
-// dereference nil; the fast path leaves such documents to it.
+// dereference nil; the fast path leaves such documents to it, and Parse
+// reports the panic as an error instead of crashing.
 func TestFastParseJSONNulls(t *testing.T) {
 	for _, doc := range []string{`{"items":[null]}`, `{"items":[{"authors":[null]}]}`, `{"authors":[null],"items":[]}`} {
 		if _, err := fastParseJSON([]byte(doc)); !errors.Is(err, errFallback) {
 			t.Errorf("%s: fast path takes it (%v)", doc, err)
 		}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Logf("%s: gofeed panics: %v", doc, r)
-				}
-			}()
-			_, err := parseGofeed([]byte(doc), "s", "u")
-			t.Logf("%s: gofeed: %v", doc, err)
-		}()
+		if _, err := Parse([]byte(doc), "application/feed+json", "s", "u"); !errors.Is(err, ErrParserPanic) {
+			t.Errorf("%s: Parse = %v, want ErrParserPanic", doc, err)
+		}
 	}
 }
 

@@ -79,14 +79,30 @@ func finish(f *Feed, source, feedURL string) *Feed {
 // parseGofeed is Parse's path through gofeed, for the documents the fast
 // paths (fastParse, fastParseJSON) decline: body, in UTF-8, is brought within
 // the limits, parsed with gofeed and its items converted.
+// ErrParserPanic is returned for a document on which the parser panicked:
+// gofeed's JSON translator dereferences a null item or author
+// ({"items":[null]}), for one. One hostile document must not take the
+// daemon down.
+var ErrParserPanic = errors.New("the feed parser failed on this document")
+
+// gofeedParse parses body with gofeed, turning a panic into ErrParserPanic.
+func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			f, err = nil, fmt.Errorf("%w: %v", ErrParserPanic, v)
+		}
+	}()
+	p := gofeed.NewParser()
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	return p.Parse(bytes.NewReader(body))
+}
+
 func parseGofeed(body []byte, source, feedURL string) (*Feed, error) {
 	body, dropped, err := limit(body)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	p := gofeed.NewParser()
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	f, err := p.Parse(bytes.NewReader(body))
+	f, err := gofeedParse(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, ErrNotAFeed

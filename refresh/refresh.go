@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -134,9 +135,17 @@ func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *
 // source refreshes one source. With batch set, the state of a source that
 // did not change is left in the outcome for the caller to write with
 // others, in one transaction, instead of being written at once.
-func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool) *Outcome {
-	out := &Outcome{Source: src.Name}
+func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool) (out *Outcome) {
+	out = &Outcome{Source: src.Name}
 	log := r.log.With("source", src.Name)
+	// A bug that one document triggers fails that source, not the daemon:
+	// sources are refreshed on goroutines of their own.
+	defer func() {
+		if v := recover(); v != nil {
+			out.Err = fmt.Errorf("refresh %s: internal error: %v", src.Name, v)
+			log.Error("refresh failed: internal error", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
 	st, err := r.store.Source(ctx, src.Name)
 	if err != nil {
 		out.Err = err
