@@ -743,25 +743,37 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS doomed (id TEXT PRIMARY KEY)`); err != nil {
+	exec := func(q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	// The items that stay (keep) are found, not the ones that go: they are
+	// at most maxItems a feed, however many the store holds.
+	if err := exec(`CREATE TEMP TABLE IF NOT EXISTS keep (id TEXT PRIMARY KEY)`); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM doomed`); err != nil {
+	if err := exec(`DELETE FROM keep`); err != nil {
+		return nil, err
+	}
+	if err := exec(`INSERT OR IGNORE INTO keep SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?`, maxItems); err != nil {
+		return nil, err
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&total); err != nil {
+		return nil, err
+	}
+	if err := keepTopics(ctx, tx, maxItems, total); err != nil {
 		return nil, err
 	}
 	cutoff := now.Add(-maxAge).UnixNano()
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed SELECT id FROM items WHERE first_seen < ?`, cutoff); err != nil {
+	if err := exec(`DELETE FROM keep WHERE (SELECT first_seen FROM items WHERE items.id = keep.id) < ?`, cutoff); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed SELECT id FROM items
-		WHERE id NOT IN (SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?)
-		AND id NOT IN (SELECT item_id FROM (
-			SELECT t.item_id, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY i.sort_time DESC, i.id) AS rn
-			FROM (SELECT DISTINCT item_id, topic FROM item_topics) t JOIN items i ON i.id = t.item_id
-		) WHERE rn <= ?)`, maxItems, maxItems); err != nil {
+	var kept int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM keep`).Scan(&kept); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`)
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics WHERE item_id NOT IN (SELECT id FROM keep)`)
 	if err != nil {
 		return nil, err
 	}
@@ -775,44 +787,119 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 		changed = append(changed, t)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	// Tombstones are kept for twice the retention age: long enough for
 	// sources to have dropped the items. So are full-text articles, and
 	// the fingerprints of removed items (so that a source still carrying
 	// them does not have them cleaned again only to be refused).
 	for _, q := range []string{`DELETE FROM gone WHERE at < ?`, `DELETE FROM fulltext WHERE fetched < ?`} {
-		if _, err := tx.ExecContext(ctx, q, now.Add(-2*maxAge).UnixNano()); err != nil {
+		if err := exec(q, now.Add(-2*maxAge).UnixNano()); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items) AND id NOT IN (SELECT id FROM gone)`); err != nil {
+	if err := exec(`DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items) AND id NOT IN (SELECT id FROM gone)`); err != nil {
 		return nil, err
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM doomed`).Scan(&n); err != nil {
-		return nil, err
-	}
-	if n == 0 {
+	if kept == total {
 		return nil, tx.Commit()
 	}
 	changed = append(changed, AllFeed)
-	for _, q := range []string{
-		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
-		`INSERT OR REPLACE INTO gone (id, at) SELECT id, ? FROM doomed`,
-		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
-		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
-		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,
-		`DELETE FROM items WHERE id IN (SELECT id FROM doomed)`,
+	// Tombstones are written in key order: appended, not scattered.
+	at := now.UnixNano()
+	if err := exec(`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id NOT IN (SELECT id FROM keep) ORDER BY alias`, at); err != nil {
+		return nil, err
+	}
+	if err := exec(`INSERT OR REPLACE INTO gone (id, at) SELECT id, ? FROM items WHERE id NOT IN (SELECT id FROM keep) ORDER BY id`, at); err != nil {
+		return nil, err
+	}
+	// Removing most rows one by one costs a change to the table and each
+	// index for every row; copying the few that stay aside and emptying
+	// the table (which frees its pages without changing them) costs
+	// little. The rows set aside are held in memory (temp_store), so only
+	// a bounded number are.
+	rebuild := kept*4 < total && kept <= maxRebuild
+	for _, t := range []struct{ table, col string }{
+		{"aliases", "id"}, {"item_topics", "item_id"}, {"item_sources", "item_id"}, {"items", "id"},
 	} {
-		args := []any{}
-		if strings.Contains(q, "?") {
-			args = append(args, now.UnixNano())
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, err
+		if err := keepOnly(ctx, tx, t.table, t.col, rebuild); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.table, err)
 		}
 	}
 	sort.Strings(changed)
 	return slices.Compact(changed), tx.Commit()
+}
+
+// maxRebuild is the most items Prune sets aside to empty the tables
+// instead of deleting rows one by one (see keepOnly).
+const maxRebuild = 10_000
+
+// keepTopics adds the newest maxItems items of every topic to the
+// temporary table keep; total is the number of items. A topic of few items
+// is read whole, each item looked up for its time; the items of a large
+// one are walked, newest first, until maxItems of them are in the topic.
+func keepTopics(ctx context.Context, tx *sql.Tx, maxItems, total int) error {
+	rows, err := tx.QueryContext(ctx, `SELECT topic, count(*) FROM item_topics GROUP BY topic`)
+	if err != nil {
+		return err
+	}
+	type topicSize struct {
+		topic string
+		n     int
+	}
+	var topics []topicSize
+	for rows.Next() {
+		var t topicSize
+		if err := rows.Scan(&t.topic, &t.n); err != nil {
+			rows.Close()
+			return err
+		}
+		topics = append(topics, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range topics {
+		// Reading a topic's n items costs a lookup of each (a page of the
+		// table); walking costs a step in an index and a probe for each
+		// of about maxItems*total/n items, some ten times cheaper.
+		q := `INSERT OR IGNORE INTO keep SELECT id FROM items i
+			WHERE EXISTS (SELECT 1 FROM item_topics t WHERE t.topic = ?1 AND t.item_id = i.id)
+			ORDER BY sort_time DESC, id LIMIT ?2`
+		if 10*t.n*t.n < maxItems*total {
+			q = `INSERT OR IGNORE INTO keep SELECT id FROM (
+				SELECT DISTINCT i.id, i.sort_time FROM item_topics t CROSS JOIN items i ON i.id = t.item_id
+				WHERE t.topic = ?1 ORDER BY i.sort_time DESC, i.id LIMIT ?2)`
+		}
+		if _, err := tx.ExecContext(ctx, q, t.topic, maxItems); err != nil {
+			return fmt.Errorf("topic %s: %w", t.topic, err)
+		}
+	}
+	return nil
+}
+
+// keepOnly deletes the rows of table whose col is not in the temporary
+// table keep. With rebuild, it sets the others aside, empties the table
+// and puts them back.
+func keepOnly(ctx context.Context, tx *sql.Tx, table, col string, rebuild bool) error {
+	qs := []string{`DELETE FROM main.` + table + ` WHERE ` + col + ` NOT IN (SELECT id FROM keep)`}
+	if rebuild {
+		qs = []string{
+			`DROP TABLE IF EXISTS temp.kept_rows`,
+			`CREATE TEMP TABLE kept_rows AS SELECT * FROM main.` + table + ` WHERE ` + col + ` IN (SELECT id FROM keep)`,
+			`DELETE FROM main.` + table,
+			`INSERT INTO main.` + table + ` SELECT * FROM temp.kept_rows`,
+			`DROP TABLE temp.kept_rows`,
+		}
+	}
+	for _, q := range qs {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Retag gives every stored item the topics match returns for it, as when

@@ -434,3 +434,94 @@ func TestKeysThatAreNotUTF8(t *testing.T) {
 		t.Errorf("feed: %+v", all)
 	}
 }
+
+// TestPruneKeepsNewestOfEveryFeed prunes stores of many items, most or few
+// of which go (Prune empties the tables and puts back what stays, or
+// deletes what goes), and checks the result against retention's
+// definition, computed in one query before: the newest of every feed stay
+// unless first seen too long ago; everything the others had goes with
+// them, and every id they went by is remembered.
+func TestPruneKeepsNewestOfEveryFeed(t *testing.T) {
+	for _, maxItems := range []int{3, 40} {
+		t.Run(fmt.Sprint(maxItems), func(t *testing.T) {
+			s, _ := open(t)
+			for i := range 90 {
+				src := fmt.Sprint("s", i%3)
+				var topics []string
+				if i%2 == 0 {
+					topics = append(topics, "big")
+				}
+				if i%15 == 0 {
+					topics = append(topics, "small")
+				}
+				if i%45 == 1 { // read whole, not walked
+					topics = append(topics, "tiny")
+				}
+				it := mk(src, fmt.Sprint("https://ex.org/g", i), fmt.Sprint("https://ex.org/", i), fmt.Sprint("Item number ", i), topics...)
+				it.Published = t0.Add(-time.Duration(i%45) * time.Hour)
+				seen := t0
+				if i%7 == 0 {
+					seen = t0.Add(-40 * 24 * time.Hour)
+				}
+				if _, err := s.SaveSource(ctx, SourceState{Name: src, LastSuccess: seen}, []item.Item{it}, seen); err != nil {
+					t.Fatal(err)
+				}
+				if i%5 == 0 { // the same story from another source: an alias
+					other := mk("other", it.GUID, it.Link, it.Title, "small")
+					other.Published = it.Published
+					if _, err := s.SaveSource(ctx, SourceState{Name: "other", LastSuccess: t0}, []item.Item{other}, t0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			cutoff := t0.Add(-30 * 24 * time.Hour).UnixNano()
+			ids := func(q string, args ...any) []string {
+				t.Helper()
+				rows, err := s.DB().Query(q, args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				var out []string
+				for rows.Next() {
+					var id string
+					if err := rows.Scan(&id); err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, id)
+				}
+				return out
+			}
+			want := ids(`SELECT id FROM items WHERE first_seen >= ?3 AND (
+				id IN (SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?1)
+				OR id IN (SELECT item_id FROM (
+					SELECT t.item_id, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY i.sort_time DESC, i.id) AS rn
+					FROM (SELECT DISTINCT item_id, topic FROM item_topics) t JOIN items i ON i.id = t.item_id
+				) WHERE rn <= ?2)) ORDER BY id`, maxItems, maxItems, cutoff)
+			doomed := ids(`SELECT id FROM items WHERE id NOT IN (SELECT value FROM json_each(?)) UNION SELECT alias FROM aliases WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonStrings(want), jsonStrings(want))
+			if len(want) == 0 || len(doomed) == 0 {
+				t.Fatalf("%d items stay, %d ids go: no test", len(want), len(doomed))
+			}
+			if _, err := s.Prune(ctx, maxItems, 30*24*time.Hour, t0); err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(`SELECT id FROM items ORDER BY id`); !slices.Equal(got, want) {
+				t.Errorf("kept %d items %v, want %d %v", len(got), got, len(want), want)
+			}
+			for _, table := range []string{"aliases WHERE id", "item_topics WHERE item_id", "item_sources WHERE item_id"} {
+				if orphans := ids(`SELECT 'x' FROM ` + table + ` NOT IN (SELECT id FROM items)`); len(orphans) > 0 {
+					t.Errorf("%d rows of %s of removed items", len(orphans), table)
+				}
+			}
+			for _, id := range doomed {
+				if len(ids(`SELECT id FROM gone WHERE id = ?`, id)) != 1 {
+					t.Errorf("no tombstone for %s", id)
+				}
+			}
+			var ok string
+			if err := s.DB().QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+				t.Errorf("integrity_check = %q, %v", ok, err)
+			}
+		})
+	}
+}
