@@ -794,12 +794,24 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	// sources to have dropped the items. So are full-text articles, and
 	// the fingerprints of removed items (so that a source still carrying
 	// them does not have them cleaned again only to be refused).
-	for _, q := range []string{`DELETE FROM gone WHERE at < ?`, `DELETE FROM fulltext WHERE fetched < ?`} {
-		if err := exec(q, now.Add(-2*maxAge).UnixNano()); err != nil {
+	// A fingerprint outlives its item only by its tombstone, so only
+	// fingerprints of expired tombstones are looked for (a scan of every
+	// fingerprint).
+	expiry := now.Add(-2 * maxAge).UnixNano()
+	var expired bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM gone WHERE at < ?)`, expiry).Scan(&expired); err != nil {
+		return nil, err
+	}
+	if expired {
+		if err := exec(`DELETE FROM fingerprints WHERE id IN (SELECT id FROM gone WHERE at < ?)
+			AND id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items)`, expiry); err != nil {
+			return nil, err
+		}
+		if err := exec(`DELETE FROM gone WHERE at < ?`, expiry); err != nil {
 			return nil, err
 		}
 	}
-	if err := exec(`DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items) AND id NOT IN (SELECT id FROM gone)`); err != nil {
+	if err := exec(`DELETE FROM fulltext WHERE fetched < ?`, expiry); err != nil {
 		return nil, err
 	}
 	if kept == total {

@@ -525,3 +525,31 @@ func TestPruneKeepsNewestOfEveryFeed(t *testing.T) {
 		})
 	}
 }
+
+// TestPruneFingerprints: the fingerprint of a removed item stays as long
+// as its tombstone (twice the retention age), that of a stored item as
+// long as the item.
+func TestPruneFingerprints(t *testing.T) {
+	s, _ := open(t)
+	old, other := mk("a", "https://ex.org/old", "https://ex.org/old", "An old story of the source"), mk("a", "https://ex.org/new", "https://ex.org/new", "A new story of the source")
+	old.Fingerprint, other.Fingerprint = "fp-old", "fp-new"
+	old.Published, other.Published = t0.Add(-2*time.Hour), t0.Add(-time.Hour)
+	if _, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, []item.Item{old, other}, t0); err != nil {
+		t.Fatal(err)
+	}
+	const age = 24 * time.Hour
+	// old goes, other stays; both fingerprints stay.
+	if _, err := s.Prune(ctx, 1, age, t0); err != nil {
+		t.Fatal(err)
+	}
+	if fps, err := s.Fingerprints(ctx, "a"); err != nil || len(fps) != 2 {
+		t.Errorf("fingerprints %v, %v; want both", fps, err)
+	}
+	// old's tombstone expires, other goes (first seen too long ago).
+	if _, err := s.Prune(ctx, 1, age, t0.Add(2*age+time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if fps, err := s.Fingerprints(ctx, "a"); err != nil || len(fps) != 1 || fps[other.ID] != "fp-new" {
+		t.Errorf("fingerprints %v, %v; want only %s's", fps, err, other.ID)
+	}
+}
