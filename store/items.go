@@ -247,25 +247,27 @@ const (
 	// position, the item it is (an alias, else an item of that id),
 	// whether retention removed it, and, only when neither, the item of
 	// another source (?6) carrying the same story by GUID, else link key,
-	// else title key (published within ?7 of it). The indexes are
-	// partial, on non-empty keys: each subquery says so, or SQLite cannot
-	// use them and scans every item.
+	// else title key (published within ?7 of it). The keys are found by
+	// their hashes (see keyHash), and compared on a hit. The indexes are
+	// partial, on the hashes of non-empty keys: each subquery says so, or
+	// SQLite cannot use them and scans every item. (The hashes are not
+	// passed as more arrays: SQLite keeps four parsed JSON texts.)
 	qLookup = `WITH q AS MATERIALIZED (
 		SELECT j.key AS n, ?2 ->> j.key AS guid, ?3 ->> j.key AS link, ?4 ->> j.key AS title, ?5 ->> j.key AS t,
 			coalesce((SELECT id FROM aliases WHERE alias = j.value), (SELECT id FROM items WHERE id = j.value)) AS known,
 			EXISTS (SELECT 1 FROM gone WHERE id = j.value) AS gone
 		FROM json_each(?1) j)
 		SELECT n, known, gone, CASE WHEN known IS NULL AND NOT gone THEN coalesce(
-			(SELECT id FROM items WHERE guid = q.guid AND guid != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
-			(SELECT id FROM items WHERE link_key = q.link AND link_key != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
-			(SELECT id FROM items WHERE title_key = q.title AND title_key != '' AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
+			(SELECT id FROM items WHERE guid_h = refeed_key_hash(q.guid) AND guid_h != 0 AND guid = q.guid AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE link_h = refeed_key_hash(q.link) AND link_h != 0 AND link_key = q.link AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE title_h = refeed_key_hash(q.title) AND title_h != 0 AND title_key = q.title AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
 		FROM q`
 	// qStored reads stored items, given as a JSON array of ids: their
 	// owner, hash and first sighting, with one row per topic a source
 	// gives them (topic and source NULL when they have none).
 	qStored = `SELECT i.id, i.source, i.hash, i.first_seen, t.topic, t.source
 		FROM json_each(?1) j CROSS JOIN items i ON i.id = j.value LEFT JOIN item_topics t ON t.item_id = i.id`
-	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
+	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, guid_h = ?, link_h = ?, title_h = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
 	qAlias       = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
 	qItemSource  = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
 	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
@@ -281,7 +283,7 @@ var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, 
 // insertItems inserts new items, putFingerprints writes fingerprints
 // (only those that changed), several rows a statement.
 var (
-	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES `, 9, ``}
+	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, guid_h, link_h, title_h, sort_time, first_seen, hash, data) VALUES `, 12, ``}
 	putFingerprints = multiRow{`INSERT INTO fingerprints (source, id, fingerprint) VALUES `, 3,
 		` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
 )
@@ -369,6 +371,27 @@ func jsonStrings(ss []string) string {
 		b = append(b, '"')
 	}
 	return string(append(b, ']'))
+}
+
+// keyHash returns the hash by which the store finds a GUID, link key or
+// title key (its 64-bit FNV-1a hash as a signed integer): integers make
+// indexes several times smaller than the keys, and faster to search. The
+// key itself is compared on a hit, so that two keys of one hash are never
+// taken for each other. "" hashes to 0, which the indexes leave out; no
+// other key does.
+func keyHash(k string) int64 {
+	if k == "" {
+		return 0
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(k); i++ {
+		h ^= uint64(k[i])
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return int64(h)
 }
 
 // canonical returns the stored item an item is, or "" when it is new or
@@ -491,8 +514,9 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 			if err != nil {
 				return err
 			}
+			link, title := LinkKey(stored.Link), TitleKey(stored.Title)
 			if _, err := tx.ExecContext(ctx, qUpdateItem,
-				stored.GUID, LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), h, data, canonical); err != nil {
+				stored.GUID, link, title, keyHash(stored.GUID), keyHash(link), keyHash(title), sortTime(&stored), h, data, canonical); err != nil {
 				return err
 			}
 			res.Updated++
@@ -589,8 +613,9 @@ func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item
 	if err != nil {
 		return err
 	}
+	guid, link, title := strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title)
 	w.newItems = append(w.newItems,
-		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
+		stored.ID, source, guid, link, title, keyHash(guid), keyHash(link), keyHash(title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
 	res.New++
 	changed[AllFeed] = true
 	// A new item is in no topic yet.

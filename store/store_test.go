@@ -553,3 +553,28 @@ func TestPruneFingerprints(t *testing.T) {
 		t.Errorf("fingerprints %v, %v; want only %s's", fps, err, other.ID)
 	}
 }
+
+// TestKeyHashCollision: items are found by the hashes of their keys, but
+// an item whose key has the same hash and differs is not the same story.
+func TestKeyHashCollision(t *testing.T) {
+	s, _ := open(t)
+	a := mk("a", "https://ex.org/a", "https://ex.org/a", "A story about one thing or another")
+	a.Published = t0
+	if _, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, []item.Item{a}, t0); err != nil {
+		t.Fatal(err)
+	}
+	b := mk("b", "https://ex.org/b", "https://ex.org/b", "A story about something else entirely")
+	b.Published = t0
+	// a's keys take the hashes of b's, as if they collided.
+	if _, err := s.DB().Exec(`UPDATE items SET guid_h = ?, link_h = ?, title_h = ? WHERE id = ?`,
+		keyHash(b.GUID), keyHash(LinkKey(b.Link)), keyHash(TitleKey(b.Title)), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SaveSource(ctx, SourceState{Name: "b", LastSuccess: t0}, []item.Item{b}, t0)
+	if err != nil || res.New != 1 || res.Merged != 0 {
+		t.Errorf("saving an item whose keys' hashes collide: %+v, %v", res, err)
+	}
+	if keyHash("") != 0 || keyHash("x") == 0 || keyHash("x") == keyHash("y") {
+		t.Errorf("keyHash: %d, %d, %d", keyHash(""), keyHash("x"), keyHash("y"))
+	}
+}
