@@ -154,7 +154,9 @@ var migrations = []string{
 	// tables of small rows keyed by their primary key lose their rowid
 	// (one b-tree each instead of two); items are found by the hashes of
 	// their GUIDs, link keys and title keys (see keyHash) instead of the
-	// keys.
+	// keys; items are ordered by an index of their times alone, ties in
+	// the order of their rowids (new items are appended, not scattered
+	// among the ties by their random ids; queries sort ties by id).
 	`CREATE TABLE aliases5 (
 		alias TEXT PRIMARY KEY,
 		id    TEXT NOT NULL
@@ -207,7 +209,9 @@ var migrations = []string{
 	UPDATE items SET guid_h = refeed_key_hash(guid), link_h = refeed_key_hash(link_key), title_h = refeed_key_hash(title_key);
 	CREATE INDEX items_guid ON items(guid_h) WHERE guid_h != 0;
 	CREATE INDEX items_link ON items(link_h) WHERE link_h != 0;
-	CREATE INDEX items_title ON items(title_h) WHERE title_h != 0;`,
+	CREATE INDEX items_title ON items(title_h) WHERE title_h != 0;
+	DROP INDEX items_sort;
+	CREATE INDEX items_sort ON items(sort_time);`,
 }
 
 func init() {
