@@ -1,6 +1,9 @@
 package store
 
 import (
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -173,15 +176,37 @@ func TestAlertDigestAndDrop(t *testing.T) {
 }
 
 func TestAlertMigrationKeepsItems(t *testing.T) {
-	s, path := open(t)
-	if _, err := s.SaveSource(ctx, SourceState{Name: "taz", LastSuccess: t0}, []item.Item{mk("taz", "g1", "", "Nato-Gipfel", "nato")}, t0); err != nil {
+	// A version 1 store, as before alerts, holding an item as version 1
+	// saved it.
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Make it a version 1 store, as before alerts.
-	if _, err := s.DB().Exec(`DROP TABLE alert_seen; DROP TABLE alert_queue; DROP TABLE alert_state; DROP TABLE entered; DROP TABLE fulltext; DROP TABLE fingerprints; PRAGMA user_version = 1`); err != nil {
+	it := mk("taz", "g1", "", "Nato-Gipfel", "nato")
+	stored := it
+	stored.FirstSeen, stored.Topics = t0, nil
+	data, err := json.Marshal(&stored)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	for _, q := range []struct {
+		q    string
+		args []any
+	}{
+		{migrations[0], nil},
+		{`INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			[]any{it.ID, "taz", it.GUID, "", TitleKey(it.Title), toUnix(t0), toUnix(t0), contentHash(&stored), string(data)}},
+		{`INSERT INTO aliases (alias, id) VALUES (?, ?)`, []any{it.ID, it.ID}},
+		{`INSERT INTO item_sources (item_id, source) VALUES (?, ?)`, []any{it.ID, "taz"}},
+		{`INSERT INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`, []any{it.ID, "nato", "taz"}},
+		{`PRAGMA user_version = 1`, nil},
+	} {
+		if _, err := db.Exec(q.q, q.args...); err != nil {
+			t.Fatalf("%.40s: %v", q.q, err)
+		}
+	}
+	db.Close()
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)

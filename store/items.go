@@ -247,25 +247,27 @@ const (
 	// position, the item it is (an alias, else an item of that id),
 	// whether retention removed it, and, only when neither, the item of
 	// another source (?6) carrying the same story by GUID, else link key,
-	// else title key (published within ?7 of it). The indexes are
-	// partial, on non-empty keys: each subquery says so, or SQLite cannot
-	// use them and scans every item.
+	// else title key (published within ?7 of it). The keys are found by
+	// their hashes (see keyHash), and compared on a hit. The indexes are
+	// partial, on the hashes of non-empty keys: each subquery says so, or
+	// SQLite cannot use them and scans every item. (The hashes are not
+	// passed as more arrays: SQLite keeps four parsed JSON texts.)
 	qLookup = `WITH q AS MATERIALIZED (
 		SELECT j.key AS n, ?2 ->> j.key AS guid, ?3 ->> j.key AS link, ?4 ->> j.key AS title, ?5 ->> j.key AS t,
 			coalesce((SELECT id FROM aliases WHERE alias = j.value), (SELECT id FROM items WHERE id = j.value)) AS known,
 			EXISTS (SELECT 1 FROM gone WHERE id = j.value) AS gone
 		FROM json_each(?1) j)
 		SELECT n, known, gone, CASE WHEN known IS NULL AND NOT gone THEN coalesce(
-			(SELECT id FROM items WHERE guid = q.guid AND guid != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
-			(SELECT id FROM items WHERE link_key = q.link AND link_key != '' AND source != ?6 ORDER BY first_seen LIMIT 1),
-			(SELECT id FROM items WHERE title_key = q.title AND title_key != '' AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
+			(SELECT id FROM items WHERE guid_h = refeed_key_hash(q.guid) AND guid_h != 0 AND guid = q.guid AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE link_h = refeed_key_hash(q.link) AND link_h != 0 AND link_key = q.link AND source != ?6 ORDER BY first_seen LIMIT 1),
+			(SELECT id FROM items WHERE title_h = refeed_key_hash(q.title) AND title_h != 0 AND title_key = q.title AND source != ?6 AND sort_time BETWEEN q.t - ?7 AND q.t + ?7 ORDER BY first_seen LIMIT 1)) END
 		FROM q`
 	// qStored reads stored items, given as a JSON array of ids: their
 	// owner, hash and first sighting, with one row per topic a source
 	// gives them (topic and source NULL when they have none).
 	qStored = `SELECT i.id, i.source, i.hash, i.first_seen, t.topic, t.source
 		FROM json_each(?1) j CROSS JOIN items i ON i.id = j.value LEFT JOIN item_topics t ON t.item_id = i.id`
-	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
+	qUpdateItem  = `UPDATE items SET guid = ?, link_key = ?, title_key = ?, guid_h = ?, link_h = ?, title_h = ?, sort_time = ?, hash = ?, data = ? WHERE id = ?`
 	qAlias       = `INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)`
 	qItemSource  = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
 	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
@@ -281,7 +283,7 @@ var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, 
 // insertItems inserts new items, putFingerprints writes fingerprints
 // (only those that changed), several rows a statement.
 var (
-	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, sort_time, first_seen, hash, data) VALUES `, 9, ``}
+	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, guid_h, link_h, title_h, sort_time, first_seen, hash, data) VALUES `, 12, ``}
 	putFingerprints = multiRow{`INSERT INTO fingerprints (source, id, fingerprint) VALUES `, 3,
 		` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
 )
@@ -369,6 +371,30 @@ func jsonStrings(ss []string) string {
 		b = append(b, '"')
 	}
 	return string(append(b, ']'))
+}
+
+// keyHash returns the hash by which the store finds a GUID, link key or
+// title key (its 64-bit FNV-1a hash as a signed integer): integers make
+// indexes several times smaller than the keys, and faster to search. The
+// key itself is compared on a hit, so that two keys of one hash are never
+// taken for each other. "" hashes to 0, which the indexes leave out; no
+// other key does. (FNV-1a mixes its last bytes into the high bits only a
+// little: keys that differ only in their last bytes, such as the numbered
+// links of one site, tend to stay near each other in the index. Hashing
+// the site apart measured worse: the keys of one site are scattered.)
+func keyHash(k string) int64 {
+	if k == "" {
+		return 0
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(k); i++ {
+		h ^= uint64(k[i])
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return int64(h)
 }
 
 // canonical returns the stored item an item is, or "" when it is new or
@@ -491,8 +517,9 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 			if err != nil {
 				return err
 			}
+			link, title := LinkKey(stored.Link), TitleKey(stored.Title)
 			if _, err := tx.ExecContext(ctx, qUpdateItem,
-				stored.GUID, LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), h, data, canonical); err != nil {
+				stored.GUID, link, title, keyHash(stored.GUID), keyHash(link), keyHash(title), sortTime(&stored), h, data, canonical); err != nil {
 				return err
 			}
 			res.Updated++
@@ -589,8 +616,9 @@ func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item
 	if err != nil {
 		return err
 	}
+	guid, link, title := strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title)
 	w.newItems = append(w.newItems,
-		stored.ID, source, strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
+		stored.ID, source, guid, link, title, keyHash(guid), keyHash(link), keyHash(title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
 	res.New++
 	changed[AllFeed] = true
 	// A new item is in no topic yet.
@@ -743,25 +771,37 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS doomed (id TEXT PRIMARY KEY)`); err != nil {
+	exec := func(q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	// The items that stay (keep) are found, not the ones that go: they are
+	// at most maxItems a feed, however many the store holds.
+	if err := exec(`CREATE TEMP TABLE IF NOT EXISTS keep (id TEXT PRIMARY KEY)`); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM doomed`); err != nil {
+	if err := exec(`DELETE FROM keep`); err != nil {
+		return nil, err
+	}
+	if err := exec(`INSERT OR IGNORE INTO keep SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?`, maxItems); err != nil {
+		return nil, err
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&total); err != nil {
+		return nil, err
+	}
+	if err := keepTopics(ctx, tx, maxItems, total); err != nil {
 		return nil, err
 	}
 	cutoff := now.Add(-maxAge).UnixNano()
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed SELECT id FROM items WHERE first_seen < ?`, cutoff); err != nil {
+	if err := exec(`DELETE FROM keep WHERE (SELECT first_seen FROM items WHERE items.id = keep.id) < ?`, cutoff); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed SELECT id FROM items
-		WHERE id NOT IN (SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?)
-		AND id NOT IN (SELECT item_id FROM (
-			SELECT t.item_id, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY i.sort_time DESC, i.id) AS rn
-			FROM (SELECT DISTINCT item_id, topic FROM item_topics) t JOIN items i ON i.id = t.item_id
-		) WHERE rn <= ?)`, maxItems, maxItems); err != nil {
+	var kept int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM keep`).Scan(&kept); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`)
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics WHERE item_id NOT IN (SELECT id FROM keep)`)
 	if err != nil {
 		return nil, err
 	}
@@ -775,44 +815,132 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 		changed = append(changed, t)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	// Tombstones are kept for twice the retention age: long enough for
 	// sources to have dropped the items. So are full-text articles, and
 	// the fingerprints of removed items (so that a source still carrying
 	// them does not have them cleaned again only to be refused).
-	for _, q := range []string{`DELETE FROM gone WHERE at < ?`, `DELETE FROM fulltext WHERE fetched < ?`} {
-		if _, err := tx.ExecContext(ctx, q, now.Add(-2*maxAge).UnixNano()); err != nil {
+	// A fingerprint outlives its item only by its tombstone, so only
+	// fingerprints of expired tombstones are looked for (a scan of every
+	// fingerprint).
+	expiry := now.Add(-2 * maxAge).UnixNano()
+	var expired bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM gone WHERE at < ?)`, expiry).Scan(&expired); err != nil {
+		return nil, err
+	}
+	if expired {
+		if err := exec(`DELETE FROM fingerprints WHERE id IN (SELECT id FROM gone WHERE at < ?)
+			AND id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items)`, expiry); err != nil {
+			return nil, err
+		}
+		if err := exec(`DELETE FROM gone WHERE at < ?`, expiry); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE id NOT IN (SELECT alias FROM aliases) AND id NOT IN (SELECT id FROM items) AND id NOT IN (SELECT id FROM gone)`); err != nil {
+	if err := exec(`DELETE FROM fulltext WHERE fetched < ?`, expiry); err != nil {
 		return nil, err
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM doomed`).Scan(&n); err != nil {
-		return nil, err
-	}
-	if n == 0 {
+	if kept == total {
 		return nil, tx.Commit()
 	}
 	changed = append(changed, AllFeed)
-	for _, q := range []string{
-		`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id IN (SELECT id FROM doomed)`,
-		`INSERT OR REPLACE INTO gone (id, at) SELECT id, ? FROM doomed`,
-		`DELETE FROM aliases WHERE id IN (SELECT id FROM doomed)`,
-		`DELETE FROM item_topics WHERE item_id IN (SELECT id FROM doomed)`,
-		`DELETE FROM item_sources WHERE item_id IN (SELECT id FROM doomed)`,
-		`DELETE FROM items WHERE id IN (SELECT id FROM doomed)`,
+	// Tombstones are written in key order: appended, not scattered.
+	at := now.UnixNano()
+	if err := exec(`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id NOT IN (SELECT id FROM keep) ORDER BY alias`, at); err != nil {
+		return nil, err
+	}
+	if err := exec(`INSERT OR REPLACE INTO gone (id, at) SELECT id, ? FROM items WHERE id NOT IN (SELECT id FROM keep) ORDER BY id`, at); err != nil {
+		return nil, err
+	}
+	// Removing most rows one by one costs a change to the table and each
+	// index for every row; copying the few that stay aside and emptying
+	// the table (which frees its pages without changing them) costs
+	// little. The rows set aside are held in memory (temp_store), so only
+	// a bounded number are.
+	rebuild := kept*4 < total && kept <= maxRebuild
+	for _, t := range []struct{ table, col string }{
+		{"aliases", "id"}, {"item_topics", "item_id"}, {"item_sources", "item_id"}, {"items", "id"},
 	} {
-		args := []any{}
-		if strings.Contains(q, "?") {
-			args = append(args, now.UnixNano())
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, err
+		if err := keepOnly(ctx, tx, t.table, t.col, rebuild); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.table, err)
 		}
 	}
 	sort.Strings(changed)
 	return slices.Compact(changed), tx.Commit()
+}
+
+// maxRebuild is the most items Prune sets aside to empty the tables
+// instead of deleting rows one by one (see keepOnly).
+const maxRebuild = 10_000
+
+// keepTopics adds the newest maxItems items of every topic to the
+// temporary table keep; total is the number of items. A topic of few items
+// is read whole, each item looked up for its time; the items of a large
+// one are walked, newest first, until maxItems of them are in the topic.
+func keepTopics(ctx context.Context, tx *sql.Tx, maxItems, total int) error {
+	rows, err := tx.QueryContext(ctx, `SELECT topic, count(*) FROM item_topics GROUP BY topic`)
+	if err != nil {
+		return err
+	}
+	type topicSize struct {
+		topic string
+		n     int
+	}
+	var topics []topicSize
+	for rows.Next() {
+		var t topicSize
+		if err := rows.Scan(&t.topic, &t.n); err != nil {
+			rows.Close()
+			return err
+		}
+		topics = append(topics, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range topics {
+		// Reading a topic's n items costs a lookup of each (a page of the
+		// table); walking costs about as much for each of about
+		// maxItems*total/n items (a step in the index of times, which
+		// holds no id, a read of the item and a probe).
+		q := `INSERT OR IGNORE INTO keep SELECT id FROM items i
+			WHERE EXISTS (SELECT 1 FROM item_topics t WHERE t.topic = ?1 AND t.item_id = i.id)
+			ORDER BY sort_time DESC, id LIMIT ?2`
+		if t.n*t.n < maxItems*total {
+			q = `INSERT OR IGNORE INTO keep SELECT id FROM (
+				SELECT DISTINCT i.id, i.sort_time FROM item_topics t CROSS JOIN items i ON i.id = t.item_id
+				WHERE t.topic = ?1 ORDER BY i.sort_time DESC, i.id LIMIT ?2)`
+		}
+		if _, err := tx.ExecContext(ctx, q, t.topic, maxItems); err != nil {
+			return fmt.Errorf("topic %s: %w", t.topic, err)
+		}
+	}
+	return nil
+}
+
+// keepOnly deletes the rows of table whose col is not in the temporary
+// table keep. With rebuild, it sets the others aside, empties the table
+// and puts them back.
+func keepOnly(ctx context.Context, tx *sql.Tx, table, col string, rebuild bool) error {
+	qs := []string{`DELETE FROM main.` + table + ` WHERE ` + col + ` NOT IN (SELECT id FROM keep)`}
+	if rebuild {
+		qs = []string{
+			`DROP TABLE IF EXISTS temp.kept_rows`,
+			`CREATE TEMP TABLE kept_rows AS SELECT * FROM main.` + table + ` WHERE ` + col + ` IN (SELECT id FROM keep)`,
+			`DELETE FROM main.` + table,
+			`INSERT INTO main.` + table + ` SELECT * FROM temp.kept_rows`,
+			`DROP TABLE temp.kept_rows`,
+		}
+	}
+	for _, q := range qs {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Retag gives every stored item the topics match returns for it, as when

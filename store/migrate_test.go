@@ -145,6 +145,29 @@ func TestMigrationFromVersion4(t *testing.T) {
 	if err != nil || res.New != 0 || res.Merged != 0 || len(res.Changed) != 0 {
 		t.Errorf("saving b's merged item again: %+v, %v", res, err)
 	}
+	// The stored items are found by the hashes of their keys, filled in
+	// by the migration: by GUID, by link key and by title.
+	for _, c := range []struct {
+		it   item.Item
+		want string
+	}{
+		{mk("c", "https://ex.org/1", "", "Another title for the same story"), a.ID},
+		{mk("d", "", "https://www.ex.org/2/", "Yet another title for that story"), b.ID},
+		{mk("e", "", "", "Weather stays mild for the whole week!"), b.ID},
+	} {
+		c.it.Published = b.Published
+		res, err := s.SaveSource(ctx, SourceState{Name: c.it.Source, LastSuccess: later}, []item.Item{c.it}, later)
+		if err != nil || res.Merged != 1 || res.New != 0 {
+			t.Errorf("saving %s's item of a stored story: %+v, %v", c.it.Source, res, err)
+			continue
+		}
+		all, _ := s.Feed(ctx, AllFeed, 10)
+		for _, it := range all {
+			if it.ID == c.want && !slices.Contains(it.Sources, c.it.Source) {
+				t.Errorf("%s's item not merged into %s: sources %v", c.it.Source, c.want, it.Sources)
+			}
+		}
+	}
 	gone := mk("a", "x", "", "Removed")
 	gone.ID = "urn:refeed:gone"
 	if res, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: later}, []item.Item{gone}, later); err != nil || res.New != 0 {

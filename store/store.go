@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite" // the database/sql driver "sqlite"
 )
 
 // FileName is the name of the database in the data directory.
@@ -147,11 +148,15 @@ var migrations = []string{
 		fingerprint TEXT NOT NULL,
 		PRIMARY KEY (source, id)
 	);`,
-	// 5: fewer rows and b-trees per item, to make saving cheaper. An item
-	// is its own alias and carried by its own source without a row
-	// saying so (items.id and items.source say it); the tables of small
-	// rows keyed by their primary key lose their rowid (one b-tree each
-	// instead of two).
+	// 5: fewer rows and b-trees per item, and smaller ones, to make saving
+	// cheaper. An item is its own alias and carried by its own source
+	// without a row saying so (items.id and items.source say it); the
+	// tables of small rows keyed by their primary key lose their rowid
+	// (one b-tree each instead of two); items are found by the hashes of
+	// their GUIDs, link keys and title keys (see keyHash) instead of the
+	// keys; items are ordered by an index of their times alone, ties in
+	// the order of their rowids (new items are appended, not scattered
+	// among the ties by their random ids; queries sort ties by id).
 	`CREATE TABLE aliases5 (
 		alias TEXT PRIMARY KEY,
 		id    TEXT NOT NULL
@@ -187,7 +192,45 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	INSERT INTO fingerprints5 (source, id, fingerprint) SELECT source, id, fingerprint FROM fingerprints;
 	DROP TABLE fingerprints;
-	ALTER TABLE fingerprints5 RENAME TO fingerprints;`,
+	ALTER TABLE fingerprints5 RENAME TO fingerprints;
+	CREATE TABLE gone5 (
+		id TEXT PRIMARY KEY,
+		at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	INSERT INTO gone5 (id, at) SELECT id, at FROM gone;
+	DROP TABLE gone;
+	ALTER TABLE gone5 RENAME TO gone;
+	DROP INDEX items_guid;
+	DROP INDEX items_link;
+	DROP INDEX items_title;
+	ALTER TABLE items ADD COLUMN guid_h INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE items ADD COLUMN link_h INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE items ADD COLUMN title_h INTEGER NOT NULL DEFAULT 0;
+	UPDATE items SET guid_h = refeed_key_hash(guid), link_h = refeed_key_hash(link_key), title_h = refeed_key_hash(title_key);
+	CREATE INDEX items_guid ON items(guid_h) WHERE guid_h != 0;
+	CREATE INDEX items_link ON items(link_h) WHERE link_h != 0;
+	CREATE INDEX items_title ON items(title_h) WHERE title_h != 0;
+	DROP INDEX items_sort;
+	CREATE INDEX items_sort ON items(sort_time);`,
+}
+
+func init() {
+	// refeed_key_hash(key) is keyHash(key), for the queries that find
+	// items by the hashes of their keys and for migration 5.
+	err := sqlite.RegisterDeterministicScalarFunction("refeed_key_hash", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch k := args[0].(type) {
+		case string:
+			return keyHash(k), nil
+		case []byte:
+			return keyHash(string(k)), nil
+		case nil:
+			return int64(0), nil
+		}
+		return nil, fmt.Errorf("refeed_key_hash of %T", args[0])
+	})
+	if err != nil {
+		panic(err)
+	}
 }
 
 // Open opens (creating if needed) the database at path, in WAL mode, and
@@ -198,9 +241,14 @@ func Open(path string) (*Store, error) {
 	}
 	// SQLite's default page cache (2 MiB) is kept: a larger one saves
 	// little reading and costs more memory than it holds. Temporary
-	// storage (savepoints' journals, Prune's table) stays in memory: a
-	// save's savepoint journal would otherwise spill to a file.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	// storage (savepoints' journals, Prune's tables, which hold only what
+	// stays) stays in memory: a save's savepoint journal would otherwise
+	// spill to a file. The WAL is checkpointed into the database when it
+	// reaches 10,000 pages (40 MB) rather than SQLite's 1,000: a
+	// checkpoint reads and writes every page the WAL holds once, however
+	// many commits wrote it since the last, and the pages of the indexes
+	// that saves change are written by most commits.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -295,3 +295,43 @@ func BenchmarkStoreFeed(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStorePrune fills a store with 100,000 synthetic items (one in
+// four in a topic) and prunes it to the newest 200 of each feed, as the
+// first cycle of many sources does with the default retention: a surplus
+// of nearly every item. It reports the CPU time per removed item.
+func BenchmarkStorePrune(b *testing.B) {
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	const n = 100_000
+	ctx := context.Background()
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st := openStore(b, b.TempDir())
+		for i := 0; i < n; i += 2500 {
+			var wg sync.WaitGroup
+			for _, f := range syntheticFrom(i, 2500) {
+				wg.Go(func() {
+					state := store.SourceState{Name: f.Name, URL: f.URL, LastAttempt: now, LastSuccess: now}
+					if _, err := st.SaveSource(ctx, state, f.Items, now); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+		b.StartTimer()
+		c := cpuTime(b)
+		if _, err := st.Prune(ctx, 200, 720*time.Hour, now); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime(b) - c
+		b.StopTimer()
+		if k, err := st.Count(ctx, store.AllFeed); err != nil || k < 200 || k > 400 {
+			b.Fatalf("%d items after pruning, %v", k, err)
+		}
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*(n-400)), "cpu-µs/item")
+}

@@ -434,3 +434,147 @@ func TestKeysThatAreNotUTF8(t *testing.T) {
 		t.Errorf("feed: %+v", all)
 	}
 }
+
+// TestPruneKeepsNewestOfEveryFeed prunes stores of many items, most or few
+// of which go (Prune empties the tables and puts back what stays, or
+// deletes what goes), and checks the result against retention's
+// definition, computed in one query before: the newest of every feed stay
+// unless first seen too long ago; everything the others had goes with
+// them, and every id they went by is remembered.
+func TestPruneKeepsNewestOfEveryFeed(t *testing.T) {
+	for _, maxItems := range []int{3, 40} {
+		t.Run(fmt.Sprint(maxItems), func(t *testing.T) {
+			s, _ := open(t)
+			for i := range 90 {
+				src := fmt.Sprint("s", i%3)
+				var topics []string
+				if i%2 == 0 {
+					topics = append(topics, "big")
+				}
+				if i%15 == 0 {
+					topics = append(topics, "small")
+				}
+				if i%45 == 1 { // read whole, not walked
+					topics = append(topics, "tiny")
+				}
+				it := mk(src, fmt.Sprint("https://ex.org/g", i), fmt.Sprint("https://ex.org/", i), fmt.Sprint("Item number ", i), topics...)
+				it.Published = t0.Add(-time.Duration(i%45) * time.Hour)
+				seen := t0
+				if i%7 == 0 {
+					seen = t0.Add(-40 * 24 * time.Hour)
+				}
+				if _, err := s.SaveSource(ctx, SourceState{Name: src, LastSuccess: seen}, []item.Item{it}, seen); err != nil {
+					t.Fatal(err)
+				}
+				if i%5 == 0 { // the same story from another source: an alias
+					other := mk("other", it.GUID, it.Link, it.Title, "small")
+					other.Published = it.Published
+					if _, err := s.SaveSource(ctx, SourceState{Name: "other", LastSuccess: t0}, []item.Item{other}, t0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			cutoff := t0.Add(-30 * 24 * time.Hour).UnixNano()
+			ids := func(q string, args ...any) []string {
+				t.Helper()
+				rows, err := s.DB().Query(q, args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				var out []string
+				for rows.Next() {
+					var id string
+					if err := rows.Scan(&id); err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, id)
+				}
+				return out
+			}
+			want := ids(`SELECT id FROM items WHERE first_seen >= ?3 AND (
+				id IN (SELECT id FROM items ORDER BY sort_time DESC, id LIMIT ?1)
+				OR id IN (SELECT item_id FROM (
+					SELECT t.item_id, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY i.sort_time DESC, i.id) AS rn
+					FROM (SELECT DISTINCT item_id, topic FROM item_topics) t JOIN items i ON i.id = t.item_id
+				) WHERE rn <= ?2)) ORDER BY id`, maxItems, maxItems, cutoff)
+			doomed := ids(`SELECT id FROM items WHERE id NOT IN (SELECT value FROM json_each(?)) UNION SELECT alias FROM aliases WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonStrings(want), jsonStrings(want))
+			if len(want) == 0 || len(doomed) == 0 {
+				t.Fatalf("%d items stay, %d ids go: no test", len(want), len(doomed))
+			}
+			if _, err := s.Prune(ctx, maxItems, 30*24*time.Hour, t0); err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(`SELECT id FROM items ORDER BY id`); !slices.Equal(got, want) {
+				t.Errorf("kept %d items %v, want %d %v", len(got), got, len(want), want)
+			}
+			for _, table := range []string{"aliases WHERE id", "item_topics WHERE item_id", "item_sources WHERE item_id"} {
+				if orphans := ids(`SELECT 'x' FROM ` + table + ` NOT IN (SELECT id FROM items)`); len(orphans) > 0 {
+					t.Errorf("%d rows of %s of removed items", len(orphans), table)
+				}
+			}
+			for _, id := range doomed {
+				if len(ids(`SELECT id FROM gone WHERE id = ?`, id)) != 1 {
+					t.Errorf("no tombstone for %s", id)
+				}
+			}
+			var ok string
+			if err := s.DB().QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+				t.Errorf("integrity_check = %q, %v", ok, err)
+			}
+		})
+	}
+}
+
+// TestPruneFingerprints: the fingerprint of a removed item stays as long
+// as its tombstone (twice the retention age), that of a stored item as
+// long as the item.
+func TestPruneFingerprints(t *testing.T) {
+	s, _ := open(t)
+	old, other := mk("a", "https://ex.org/old", "https://ex.org/old", "An old story of the source"), mk("a", "https://ex.org/new", "https://ex.org/new", "A new story of the source")
+	old.Fingerprint, other.Fingerprint = "fp-old", "fp-new"
+	old.Published, other.Published = t0.Add(-2*time.Hour), t0.Add(-time.Hour)
+	if _, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, []item.Item{old, other}, t0); err != nil {
+		t.Fatal(err)
+	}
+	const age = 24 * time.Hour
+	// old goes, other stays; both fingerprints stay.
+	if _, err := s.Prune(ctx, 1, age, t0); err != nil {
+		t.Fatal(err)
+	}
+	if fps, err := s.Fingerprints(ctx, "a"); err != nil || len(fps) != 2 {
+		t.Errorf("fingerprints %v, %v; want both", fps, err)
+	}
+	// old's tombstone expires, other goes (first seen too long ago).
+	if _, err := s.Prune(ctx, 1, age, t0.Add(2*age+time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if fps, err := s.Fingerprints(ctx, "a"); err != nil || len(fps) != 1 || fps[other.ID] != "fp-new" {
+		t.Errorf("fingerprints %v, %v; want only %s's", fps, err, other.ID)
+	}
+}
+
+// TestKeyHashCollision: items are found by the hashes of their keys, but
+// an item whose key has the same hash and differs is not the same story.
+func TestKeyHashCollision(t *testing.T) {
+	s, _ := open(t)
+	a := mk("a", "https://ex.org/a", "https://ex.org/a", "A story about one thing or another")
+	a.Published = t0
+	if _, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, []item.Item{a}, t0); err != nil {
+		t.Fatal(err)
+	}
+	b := mk("b", "https://ex.org/b", "https://ex.org/b", "A story about something else entirely")
+	b.Published = t0
+	// a's keys take the hashes of b's, as if they collided.
+	if _, err := s.DB().Exec(`UPDATE items SET guid_h = ?, link_h = ?, title_h = ? WHERE id = ?`,
+		keyHash(b.GUID), keyHash(LinkKey(b.Link)), keyHash(TitleKey(b.Title)), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SaveSource(ctx, SourceState{Name: "b", LastSuccess: t0}, []item.Item{b}, t0)
+	if err != nil || res.New != 1 || res.Merged != 0 {
+		t.Errorf("saving an item whose keys' hashes collide: %+v, %v", res, err)
+	}
+	if keyHash("") != 0 || keyHash("x") == 0 || keyHash("x") == keyHash("y") {
+		t.Errorf("keyHash: %d, %d, %d", keyHash(""), keyHash("x"), keyHash("y"))
+	}
+}
