@@ -44,6 +44,9 @@ type Refresher struct {
 	cfg     *config.Config
 	client  *fetch.Client
 	limiter *fetch.Limiter
+	// storing holds a slot for each source waiting for its items to be
+	// stored: as many as fetches may run at once.
+	storing chan struct{}
 	cleaner *clean.Cleaner
 	matcher *topic.Matcher
 	// fulltext fetches the articles of fulltext sources; nil when no
@@ -80,6 +83,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, err
 		cfg:         cfg,
 		client:      fetch.NewClient(cfg.Fetch),
 		limiter:     fetch.NewLimiter(cfg.Fetch.Concurrency, cfg.Fetch.PerHost),
+		storing:     make(chan struct{}, max(cfg.Fetch.Concurrency, 1)),
 		cleaner:     cleaner,
 		matcher:     matcher,
 		fulltext:    newFullText(cfg, log),
@@ -163,10 +167,14 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 		out.Err = err
 		return out
 	}
-	// The slot is held until the items are stored, so that no more
-	// sources are parsed and cleaned at once than fetched at once: memory
-	// stays bounded however many sources wait.
-	defer release()
+	// The fetch slot is held until the items are processed, then traded
+	// for a storing slot: no more sources are parsed and cleaned at once
+	// than fetched at once, and as many wait for the store, so memory
+	// stays bounded however many sources wait, while the next sources are
+	// fetched and cleaned as these are stored.
+	var releaseOnce sync.Once
+	releaseFetch := func() { releaseOnce.Do(release) }
+	defer releaseFetch()
 	start := r.now()
 	res, err := r.client.Source(ctx, src.Name, src.URL, fetch.State{ETag: st.ETag, LastModified: st.LastModified, Hash: st.Hash})
 	st.URL = src.URL
@@ -202,7 +210,10 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	}
 	// What was fetched is stored even when stopping meanwhile: the write
 	// is short, and the next fetch may no longer carry the items.
+	r.storing <- struct{}{}
+	releaseFetch()
 	save, err := r.store.SaveSource(context.WithoutCancel(ctx), st, items, r.now())
+	<-r.storing
 	if err != nil {
 		out.Err = err
 		log.Error("store failed", "err", err)

@@ -155,6 +155,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	if err := tx.Commit(); err != nil {
 		fail(err)
 	}
+	s.ckpt.kick()
 	return false
 }
 

@@ -39,6 +39,8 @@ type Store struct {
 	saveMu  sync.Mutex     // guards pending and saving
 	pending []*saveRequest // SaveSource calls waiting for a transaction
 	saving  bool           // a SaveSource call is saving the pending ones
+
+	ckpt *checkpointer
 }
 
 // migrations are applied in order; the schema version is the number of
@@ -243,12 +245,11 @@ func Open(path string) (*Store, error) {
 	// little reading and costs more memory than it holds. Temporary
 	// storage (savepoints' journals, Prune's tables, which hold only what
 	// stays) stays in memory: a save's savepoint journal would otherwise
-	// spill to a file. The WAL is checkpointed into the database when it
-	// reaches 10,000 pages (40 MB) rather than SQLite's 1,000: a
-	// checkpoint reads and writes every page the WAL holds once, however
-	// many commits wrote it since the last, and the pages of the indexes
-	// that saves change are written by most commits.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
+	// spill to a file. The WAL is copied into the database by a
+	// checkpointer of its own (see checkpointer), on another connection,
+	// so that saving does not wait for it; the writer checkpoints only as a
+	// backstop, when the WAL reaches 40,000 pages (160 MB).
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(40000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -263,6 +264,10 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if s.ckpt, err = newCheckpointer(path); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -271,10 +276,14 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	var cerr error
+	if s.ckpt != nil {
+		cerr = s.ckpt.close()
+	}
 	for _, st := range s.prepared {
 		st.Close()
 	}
-	return s.db.Close()
+	return errors.Join(s.db.Close(), cerr)
 }
 
 // DB returns the underlying database, for checks such as
