@@ -133,13 +133,15 @@ type Outcome struct {
 // recorded in the store (with the time of the next attempt) and returned
 // in the outcome; the source's stored items stay as they were.
 func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *Outcome {
-	return r.source(ctx, src, force, false)
+	return r.source(ctx, src, force, false, nil)
 }
 
 // source refreshes one source. With batch set, the state of a source that
 // did not change is left in the outcome for the caller to write with
-// others, in one transaction, instead of being written at once.
-func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool) (out *Outcome) {
+// others, in one transaction, instead of being written at once. known
+// holds stored states read beforehand, by source name; a source not in it
+// reads its own.
+func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool, known map[string]store.SourceState) (out *Outcome) {
 	out = &Outcome{Source: src.Name}
 	log := r.log.With("source", src.Name)
 	// A bug that one document triggers fails that source, not the daemon:
@@ -150,10 +152,13 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 			log.Error("refresh failed: internal error", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
-	st, err := r.store.Source(ctx, src.Name)
-	if err != nil {
-		out.Err = err
-		return out
+	st, ok := known[src.Name]
+	if !ok {
+		var err error
+		if st, err = r.store.Source(ctx, src.Name); err != nil {
+			out.Err = err
+			return out
+		}
 	}
 	now := r.now()
 	defer func() { r.count(out, now) }()
@@ -342,12 +347,22 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	// waiting for a busy host does not idle the others; not a goroutine
 	// per source, whose stacks, grown by parsing and cleaning, would hold
 	// memory in proportion to the number of sources.
+	// The sources' states, read at once; a source missing here (new, or
+	// when reading failed) reads its own.
+	known := map[string]store.SourceState{}
+	if states, err := r.store.Sources(ctx); err != nil {
+		r.log.Warn("reading the sources' states", "err", err)
+	} else {
+		for _, st := range states {
+			known[st.Name] = st
+		}
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(len(srcs), 2*max(r.cfg.Fetch.Concurrency, 1)) {
 		wg.Go(func() {
 			for i := range next {
-				rep.Outcomes[i] = r.source(ctx, srcs[i], force, true)
+				rep.Outcomes[i] = r.source(ctx, srcs[i], force, true, known)
 			}
 		})
 	}
