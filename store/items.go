@@ -48,6 +48,16 @@ type SaveResult struct {
 // removed are not stored again.
 func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
 	req := &saveRequest{st: st, items: items, now: now, done: make(chan struct{})}
+	// What a new item's row needs is computed here, on the caller's
+	// goroutine, rather than by the one writer that saves the batch.
+	req.prep = make([]newRow, len(items))
+	for i := range items {
+		it := &items[i]
+		if it.ID == "" {
+			it.ID = item.NewID(st.Name, it)
+		}
+		req.prep[i] = prepareRow(it, now)
+	}
 	s.saveMu.Lock()
 	s.pending = append(s.pending, req)
 	lead := !s.saving
@@ -67,6 +77,7 @@ func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Ite
 type saveRequest struct {
 	st    SourceState
 	items []item.Item
+	prep  []newRow // by item: its row, should it be new
 	now   time.Time
 	res   *SaveResult
 	err   error
@@ -132,7 +143,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	defer tx.Rollback()
 	for _, req := range batch {
 		if !savepoints {
-			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now); req.err != nil {
+			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.prep, req.now); req.err != nil {
 				fail(req.err)
 				return true
 			}
@@ -142,7 +153,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 			fail(err)
 			return false
 		}
-		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.now)
+		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.prep, req.now)
 		release := `RELEASE save`
 		if req.err != nil {
 			release = `ROLLBACK TO save; RELEASE save`
@@ -159,7 +170,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	return false
 }
 
-func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
+func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
 	res := &SaveResult{}
 	var prevSuccess int64
 	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
@@ -203,7 +214,10 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 			once = append(once, c)
 		}
 	}
-	w := writes{stored: map[string]*storedItem{}}
+	w := writes{stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep))}
+	for i := range prep {
+		w.prep[&items[i]] = &prep[i]
+	}
 	if len(once) > 0 {
 		if w.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
 			return nil, err
@@ -474,6 +488,25 @@ type writes struct {
 	newItems     []any // of insertItems
 	fingerprints []any // of putFingerprints
 	stored       map[string]*storedItem
+	prep         map[*item.Item]*newRow // rows prepared by SaveSource
+}
+
+// A newRow is what the row of a new item holds besides its source and
+// times: computed before the save (see SaveSource).
+type newRow struct {
+	data              []byte
+	err               error
+	hash              string
+	guid, link, title string // keys
+}
+
+// prepareRow returns the row it would have if new and first seen at now.
+func prepareRow(it *item.Item, now time.Time) newRow {
+	stored := *it
+	stored.FirstSeen = now.UTC()
+	r := newRow{guid: strings.TrimSpace(stored.GUID), link: LinkKey(stored.Link), title: TitleKey(stored.Title), hash: contentHash(&stored)}
+	r.data, r.err = encode(&stored)
+	return r
 }
 
 func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
@@ -613,13 +646,16 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
 	stored := *it
 	stored.FirstSeen = now.UTC()
-	data, err := encode(&stored)
-	if err != nil {
-		return err
+	row, ok := w.prep[it]
+	if !ok {
+		r := prepareRow(it, now)
+		row = &r
 	}
-	guid, link, title := strings.TrimSpace(stored.GUID), LinkKey(stored.Link), TitleKey(stored.Title)
+	if row.err != nil {
+		return row.err
+	}
 	w.newItems = append(w.newItems,
-		stored.ID, source, guid, link, title, keyHash(guid), keyHash(link), keyHash(title), sortTime(&stored), toUnix(stored.FirstSeen), contentHash(&stored), data)
+		stored.ID, source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
 	res.New++
 	changed[AllFeed] = true
 	// A new item is in no topic yet.
