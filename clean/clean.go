@@ -428,7 +428,7 @@ func (r Removal) String() string {
 
 // Excerpt returns the first n characters of s, with "…" when cut.
 func Excerpt(s string, n int) string {
-	s = collapse(s)
+	s = plaintext.Collapse(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

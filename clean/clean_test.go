@@ -8,6 +8,7 @@ import (
 
 	"refeed/config"
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 var seedPath = filepath.Join("..", "..", "shared", "examples", "taz-article-page.txt")
@@ -44,7 +45,7 @@ func checkSeed(t *testing.T, got string, article, appeal []string, residue strin
 	t.Helper()
 	text := textOfHTML(t, got)
 	for _, p := range article {
-		if !strings.Contains(text, collapse(p)) {
+		if !strings.Contains(text, plaintext.Collapse(p)) {
 			t.Errorf("article paragraph lost: %.60q", p)
 		}
 	}
@@ -383,8 +384,8 @@ func TestCollapse(t *testing.T) {
 		"":               "",
 		"über  alles":    "über alles",
 	} {
-		if got := collapse(in); got != want {
-			t.Errorf("collapse(%q) = %q, want %q", in, got, want)
+		if got := plaintext.Collapse(in); got != want {
+			t.Errorf("plaintext.Collapse(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -190,7 +190,7 @@ func flatText(t *testing.T, s string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return collapse(flatten(root).text)
+	return plaintext.Collapse(flatten(root).text)
 }
 
 // textSentences returns the sentences of an HTML fragment, block by block.

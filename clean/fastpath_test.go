@@ -84,7 +84,7 @@ func TestResidueAcrossElements(t *testing.T) {
 	}
 	for _, line := range []string{"Piwik noscript image", "matomo no-script", "IVW NoScript Pixel", "vg wort noscript",
 		"VGWort no_script tracking", "MATOMO NOSCRIPT", "piwik  no script img", "Matomo - No Script - Image Tracker"} {
-		if !residue.MatchString(collapse(line)) {
+		if !residue.MatchString(plaintext.Collapse(line)) {
 			t.Fatalf("%q is no residue", line)
 		}
 		root, _ := parseFragment("<p>" + line + "</p>")
@@ -183,7 +183,7 @@ func TestLowerKeepingOffsets(t *testing.T) {
 		if got, gotSame := lowerKeepingOffsets(s); got != want || gotSame != same {
 			t.Errorf("lowerKeepingOffsets(%q) = %q, %v; want %q, %v", s, got, gotSame, want, same)
 		}
-		if got := string(appendCollapsed(nil, " x"+s+"\t y\u00a0 ")); got != collapse(" x"+s+"\t y\u00a0 ") {
+		if got := string(appendCollapsed(nil, " x"+s+"\t y\u00a0 ")); got != plaintext.Collapse(" x"+s+"\t y\u00a0 ") {
 			t.Errorf("appendCollapsed(%q) = %q", s, got)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"refeed/item"
+	"refeed/plaintext"
 )
 
 // packFixtures are the page fixtures of the site packs, in
@@ -67,7 +68,7 @@ var sentenceEnd = regexp.MustCompile(`[.!?…]\s+|\n`)
 func sentences(text string) []string {
 	var out []string
 	for _, s := range sentenceEnd.Split(text, -1) {
-		if s = collapse(s); len(s) > 15 {
+		if s = plaintext.Collapse(s); len(s) > 15 {
 			out = append(out, s)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"refeed/config"
+	"refeed/plaintext"
 )
 
 // A rule is a compiled cleaning rule: a built-in site pack or one of the
@@ -268,7 +269,7 @@ func removeRanges(root *html.Node, f *flat, name, field string, from, to *anchor
 			sp.end = max(sp.end, toSpan.end)
 		}
 		if removed := f.removeSpan(root, sp.start, sp.end); len(removed) > 0 {
-			out = append(out, Removal{Rule: name, Field: field, Text: collapse(f.text[sp.start:sp.end])})
+			out = append(out, Removal{Rule: name, Field: field, Text: plaintext.Collapse(f.text[sp.start:sp.end])})
 			if !slices.ContainsFunc(removed, isBlock) {
 				f.removeBreakAround(sp.start, sp.end)
 			}
@@ -292,7 +293,7 @@ func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp
 		}
 		line := f.text[start:end]
 		var match bool
-		if isCollapsed(line) {
+		if plaintext.IsCollapsed(line) {
 			match = line != "" && re.MatchString(line)
 		} else {
 			buf = appendCollapsed(buf[:0], line)

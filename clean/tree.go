@@ -289,10 +289,10 @@ func (f *flat) removeBreakAround(s, e int) {
 func textOf(n *html.Node) string {
 	var b strings.Builder
 	plaintext.WriteText(&b, n)
-	return collapse(b.String())
+	return plaintext.Collapse(b.String())
 }
 
-// appendCollapsed appends collapse(s) to b.
+// appendCollapsed appends plaintext.Collapse(s) to b.
 func appendCollapsed(b []byte, s string) []byte {
 	first := true
 	for w := range strings.FieldsSeq(s) {
@@ -303,34 +303,6 @@ func appendCollapsed(b []byte, s string) []byte {
 		b = append(b, w...)
 	}
 	return b
-}
-
-// collapse trims s and replaces every run of white space by one space.
-func collapse(s string) string {
-	if isCollapsed(s) {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// isCollapsed reports whether s has single spaces between words, none at
-// its ends and no other white space: what collapse returns unchanged.
-func isCollapsed(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if unicode.IsSpace(r) {
-				return false
-			}
-			i += size - 1
-		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
-			return false
-		case c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' '):
-			return false
-		}
-	}
-	return true
 }
 
 func attr(n *html.Node, key string) string {

@@ -24,19 +24,19 @@ const maxPasses = 8
 // removed too, so no tag and no entity is left in it, and Text of the
 // result is the result.
 func Text(s string) string {
-	s = collapse(ValidText(s))
+	s = Collapse(ValidText(s))
 	for range maxPasses {
 		if !HasTags(s) && !strings.Contains(s, "&") {
 			return s
 		}
-		t := collapse(ValidText(textOf(s)))
+		t := Collapse(ValidText(textOf(s)))
 		if t == s {
 			return s
 		}
 		s = t
 	}
 	// Escaped over and over: drop what is left of markup.
-	return collapse(strings.NewReplacer("<", " ", "&", " ").Replace(s))
+	return Collapse(strings.NewReplacer("<", " ", "&", " ").Replace(s))
 }
 
 // textOf returns the text of the HTML fragment s: its text nodes, entities
@@ -83,17 +83,17 @@ func HasTags(s string) bool {
 	return false
 }
 
-// collapse trims s and replaces every run of white space by one space.
-func collapse(s string) string {
-	if isCollapsed(s) {
+// Collapse trims s and replaces every run of white space by one space.
+func Collapse(s string) string {
+	if IsCollapsed(s) {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// isCollapsed reports whether s has single spaces between words, none at
-// its ends and no other white space: what collapse returns unchanged.
-func isCollapsed(s string) bool {
+// IsCollapsed reports whether s has single spaces between words, none at
+// its ends and no other white space: what Collapse returns unchanged.
+func IsCollapsed(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= utf8.RuneSelf:

@@ -82,8 +82,8 @@ func TestIsValidText(t *testing.T) {
 		if got := isValidText(s); got != want {
 			t.Errorf("isValidText(%q) = %v, want %v", s, got, want)
 		}
-		if isCollapsed(s) != (strings.Join(strings.Fields(s), " ") == s) {
-			t.Errorf("isCollapsed(%q) = %v", s, isCollapsed(s))
+		if IsCollapsed(s) != (strings.Join(strings.Fields(s), " ") == s) {
+			t.Errorf("IsCollapsed(%q) = %v", s, IsCollapsed(s))
 		}
 	}
 }
