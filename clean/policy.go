@@ -165,7 +165,7 @@ func newElementPolicies() map[string]*elementPolicy {
 		"height": numberOrPercent, "width": numberOrPercent,
 		"src": anyValue, "srcset": anyValue, "sizes": anyValue, "loading": anyValue,
 	}, false, "img")
-	// UGCPolicy wants an ISO 8601 datetime; newPolicy allows any.
+	// UGCPolicy wants an ISO 8601 datetime; refeed's policy allows any.
 	allow(map[string]valueCheck{"datetime": anyValue}, true, "time")
 	allow(map[string]valueCheck{"dir": direction}, false, "bdo")
 	allow(map[string]valueCheck{"cite": paragraph, "datetime": iso8601}, true, "del", "ins")

@@ -89,6 +89,12 @@ func unsafeURL(v string, imageOK bool) bool {
 	} else {
 		v = slowFold(v)
 	}
+	return unsafeFolded(v, imageOK)
+}
+
+// unsafeFolded is unsafeURL of v already lower-cased, without white space
+// and control characters.
+func unsafeFolded(v string, imageOK bool) bool {
 	switch {
 	case strings.HasPrefix(v, "javascript:"), strings.HasPrefix(v, "vbscript:"):
 		return true
