@@ -177,6 +177,10 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	// than fetched at once, and as many wait for the store, so memory
 	// stays bounded however many sources wait, while the next sources are
 	// fetched and cleaned as these are stored.
+	// Saves ready meanwhile wait a little for this one, to share its
+	// commit; not while it waits for a storing slot, which they hold.
+	arrived := r.store.Expect(cap(r.storing))
+	defer arrived()
 	var releaseOnce sync.Once
 	releaseFetch := func() { releaseOnce.Do(release) }
 	defer releaseFetch()
@@ -185,6 +189,7 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	st.URL = src.URL
 	st.LastAttempt = start
 	if err != nil {
+		arrived()
 		out.Err = err
 		if ctx.Err() != nil {
 			// Stopping, not the source's fault: no failure, no backoff.
@@ -213,6 +218,7 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 		}
 		items = r.processChanged(ctx, src, items, out)
 	}
+	arrived()
 	// What was fetched is stored even when stopping meanwhile: the write
 	// is short, and the next fetch may no longer carry the items.
 	r.storing <- struct{}{}

@@ -14,7 +14,8 @@ package refresh_test
 // gofeed's measured in the same process (the goal: ≥ 0.75 on the corpus
 // at -cpu 1), cpu-ns/op, the process's CPU time per op (the rest of ns/op
 // is waiting, mostly for fsync), and x-gofeed-cpu, the same ratio with the
-// pipeline's CPU time, which a busy disk does not change.
+// pipeline's CPU time, which a busy disk does not change; commits/op
+// counts the save transactions (an fsync each).
 
 import (
 	"bytes"
@@ -160,7 +161,7 @@ func BenchmarkPipeline(b *testing.B) {
 			base := gofeedTime(set, p.feeds)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
-			var cpu int64
+			var cpu, commits int64
 			for b.Loop() {
 				b.StopTimer()
 				r, st := p.refresher(b)
@@ -169,6 +170,7 @@ func BenchmarkPipeline(b *testing.B) {
 				rep := cycle(b, r)
 				b.StopTimer()
 				cpu += cpuTime() - c0
+				commits += st.Commits()
 				st.Close()
 				if n := newItems(rep); n == 0 {
 					b.Fatal("no item stored")
@@ -176,6 +178,7 @@ func BenchmarkPipeline(b *testing.B) {
 				b.StartTimer()
 			}
 			report(b, items, cpu)
+			b.ReportMetric(float64(commits)/float64(b.N), "commits/op")
 			b.ReportMetric(base/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x-gofeed")
 			if cpu > 0 {
 				b.ReportMetric(base/(float64(cpu)/float64(b.N)), "x-gofeed-cpu")

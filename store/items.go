@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -60,6 +62,7 @@ func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Ite
 	}
 	s.saveMu.Lock()
 	s.pending = append(s.pending, req)
+	s.wake()
 	lead := !s.saving
 	s.saving = true
 	s.saveMu.Unlock()
@@ -84,13 +87,92 @@ type saveRequest struct {
 	done  chan struct{}
 }
 
+// Saves announced by Expect are waited for, before a transaction begins,
+// for at most groupWait.
+const groupWait = 20 * time.Millisecond
+
+// Expect announces a SaveSource call to come soon: its caller is, say,
+// fetching and cleaning the items it will save. Until the returned
+// function is called (when that call is made, or will not be), a save
+// that is ready waits a little (at most 20 ms) for it, so that both share
+// one transaction and its commit (an fsync, and a write of the pages both
+// change) rather than paying one each. It waits only while fewer than
+// room saves are ready: room is how many saves the caller lets wait for a
+// transaction at once, more of which could not come before one ends. The
+// returned function may be called more than once.
+func (s *Store) Expect(room int) (arrived func()) {
+	s.saveMu.Lock()
+	s.expected++
+	if s.room == 0 || room < s.room {
+		s.room = room
+	}
+	s.saveMu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.saveMu.Lock()
+			s.expected--
+			if s.expected == 0 {
+				s.room = 0
+			}
+			s.wake()
+			s.saveMu.Unlock()
+		})
+	}
+}
+
+// Commits returns the number of save transactions committed since the
+// store was opened: what saving cost in commits (each an fsync).
+func (s *Store) Commits() int64 { return s.commits.Load() }
+
+// wake wakes a writer waiting for expected saves. s.saveMu is held.
+func (s *Store) wake() {
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// awaitExpected waits, for at most groupWait, until no announced save is
+// still to come or the room it was announced with is full.
+func (s *Store) awaitExpected() {
+	// A refresh just let go on, by the caller giving up its fetch slot,
+	// may not have announced its save yet.
+	runtime.Gosched()
+	var timeout <-chan time.Time
+	for {
+		s.saveMu.Lock()
+		if s.expected == 0 || len(s.pending) >= s.room {
+			s.saveMu.Unlock()
+			return
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.saveMu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(groupWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			return
+		}
+	}
+}
+
 // saveBatches saves the waiting requests, several in one transaction,
 // until none waits. Saves that come while a transaction runs wait for the
-// next one: concurrent refreshes share their commits (and fsyncs) instead
+// next one, and a transaction waits a little for the saves announced by
+// Expect: concurrent refreshes share their commits (and fsyncs) instead
 // of queueing for one each. One save that fails does not fail the others
 // (see saveBatch).
 func (s *Store) saveBatches(ctx context.Context) {
 	for {
+		s.awaitExpected()
 		s.saveMu.Lock()
 		batch := s.pending
 		s.pending = nil
@@ -165,6 +247,8 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	}
 	if err := tx.Commit(); err != nil {
 		fail(err)
+	} else {
+		s.commits.Add(1)
 	}
 	s.ckpt.kick()
 	return false
@@ -196,7 +280,15 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	// What the store knows of the items is read at once: saving one item
 	// of the source cannot change what another finds (each finds its own
 	// id, and stories of other sources).
-	found, err := lookupAll(ctx, tx, st.Name, todo)
+	w := writes{stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep))}
+	for i := range prep {
+		w.prep[&items[i]] = &prep[i]
+	}
+	keys := make([]*newRow, len(todo))
+	for i, it := range todo {
+		keys[i] = w.prep[it]
+	}
+	found, err := lookupAll(ctx, tx, st.Name, todo, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -213,10 +305,6 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 		if k == 1 {
 			once = append(once, c)
 		}
-	}
-	w := writes{stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep))}
-	for i := range prep {
-		w.prep[&items[i]] = &prep[i]
 	}
 	if len(once) > 0 {
 		if w.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
@@ -429,12 +517,13 @@ func (f found) canonical() string {
 // the position.
 const lookupChunk = 64
 
-// lookupAll looks the items of source up (see qLookup).
-func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) ([]found, error) {
+// lookupAll looks the items of source up (see qLookup), with the keys of
+// their prepared rows.
+func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item, keys []*newRow) ([]found, error) {
 	out := make([]found, len(items))
 	for i := 0; i < len(items); i += lookupChunk {
 		j := min(i+lookupChunk, len(items))
-		if err := lookupSome(ctx, tx, source, items[i:j], out[i:j]); err != nil {
+		if err := lookupSome(ctx, tx, source, items[i:j], keys[i:j], out[i:j]); err != nil {
 			return nil, err
 		}
 	}
@@ -442,16 +531,16 @@ func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item) 
 }
 
 // lookupSome looks items up into out.
-func lookupSome(ctx context.Context, tx *txn, source string, items []*item.Item, out []found) error {
+func lookupSome(ctx context.Context, tx *txn, source string, items []*item.Item, keys []*newRow, out []found) error {
 	n := len(items)
 	ids, guids, links, titles, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
 	for i, it := range items {
-		ids[i], links[i] = it.ID, LinkKey(it.Link)
-		if g := strings.TrimSpace(it.GUID); globalGUID(g) {
+		ids[i], links[i] = it.ID, keys[i].link
+		if g := keys[i].guid; globalGUID(g) {
 			guids[i] = g
 		}
 		if !it.Published.IsZero() {
-			titles[i], times[i] = TitleKey(it.Title), it.Published.UnixNano()
+			titles[i], times[i] = keys[i].title, it.Published.UnixNano()
 		}
 	}
 	ts := []byte{'['}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -36,9 +37,17 @@ type Store struct {
 	// only writers, holding mu, use it.
 	prepared map[string]*sql.Stmt
 
-	saveMu  sync.Mutex     // guards pending and saving
+	saveMu  sync.Mutex     // guards pending, saving, expected and changed
 	pending []*saveRequest // SaveSource calls waiting for a transaction
 	saving  bool           // a SaveSource call is saving the pending ones
+	// expected counts the SaveSource calls announced by Expect and not
+	// yet made, room the least room they were announced with; changed,
+	// when not nil, is closed (and cleared) when pending or expected
+	// change, to wake a writer waiting for them.
+	expected int
+	room     int
+	changed  chan struct{}
+	commits  atomic.Int64 // save transactions committed
 
 	ckpt *checkpointer
 }

@@ -110,6 +110,7 @@ type cycleResult struct {
 	name            string
 	wall            time.Duration
 	cpu             time.Duration // user+system of this process
+	commits         int64         // save transactions
 	parsedItems     int           // items in the documents parsed
 	fetched         int           // 200 answers the feed server sent
 	notModified     int           // sources reported unchanged (304 or same body)
@@ -177,7 +178,7 @@ func run(o options) error {
 
 	var results []cycleResult
 	cycle := func(name string) error {
-		res, err := runCycle(ctx, o, name, r, srv, child)
+		res, err := runCycle(ctx, o, name, r, st, srv, child)
 		if err != nil {
 			return fmt.Errorf("%s cycle: %w", name, err)
 		}
@@ -228,7 +229,7 @@ func run(o options) error {
 
 // runCycle refreshes every source once and publishes the feeds that
 // changed, as the daemon does (Sources, Publish, UpdateFeed).
-func runCycle(ctx context.Context, o options, name string, r *refresh.Refresher, srv *server.Server, child *feedChild) (cycleResult, error) {
+func runCycle(ctx context.Context, o options, name string, r *refresh.Refresher, st *store.Store, srv *server.Server, child *feedChild) (cycleResult, error) {
 	res := cycleResult{name: name}
 	runtime.GC()
 	if o.cpuProfile != "" {
@@ -245,6 +246,7 @@ func runCycle(ctx context.Context, o options, name string, r *refresh.Refresher,
 	runtime.ReadMemStats(&m0)
 	stopSampling := sampleHeap(&res.peakHeap)
 	cpu0 := cpuTime()
+	commits0 := st.Commits()
 	t0 := time.Now()
 
 	rep := r.Sources(ctx, r.Config().Sources, true)
@@ -257,6 +259,7 @@ func runCycle(ctx context.Context, o options, name string, r *refresh.Refresher,
 	res.wall = time.Since(t0)
 	res.publishDuration = time.Since(t1)
 	res.cpu = cpuTime() - cpu0
+	res.commits = st.Commits() - commits0
 	stopSampling()
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -331,9 +334,9 @@ func printResults(w io.Writer, results []cycleResult) {
 		if cold > 0 {
 			ratio = fmt.Sprintf("%.1f%%", 100*float64(r.cpu)/float64(cold))
 		}
-		fmt.Fprintf(tw, "%s\t%.2fs\t%.2fs\t%d\t%.0f\t%d\t%d\t%d (%d)\t%d\t%d\t%d\t%.2fs\t%s\t%.1fM\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+		fmt.Fprintf(tw, "%s\t%.2fs\t%.2fs\t%d\t%.0f\t%d\t%d\t%d (%d)\t%d\t%d\t%d\t%d\t%.2fs\t%s\t%.1fM\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
 			r.name, r.wall.Seconds(), r.publishDuration.Seconds(), r.parsedItems, float64(r.parsedItems)/r.wall.Seconds(), r.unchangedItems,
-			r.fetched, r.notModified, r.answers304, r.newItems, r.updated, r.feeds,
+			r.fetched, r.notModified, r.answers304, r.newItems, r.updated, r.commits, r.feeds,
 			r.cpu.Seconds(), ratio, float64(r.mallocs)/1e6, float64(r.allocBytes)/1e6, float64(r.peakHeap)/(1<<20), float64(r.heapInuse)/(1<<20), float64(r.maxRSS)/(1<<20))
 	}
 	tw.Flush()
