@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // WriteFile atomically replaces the file name in dir with data: it writes a
@@ -19,7 +20,18 @@ import (
 // file is removed. An error syncing dir after the rename means the new
 // content is in place but may not survive a crash. Errors carry the path:
 // "write PATH: ...".
-func WriteFile(dir, name string, data []byte) (err error) {
+func WriteFile(dir, name string, data []byte) error {
+	if err := replace(dir, name, data); err != nil {
+		return err
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+	}
+	return nil
+}
+
+// replace is WriteFile but for syncing dir.
+func replace(dir, name string, data []byte) (err error) {
 	path := filepath.Join(dir, name)
 	defer func() {
 		if err != nil {
@@ -60,7 +72,52 @@ func WriteFile(dir, name string, data []byte) (err error) {
 		return err
 	}
 	renamed = true
-	return syncDir(dir)
+	return nil
+}
+
+// A Dir writes files into one directory as WriteFile does, except that
+// their renames are made durable together, by Sync: one sync of the
+// directory for any number of files, rather than one each. It is safe for
+// concurrent use.
+type Dir struct {
+	path string
+
+	mu      sync.Mutex
+	renamed bool // a file was renamed since the last Sync
+}
+
+// NewDir returns a Dir writing into the directory path.
+func NewDir(path string) *Dir { return &Dir{path: path} }
+
+// WriteChanged is WriteChanged, but for syncing the directory: until Sync
+// returns without error, a file it wrote is in place, but may not survive
+// a crash.
+func (d *Dir) WriteChanged(name string, data []byte) (bool, error) {
+	if unchanged(d.path, name, data) {
+		return false, nil
+	}
+	if err := replace(d.path, name, data); err != nil {
+		return false, err
+	}
+	d.mu.Lock()
+	d.renamed = true
+	d.mu.Unlock()
+	return true, nil
+}
+
+// Sync makes the files written so far durable: it syncs the directory,
+// when a file was written since the last Sync.
+func (d *Dir) Sync() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.renamed {
+		return nil
+	}
+	if err := syncDir(d.path); err != nil {
+		return fmt.Errorf("sync %s: %w", d.path, err)
+	}
+	d.renamed = false
+	return nil
 }
 
 // syncDir makes a rename in dir durable.
@@ -106,11 +163,17 @@ func WriteFeed(dir string, f *Feed) (changed bool, err error) {
 // missing or unreadable file is (re)written; WriteFile reports what is
 // really wrong, if anything.
 func WriteChanged(dir, name string, data []byte) (bool, error) {
-	if old, err := os.ReadFile(filepath.Join(dir, name)); err == nil && bytes.Equal(old, data) {
+	if unchanged(dir, name, data) {
 		return false, nil
 	}
 	if err := WriteFile(dir, name, data); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// unchanged reports whether the file name in dir holds exactly data.
+func unchanged(dir, name string, data []byte) bool {
+	old, err := os.ReadFile(filepath.Join(dir, name))
+	return err == nil && bytes.Equal(old, data)
 }

@@ -192,3 +192,43 @@ func TestWriteFeed(t *testing.T) {
 		}
 	}
 }
+
+// A Dir writes what changed, with one directory sync for all.
+func TestDir(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "public")
+	d := NewDir(path)
+	if err := d.Sync(); err != nil { // nothing written: nothing to sync, even without the directory
+		t.Fatalf("Sync before any write: %v", err)
+	}
+	for _, name := range []string{"all.rss", "all.atom", "all.json"} {
+		if wrote, err := d.WriteChanged(name, []byte(name)); err != nil || !wrote {
+			t.Fatalf("WriteChanged(%s) = %t, %v", name, wrote, err)
+		}
+	}
+	if wrote, err := d.WriteChanged("all.rss", []byte("all.rss")); err != nil || wrote {
+		t.Errorf("WriteChanged of the same bytes = %t, %v; want no write", wrote, err)
+	}
+	if err := d.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got := entries(t, path); strings.Join(got, " ") != "all.atom all.json all.rss" {
+		t.Errorf("files %q", got)
+	}
+	if got := readString(t, filepath.Join(path, "all.json")); got != "all.json" {
+		t.Errorf("all.json holds %q", got)
+	}
+	if _, err := d.WriteChanged("../x", []byte("x")); err == nil {
+		t.Error("WriteChanged(../x) succeeded")
+	}
+
+	// A failed sync is reported with the directory's path.
+	if _, err := d.WriteChanged("all.rss", []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Sync(); err == nil || !strings.HasPrefix(err.Error(), "sync "+path+": ") {
+		t.Errorf("Sync of a removed directory: %v", err)
+	}
+}

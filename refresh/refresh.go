@@ -534,13 +534,15 @@ type Rendered struct {
 func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, error) {
 	dir := PublicDir(r.cfg)
 	r.tidied.Do(func() { removeTemps(dir, r.log) })
+	pub := publish.NewDir(dir)
 	wctx := context.WithoutCancel(ctx)
 	// Files are written while the next feeds render: most of a write is
 	// waiting for fsync, and concurrent syncs share the disk's flushes.
 	type pending struct {
 		rd      Rendered
-		changed []bool  // by format: whether its write changed the file
-		errs    []error // by format: its write's error
+		changed []bool              // by format: whether its write changed the file
+		sums    [][sha256.Size]byte // by format: the hash of its document
+		errs    []error             // by format: its write's error
 	}
 	var (
 		feeds []*pending
@@ -566,19 +568,27 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 		p := &pending{
 			rd:      Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}},
 			changed: make([]bool, len(publish.Formats)),
+			sums:    make([][sha256.Size]byte, len(publish.Formats)),
 			errs:    make([]error, len(publish.Formats)),
 		}
 		for i, format := range publish.Formats {
 			p.rd.Docs[format] = docs[i]
-			wg.Go(func() { p.changed[i], p.errs[i] = r.write(dir, slug+format.Ext(), docs[i]) })
+			wg.Go(func() { p.changed[i], p.sums[i], p.errs[i] = r.write(pub, slug+format.Ext(), docs[i]) })
 		}
 		feeds = append(feeds, p)
 	}
 	wg.Wait()
+	// The files' renames are made durable at once. Should that fail, the
+	// feeds that changed count as not published: they are written again
+	// with the next refresh.
+	syncErr := pub.Sync()
+	if syncErr != nil {
+		errs = append(errs, syncErr)
+	}
 	var out []Rendered
 	for _, p := range feeds {
 		p.rd.Changed = slices.Contains(p.changed, true)
-		ok := true
+		ok := syncErr == nil || !p.rd.Changed
 		for _, err := range p.errs {
 			if err != nil {
 				errs = append(errs, err)
@@ -586,6 +596,11 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 			}
 		}
 		if ok {
+			r.mu.Lock()
+			for i, format := range publish.Formats {
+				r.published[p.rd.Slug+format.Ext()] = p.sums[i]
+			}
+			r.mu.Unlock()
 			out = append(out, p.rd)
 		}
 		r.setUnpublished(p.rd.Slug, !ok)
@@ -639,28 +654,23 @@ func newest(items []item.Item) time.Time {
 	return t
 }
 
-// write writes a file unless it already holds the same bytes, and reports
-// whether it wrote. What this refresher wrote is remembered, so that an
-// unchanged feed costs no reading of its file.
-func (r *Refresher) write(dir, name string, body []byte) (bool, error) {
-	sum := sha256.Sum256(body)
+// write writes a file into dir unless it already holds the same bytes,
+// and reports whether it wrote, and the hash of body. What this refresher
+// wrote is remembered (see Publish), so that an unchanged feed costs no
+// reading of its file.
+func (r *Refresher) write(dir *publish.Dir, name string, body []byte) (wrote bool, sum [sha256.Size]byte, err error) {
+	sum = sha256.Sum256(body)
 	r.mu.Lock()
 	prev, known := r.published[name]
 	r.mu.Unlock()
 	if known && prev == sum {
-		return false, nil
+		return false, sum, nil
 	}
-	wrote, err := publish.WriteChanged(dir, name, body)
-	if err != nil {
-		return false, err
-	}
-	r.mu.Lock()
-	r.published[name] = sum
-	r.mu.Unlock()
-	return wrote, nil
+	wrote, err = dir.WriteChanged(name, body)
+	return wrote, sum, err
 }
 
-// removeTemps removes the temporary files publish.WriteFile leaves behind
+// removeTemps removes the temporary files package publish leaves behind
 // when the process is killed while writing ("." NAME ".tmp-" RANDOM): they
 // are incomplete and nothing else would ever remove them. Publishing is
 // serialized (one refresher writes at a time), so none is in use when a
