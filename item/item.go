@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -77,43 +78,92 @@ func NewID(source string, it *Item) string {
 // salt, which callers use for what else shapes the result (the cleaning
 // rules, say).
 func Fingerprint(it *Item, salt string) string {
-	// Each field is its length, then its bytes, all in one buffer: hashing
-	// an item costs about what hashing its bytes does.
-	n := 256 + len(salt) + len(it.Source) + len(it.SourceTitle) + len(it.SourceURL) + len(it.GUID) + len(it.Link) + len(it.Title) + len(it.Summary) + len(it.Content)
-	b := make([]byte, 0, n)
+	// Each field is its length, then its bytes, hashed through a buffer
+	// on the stack: hashing an item costs about what hashing its bytes
+	// does, and allocates nothing in proportion to them.
+	var w fingerprinter
+	w.h = sha256.New()
 	for _, s := range []string{salt, it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
-		b = appendField(b, s)
+		w.field(s)
 	}
 	for _, a := range it.Authors {
-		b = appendField3(b, a.Name, a.Email, a.URI)
+		w.field3(a.Name, a.Email, a.URI)
 	}
+	var tb [64]byte
 	for _, t := range []time.Time{it.Published, it.Updated} {
-		at := len(b)
-		b = append(b, make([]byte, 8)...)
-		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
+		f := t.UTC().AppendFormat(tb[:0], time.RFC3339Nano)
+		w.uint64(uint64(len(f)))
+		w.write(f)
 	}
 	for _, c := range it.Categories {
-		b = appendField(b, c)
+		w.field(c)
 	}
 	for _, e := range it.Enclosures {
-		b = appendField3(b, e.URL, e.Type, strconv.FormatInt(e.Length, 10))
+		w.field3(e.URL, e.Type, strconv.FormatInt(e.Length, 10))
 	}
-	sum := sha256.Sum256(b)
+	w.flush()
+	var sum [sha256.Size]byte
+	w.h.Sum(sum[:0])
 	return hex.EncodeToString(sum[:16])
 }
 
-// appendField appends a field of a fingerprint: its length, then s.
-func appendField(b []byte, s string) []byte {
-	return append(binary.LittleEndian.AppendUint64(b, uint64(len(s))), s...)
+// A fingerprinter writes the fields of a fingerprint to a hash, through a
+// buffer.
+type fingerprinter struct {
+	h   hash.Hash
+	n   int // bytes of buf in use
+	buf [1024]byte
 }
 
-// appendField3 appends the field x + "\x00" + y + "\x00" + z.
-func appendField3(b []byte, x, y, z string) []byte {
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(x)+len(y)+len(z)+2))
-	b = append(append(b, x...), 0)
-	b = append(append(b, y...), 0)
-	return append(b, z...)
+// field writes a field: its length, then s.
+func (w *fingerprinter) field(s string) {
+	w.uint64(uint64(len(s)))
+	w.str(s)
+}
+
+// field3 writes the field x + "\x00" + y + "\x00" + z.
+func (w *fingerprinter) field3(x, y, z string) {
+	w.uint64(uint64(len(x) + len(y) + len(z) + 2))
+	w.str(x)
+	w.str("\x00")
+	w.str(y)
+	w.str("\x00")
+	w.str(z)
+}
+
+func (w *fingerprinter) uint64(v uint64) {
+	if len(w.buf)-w.n < 8 {
+		w.flush()
+	}
+	binary.LittleEndian.PutUint64(w.buf[w.n:], v)
+	w.n += 8
+}
+
+func (w *fingerprinter) str(s string) {
+	for len(s) > 0 {
+		if w.n == len(w.buf) {
+			w.flush()
+		}
+		c := copy(w.buf[w.n:], s)
+		w.n += c
+		s = s[c:]
+	}
+}
+
+func (w *fingerprinter) write(b []byte) {
+	for len(b) > 0 {
+		if w.n == len(w.buf) {
+			w.flush()
+		}
+		c := copy(w.buf[w.n:], b)
+		w.n += c
+		b = b[c:]
+	}
+}
+
+func (w *fingerprinter) flush() {
+	w.h.Write(w.buf[:w.n])
+	w.n = 0
 }
 
 // Key is the part of an item that identifies it within its source: its
