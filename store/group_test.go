@@ -39,6 +39,7 @@ func save(t *testing.T, s *Store, source string) <-chan error {
 // A save waits for one announced by Expect, and both share a commit.
 func TestExpectedSaveSharesCommit(t *testing.T) {
 	s, _ := open(t)
+	s.groupWait = time.Hour // wait for b, however slow the machine
 	before := s.commits.Load()
 	arrived := s.Expect(8)
 	a := save(t, s, "a")
@@ -60,21 +61,24 @@ func TestExpectedSaveSharesCommit(t *testing.T) {
 }
 
 // An announced save that never comes holds the others back for
-// groupWait at most; one called off does not hold them at all.
+// groupWait at most; one called off, or announced with no room for more
+// saves than are ready, does not hold them at all.
 func TestExpectedSaveDoesNotHoldForever(t *testing.T) {
 	s, _ := open(t)
+	s.groupWait = 50 * time.Millisecond
 	never := s.Expect(8)
 	defer never()
 	start := time.Now()
 	if err := <-save(t, s, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took < groupWait {
-		t.Errorf("save took %v, want it to wait %v for the announced one", took, groupWait)
+	if took := time.Since(start); took < s.groupWait {
+		t.Errorf("save took %v, want it to wait %v for the announced one", took, s.groupWait)
 	}
 
 	never()
 	never() // a second call changes nothing
+	s.groupWait = time.Hour
 	off := s.Expect(8)
 	b := save(t, s, "b")
 	waitPending(t, s, 1)
@@ -82,6 +86,14 @@ func TestExpectedSaveDoesNotHoldForever(t *testing.T) {
 	if err := <-b; err != nil {
 		t.Fatal(err)
 	}
+	// Nor does one announced with no room for more saves than are ready.
+	full := s.Expect(1)
+	defer full()
+	if err := <-save(t, s, "c"); err != nil {
+		t.Fatal(err)
+	}
+	full()
+
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	if s.expected != 0 {

@@ -87,8 +87,8 @@ type saveRequest struct {
 	done  chan struct{}
 }
 
-// Saves announced by Expect are waited for, before a transaction begins,
-// for at most groupWait.
+// groupWait is how long, at most, a transaction waits for the saves
+// announced by Expect before it begins (Store.groupWait, but in tests).
 const groupWait = 20 * time.Millisecond
 
 // Expect announces a SaveSource call to come soon: its caller is, say,
@@ -133,8 +133,10 @@ func (s *Store) wake() {
 	}
 }
 
-// awaitExpected waits, for at most groupWait, until no announced save is
-// still to come or the room it was announced with is full.
+// awaitExpected waits, for at most s.groupWait, until no announced save is
+// still to come or the room it was announced with is full. With no save
+// pending, it does not wait: there is nothing to save yet, and the caller
+// (the leading SaveSource) should return rather than wait for others.
 func (s *Store) awaitExpected() {
 	// A refresh just let go on, by the caller giving up its fetch slot,
 	// may not have announced its save yet.
@@ -142,7 +144,7 @@ func (s *Store) awaitExpected() {
 	var timeout <-chan time.Time
 	for {
 		s.saveMu.Lock()
-		if s.expected == 0 || len(s.pending) >= s.room {
+		if s.expected == 0 || len(s.pending) == 0 || len(s.pending) >= s.room {
 			s.saveMu.Unlock()
 			return
 		}
@@ -152,7 +154,7 @@ func (s *Store) awaitExpected() {
 		changed := s.changed
 		s.saveMu.Unlock()
 		if timeout == nil {
-			t := time.NewTimer(groupWait)
+			t := time.NewTimer(s.groupWait)
 			defer t.Stop()
 			timeout = t.C
 		}

@@ -44,10 +44,11 @@ type Store struct {
 	// yet made, room the least room they were announced with; changed,
 	// when not nil, is closed (and cleared) when pending or expected
 	// change, to wake a writer waiting for them.
-	expected int
-	room     int
-	changed  chan struct{}
-	commits  atomic.Int64 // save transactions committed
+	expected  int
+	room      int
+	groupWait time.Duration // see Expect
+	changed   chan struct{}
+	commits   atomic.Int64 // save transactions committed
 
 	ckpt *checkpointer
 }
@@ -267,7 +268,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, groupWait: groupWait}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
