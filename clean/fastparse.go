@@ -3,6 +3,7 @@ package clean
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -90,7 +91,8 @@ func kindOf(a atom.Atom) elemKind {
 	case atom.A, atom.B, atom.Big, atom.Code, atom.Em, atom.Font, atom.I, atom.S, atom.Small,
 		atom.Strike, atom.Strong, atom.Tt, atom.U:
 		return kindFormatting
-	case atom.Br, atom.Img, atom.Wbr, atom.Source, atom.Track:
+	case atom.Br, atom.Img, atom.Wbr, atom.Source, atom.Track,
+		atom.Meta, atom.Link: // as in the head
 		return kindVoid
 	case atom.Hr:
 		return kindHr
@@ -149,14 +151,18 @@ type fastTree struct {
 	// x/net/html's insertion mode ("in table", "in row", "in cell", ...);
 	// 0, the root, for "in body".
 	mode  int
-	openP int // open <p> elements
-	openA int // open <a> elements
-	// Nodes and attributes are allocated a chunk at a time, of about as
-	// many as there are tags.
-	chunk   int
-	nodes   []html.Node
-	attrs   []html.Attribute
-	pending []html.Attribute // the attributes of the tag being read
+	openP int  // open <p> elements
+	openA int  // open <a> elements
+	cr    bool // s has a '\r'
+	amp   bool // s has a '&'
+	// Nodes and attributes are allocated a chunk at a time, up to what
+	// is left of an estimate from the number of tags: in feeds, the
+	// nodes are about 5/4 of the tags, the attributes 2/5. Chunks are
+	// small enough that little is lost when the fast path declines.
+	tags, nodeCount, attrCount int
+	nodes                      []html.Node
+	attrs                      []html.Attribute
+	pending                    []html.Attribute // the attributes of the tag being read
 }
 
 // parseSimple returns the tree parseFragment makes of s, the children of
@@ -171,10 +177,8 @@ func simpleTree(s string) (*html.Node, int) {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		return nil, i // x/net/html drops or replaces NUL
 	}
-	// Every tag makes at most an element and a text node; in feeds, the
-	// nodes are about 5/4 of the tags. Chunks are small enough that
-	// little is lost when the fast path declines.
-	t := &fastTree{s: s, chunk: min(strings.Count(s, "<")*5/4+2, maxChunk)}
+	t := &fastTree{s: s, tags: strings.Count(s, "<"),
+		cr: strings.IndexByte(s, '\r') >= 0, amp: strings.IndexByte(s, '&') >= 0}
 	root := t.node()
 	root.Type, root.Data, root.DataAtom = html.ElementNode, "div", atom.Div
 	t.stack = append(make([]*html.Node, 0, 32), root)
@@ -187,7 +191,9 @@ func simpleTree(s string) (*html.Node, int) {
 // node returns a new zero node.
 func (t *fastTree) node() *html.Node {
 	if len(t.nodes) == cap(t.nodes) {
-		t.nodes = make([]html.Node, 0, t.chunk)
+		n := min(max(t.tags*5/4+2-t.nodeCount, 8), maxChunk)
+		t.nodes = make([]html.Node, 0, n)
+		t.nodeCount += n
 	}
 	t.nodes = t.nodes[:len(t.nodes)+1]
 	return &t.nodes[len(t.nodes)-1]
@@ -201,7 +207,9 @@ func (t *fastTree) attrSlice() []html.Attribute {
 		return nil
 	}
 	if cap(t.attrs)-len(t.attrs) < n {
-		t.attrs = make([]html.Attribute, 0, max(n, t.chunk/3))
+		c := max(min(t.tags*2/5+1-t.attrCount, maxChunk/2), n)
+		t.attrs = make([]html.Attribute, 0, c)
+		t.attrCount += c
 	}
 	i := len(t.attrs)
 	t.attrs = append(t.attrs, t.pending...)
@@ -227,7 +235,7 @@ func (t *fastTree) inTableModes() bool {
 
 // push adds the element n to the current element and opens it.
 func (t *fastTree) push(n *html.Node) {
-	t.top().AppendChild(n)
+	appendChild(t.top(), n)
 	t.stack = append(t.stack, n)
 	switch a := n.DataAtom; {
 	case a == atom.P:
@@ -313,21 +321,32 @@ func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 // isSpace reports whether the tokenizer takes c for white space.
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r' }
 
-// crlf returns s with "\r\n" and "\r" made "\n", as the tokenizer does to
-// text, attribute values and comments.
-func crlf(s string) string {
-	if strings.IndexByte(s, '\r') < 0 {
+// crlf returns s, a part of t.s, with "\r\n" and "\r" made "\n", as the
+// tokenizer does to text, attribute values and comments.
+func (t *fastTree) crlf(s string) string {
+	if !t.cr || strings.IndexByte(s, '\r') < 0 {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
+// appendChild adds c, a new node, as the last child of n.
+func appendChild(n, c *html.Node) {
+	c.Parent = n
+	if last := n.LastChild; last != nil {
+		last.NextSibling = c
+		c.PrevSibling = last
+	} else {
+		n.FirstChild = c
+	}
+	n.LastChild = c
+}
+
 // text adds raw, the text between two tags, to the current element.
 func (t *fastTree) text(raw string) bool {
-	d := crlf(raw)
-	if strings.IndexByte(d, '&') >= 0 {
-		// As the tokenizer reads text: x/net/html's own reading.
-		d = html.UnescapeString(d)
+	d := t.crlf(raw)
+	if t.amp && strings.IndexByte(d, '&') >= 0 {
+		d = unescapeText(d)
 	}
 	top := t.top()
 	if t.inTableModes() {
@@ -354,7 +373,7 @@ func (t *fastTree) text(raw string) bool {
 	}
 	n := t.node()
 	n.Type, n.Data = html.TextNode, d
-	top.AppendChild(n)
+	appendChild(top, n)
 	return true
 }
 
@@ -374,8 +393,8 @@ func (t *fastTree) comment() bool {
 		return false
 	}
 	n := t.node()
-	n.Type, n.Data = html.CommentNode, crlf(data)
-	t.top().AppendChild(n)
+	n.Type, n.Data = html.CommentNode, t.crlf(data)
+	appendChild(t.top(), n)
 	t.pos += 4 + end + 3
 	return true
 }
@@ -393,9 +412,10 @@ func (t *fastTree) endTag() bool {
 		i++
 	}
 	name := s[nameStart:i]
-	i = skipSpace(s, i)
-	if i >= len(s) || s[i] != '>' {
-		return false // attributes, '/' or the end of the input
+	// The tokenizer reads the attributes of end tags, and drops them.
+	i, ok := t.readAttrs(i)
+	if !ok {
+		return false
 	}
 	switch {
 	case len(t.stack) > 1 && equalLower(name, t.top().Data):
@@ -423,13 +443,13 @@ func (t *fastTree) endTag() bool {
 		}
 		n := t.node()
 		n.Type, n.Data, n.DataAtom = html.ElementNode, "br", atom.Br
-		t.top().AppendChild(n)
+		appendChild(t.top(), n)
 	default:
 		// Another element's end tag: implied end tags, the adoption
 		// agency, </p> making a p, or nothing at all.
 		return false
 	}
-	t.pos = i + 1
+	t.pos = i
 	return true
 }
 
@@ -482,7 +502,7 @@ func (t *fastTree) startTag() bool {
 	}
 	// i is past the '>'. x/net/html ignores the self-closing flag but on
 	// void elements; declining it elsewhere spares its cases (<a href=x/>).
-	if s[i-2] == '/' && kind != kindVoid && kind != kindHr {
+	if s[i-2] == '/' && kind != kindVoid && kind != kindHr && kind != kindCol {
 		return false
 	}
 	if hasDuplicateKey(t.pending) {
@@ -491,6 +511,10 @@ func (t *fastTree) startTag() bool {
 	if len(t.stack)+2 > maxFastDepth {
 		return false
 	}
+	if kind != kindCol && t.modeAtom() == atom.Colgroup {
+		// Anything but a column ends a column group; the table reads it.
+		t.pop()
+	}
 	if !t.allowed(a, kind) {
 		return false
 	}
@@ -498,6 +522,12 @@ func (t *fastTree) startTag() bool {
 	if kind == kindFormatting {
 		// addFormattingElement sorts them (for its Noah's Ark clause).
 		slices.SortFunc(attr, func(x, y html.Attribute) int { return strings.Compare(x.Key, y.Key) })
+	}
+	if kind == kindCol && t.modeAtom() == atom.Table {
+		// A column directly in a table: x/net/html opens a <colgroup>.
+		colgroup := t.node()
+		colgroup.Type, colgroup.Data, colgroup.DataAtom = html.ElementNode, "colgroup", atom.Colgroup
+		t.push(colgroup)
 	}
 	if kind == kindRow && t.modeAtom() == atom.Table {
 		// A row directly in a table: x/net/html opens a <tbody> first.
@@ -510,7 +540,7 @@ func (t *fastTree) startTag() bool {
 	t.pos = i
 	switch kind {
 	case kindVoid, kindHr, kindCol:
-		t.top().AppendChild(n)
+		appendChild(t.top(), n)
 	case kindRawText:
 		t.push(n)
 		return t.rawText()
@@ -543,15 +573,15 @@ func (t *fastTree) rawText() bool {
 	}
 	if raw != "" {
 		n := t.node()
-		n.Type, n.Data = html.TextNode, crlf(raw) // no references in raw text
-		t.top().AppendChild(n)
+		n.Type, n.Data = html.TextNode, t.crlf(raw) // no references in raw text
+		appendChild(t.top(), n)
 	}
-	i := skipSpace(s, end+2+len(name))
-	if i >= len(s) || s[i] != '>' {
+	i, ok := t.readAttrs(end + 2 + len(name))
+	if !ok {
 		return false
 	}
 	t.pop()
-	t.pos = i + 1
+	t.pos = i
 	return true
 }
 
@@ -563,7 +593,7 @@ func (t *fastTree) allowed(a atom.Atom, kind elemKind) bool {
 	headRaw := kind == kindRawText && a != atom.Iframe
 	switch t.modeAtom() {
 	case atom.Table:
-		return kind == kindCaption || kind == kindColgroup || kind == kindSection || kind == kindRow || headRaw
+		return kind == kindCaption || kind == kindColgroup || kind == kindCol || kind == kindSection || kind == kindRow || headRaw
 	case atom.Colgroup:
 		return kind == kindCol
 	case atom.Tbody, atom.Thead, atom.Tfoot:
@@ -688,9 +718,15 @@ func (t *fastTree) readAttrs(i int) (int, bool) {
 			if !ok {
 				return 0, false
 			}
-			v, ok := unescapeAttr(crlf(val))
+			v, ok := t.crlf(val), true
+			if t.amp {
+				v, ok = unescapeAttr(v)
+			}
 			if !ok {
 				return 0, false
+			}
+			if t.pending == nil {
+				t.pending = make([]html.Attribute, 0, 8)
 			}
 			t.pending = append(t.pending, html.Attribute{Key: k, Val: v})
 		}
@@ -769,5 +805,107 @@ func unescapeAttr(v string) (string, bool) {
 			return "", false
 		}
 	}
-	return html.UnescapeString(v), true
+	return unescapeText(v), true
+}
+
+// unescapeText returns s with its character references read as
+// x/net/html reads those of text (html.UnescapeString). Numeric ones and
+// a few common named ones it reads itself; when there are others it
+// leaves s to UnescapeString.
+func unescapeText(s string) string {
+	b := make([]byte, 0, len(s)) // references are longer than what they stand for
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '&')
+		if j < 0 {
+			return string(append(b, s[i:]...))
+		}
+		b = append(b, s[i:i+j]...)
+		i += j
+		var r rune
+		var n int
+		if i+1 < len(s) && s[i+1] == '#' {
+			r, n = numericRef(s[i:])
+		} else {
+			r, n = commonRef(s[i:])
+		}
+		if n == 0 {
+			return html.UnescapeString(s)
+		}
+		b = utf8.AppendRune(b, r)
+		i += n
+	}
+}
+
+// commonRefs are named references whose names are entities, and so read
+// alike as text and in attribute values.
+var commonRefs = [...]struct {
+	name string
+	r    rune
+}{{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}, {"&nbsp;", '\u00a0'}}
+
+// commonRef reads the reference at the start of s ('&') as x/net/html
+// does when it is a plain '&' (not followed by a letter or digit) or one
+// of commonRefs, returning what it stands for and its length; or 0.
+func commonRef(s string) (rune, int) {
+	if len(s) < 2 || !isAlnum(s[1]) {
+		return '&', 1
+	}
+	for _, c := range commonRefs {
+		if strings.HasPrefix(s, c.name) {
+			return c.r, len(c.name)
+		}
+	}
+	return 0, 0
+}
+
+// numericRef reads the numeric reference at the start of s ("&#") as
+// x/net/html's unescapeEntity does, returning the character it stands
+// for and its length (1 for a plain '&'), or 0 for one it maps through
+// its table of Windows-1252 characters (0x80-0x9F).
+func numericRef(s string) (rune, int) {
+	if len(s) < 3 {
+		return '&', 1
+	}
+	i := 2
+	hex := s[i] == 'x' || s[i] == 'X'
+	if hex {
+		i++
+	}
+	i0 := i
+	x := rune(0)
+digits:
+	for ; i < len(s); i++ {
+		c := s[i]
+		var d rune
+		switch {
+		case '0' <= c && c <= '9':
+			d = rune(c - '0')
+		case hex && 'a' <= c && c <= 'f':
+			d = rune(c-'a') + 10
+		case hex && 'A' <= c && c <= 'F':
+			d = rune(c-'A') + 10
+		default:
+			break digits
+		}
+		if x <= 0x10FFFF { // no further: it cannot overflow
+			if hex {
+				x = 16*x + d
+			} else {
+				x = 10*x + d
+			}
+		}
+	}
+	if i == i0 {
+		return '&', 1 // "&#" and no digits: a plain '&'
+	}
+	if i < len(s) && s[i] == ';' {
+		i++
+	}
+	switch {
+	case 0x80 <= x && x <= 0x9F:
+		return 0, 0
+	case x == 0 || 0xD800 <= x && x <= 0xDFFF || x > 0x10FFFF:
+		x = '\uFFFD'
+	}
+	return x, i
 }

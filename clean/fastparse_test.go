@@ -136,6 +136,11 @@ var simpleCases = []string{
 	"<SCRIPT>a</Script>", "<script>a", "<script>a</script", "<script/>x", "<style>p>a{}</style>", "<style><!--a--></style>", "<iframe src=x>a<b>c</iframe>",
 	"<iframe>", "<noscript><img src=x></noscript>", "<p><noscript><p>x</noscript>", "<li><noscript><li>", "a\r\nb\rc", "<p title=\"a\r\nb\rc\">x\r</p>",
 	"<!--a\r\nb-->", "<pre>\r\nx</pre>", "<pre>&#13;\nx</pre>", "<pre>&#13;x</pre>", "<p\rclass=x>y</p\r>",
+	"<table><col><col><tr><td>x</td></tr></table>", "<table><colgroup><col></colgroup><col></table>", "<table><col><caption>c</caption></table>",
+	"<table><col span=2/>\n<thead></thead></table>", "<table><colgroup>x</colgroup></table>", "<table><colgroup></tbody></table>",
+	"<p>x</p foo=bar>", "<p>x</p foo='>'>y", "<p>x</p =>", "<b>x</b/>", "<script>x</script foo=bar>y", "<style>x</style/>",
+	"<meta charset=x>", "<p><meta name=a content=b/></p>", "<table><meta></table>", "<link rel=x href=y>", "<td><link></td>",
+	"&#x80;&#x9F;&#159;&#127;&#1;&#x0;&#xDFFF;&#xFFFE;&#x10FFFF;&#x110000;&#0000065;&#x0041", "&#", "&#x", "a&#", "&;&#;&x;",
 }
 
 // TestParseSimpleCases: each edge case is declined or parsed as
@@ -153,6 +158,7 @@ func TestParseSimpleCases(t *testing.T) {
 		"<table>\n<tr>\n<td>a</td>\n</tr>\n</table>", "<table><tr><td>a</td></tr></table>", "<table><tbody><tr></table>",
 		"<table><caption>c</caption><colgroup><col></col></colgroup><thead><tr><th>h</th></tr></thead></table>",
 		"<script>a<b</script>", "<style>p>a{}</style>", "<noscript><img src=x></noscript>", "a\r\nb", "<p title=\"a\r\nb\">x</p>",
+		"<table><col><col/><tr><td>x</td></tr></table>", "<p>x</p foo=bar>", "<br>x</br />", "<meta charset=x>",
 	} {
 		if parseSimple(s) == nil {
 			t.Errorf("%q: declined", s)
