@@ -20,20 +20,22 @@ import (
 // elements: phrasing and block elements, lists, headings, <pre>, tables
 // written out (sections, rows, cells, captions, column groups), and the
 // raw text of scripts, styles and iframes. It declines every fragment
-// whose tree it is not sure to build the same way: any other element; an
-// end tag that is not the current element's, but for a few whose effect
-// is plain (</table> in a row, </img>, </br>); a start tag that would
-// close an open element (a <div> in a <p>, an <li> in an <li>, an <a> in
-// an <a>, a <td> in a <td>) or be moved out of a table; text in a table
+// whose tree it is not sure to build the same way: any other element; a
+// start tag that would close an open element (a <div> in a <p>, an <li>
+// in an <li>, an <a> in an <a>, a <td> in a <td>) or be moved out of a
+// table; an end tag that would close a formatting element other than
+// the current one (the adoption agency, reconstruction), or that would
+// do anything in a table but close its current part; text in a table
 // but white space; declarations and odd comments; references in
 // attribute values that x/net/html may read otherwise than in text; NUL;
 // deep nesting. Declined fragments go to x/net/html.
 //
 // Within what it accepts, the list of active formatting elements never
-// matters: an element leaves the stack only by its own end tag, which
-// takes it off the list too, so the list is never reconstructed nor
-// searched to any effect; it is not kept. The differential tests and
-// FuzzParseFragment hold the fast path to x/net/html's trees.
+// matters: a formatting element leaves the stack only by its own end
+// tag, which takes it off the list too, so the list is never
+// reconstructed nor searched to any effect; it is not kept. The
+// differential tests and FuzzParseFragment hold the fast path to
+// x/net/html's trees.
 
 // maxFastDepth bounds the stack of open elements of the fast path;
 // x/net/html fails beyond 512 elements, the fast path declines long
@@ -433,9 +435,14 @@ func (t *fastTree) endTag() bool {
 		// Dropped.
 	case t.inTableModes():
 		return false
-	case equalLower(name, "img") || equalLower(name, "source") || equalLower(name, "track") ||
-		equalLower(name, "wbr") || equalLower(name, "hr"):
-		// "Any other end tag" of an element that is never open: nothing.
+	case t.openP == 0 && equalLower(name, "p"):
+		// </p> without a <p> open is <p></p>.
+		if len(t.stack) >= maxFastDepth {
+			return false
+		}
+		n := t.node()
+		n.Type, n.Data, n.DataAtom = html.ElementNode, "p", atom.P
+		appendChild(t.top(), n)
 	case equalLower(name, "br"):
 		// </br> is <br>.
 		if len(t.stack) >= maxFastDepth {
@@ -444,12 +451,107 @@ func (t *fastTree) endTag() bool {
 		n := t.node()
 		n.Type, n.Data, n.DataAtom = html.ElementNode, "br", atom.Br
 		appendChild(t.top(), n)
+	case t.ignoresEndTag(name):
+		// Nothing.
 	default:
-		// Another element's end tag: implied end tags, the adoption
-		// agency, </p> making a p, or nothing at all.
-		return false
+		// The end tag of an open element that is not the current one.
+		j := t.closedBy(name)
+		if j < 0 {
+			return false
+		}
+		for len(t.stack) > j {
+			t.pop()
+		}
 	}
 	t.pos = i
+	return true
+}
+
+// closedBy returns the index in the stack of the element x/net/html
+// closes, with all above it, for the end tag name of an element below
+// the current one, when that is all it does; or -1. It declines the end
+// tags of formatting elements (the adoption agency), and closing a
+// formatting element, which x/net/html would open again (reconstruct).
+func (t *fastTree) closedBy(name string) int {
+	var buf [16]byte
+	if len(name) > len(buf) {
+		return -1
+	}
+	lname := buf[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lname[i] = c
+	}
+	a := atom.Lookup(lname)
+	kind := kindOf(a)
+	if kind == kindFormatting || kind == kindUnknown {
+		return -1
+	}
+	for i := len(t.stack) - 1; i > 0; i-- {
+		n := t.stack[i].DataAtom
+		switch {
+		case n == a:
+			return i
+		case kind == kindHeading && kindOf(n) == kindHeading:
+			return i // any heading closes the open one
+		case kindOf(n) == kindFormatting:
+			return -1
+		case n == atom.Table || n == atom.Td || n == atom.Th || n == atom.Caption:
+			return -1 // the end of the scope, or ignored
+		case a == atom.Li && (n == atom.Ol || n == atom.Ul):
+			return -1 // ignored: the end of list item scope
+		case (kind == kindOrdinary || kind == kindRawText) && isSpecial(n):
+			return -1 // ignored: "any other end tag" stops at one
+		}
+	}
+	return -1
+}
+
+// ignoresEndTag reports whether x/net/html does nothing with the end tag
+// name in a mode that reads it as in body: one of an element that is not
+// open, and not one of the end tags that do something even then (</p>,
+// </br>, </body>, </html>, </form>, </template>, those of table parts,
+// and of headings, which close any heading).
+func (t *fastTree) ignoresEndTag(name string) bool {
+	var buf [16]byte
+	if len(name) > len(buf) {
+		return false
+	}
+	lname := buf[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if !isAlnum(c) {
+			return false
+		}
+		lname[i] = c
+	}
+	a := atom.Lookup(lname)
+	switch a {
+	case atom.P, atom.Br, atom.Body, atom.Html, atom.Form, atom.Template, atom.Applet, atom.Marquee, atom.Object:
+		return false
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		for _, n := range t.stack[1:] {
+			switch n.DataAtom {
+			case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+				return false
+			}
+		}
+		return true
+	}
+	if isTablePart(a) || a == atom.Col {
+		return false
+	}
+	for _, n := range t.stack[1:] {
+		if n.Data == string(lname) {
+			return false
+		}
+	}
 	return true
 }
 

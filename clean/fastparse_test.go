@@ -141,6 +141,14 @@ var simpleCases = []string{
 	"<p>x</p foo=bar>", "<p>x</p foo='>'>y", "<p>x</p =>", "<b>x</b/>", "<script>x</script foo=bar>y", "<style>x</style/>",
 	"<meta charset=x>", "<p><meta name=a content=b/></p>", "<table><meta></table>", "<link rel=x href=y>", "<td><link></td>",
 	"&#x80;&#x9F;&#159;&#127;&#1;&#x0;&#xDFFF;&#xFFFE;&#x10FFFF;&#x110000;&#0000065;&#x0041", "&#", "&#x", "a&#", "&;&#;&x;",
+	"<b><div>x</b>y", "<b><span>x</b>y", "<a href=x><div>y</a>z", "<div><b>x</div>y", "<span><b>x</span>y", "<p><span>x</p>y",
+	"<p><b>x</p>y", "<div><span>x</div>y", "<ul><li><span>x</li></ul>", "<li><ul><span>x</li>", "<dl><dd><div>x</dd></dl>",
+	"<dl><dd><div>x</dt></dl>", "<h2><a>x</a></strong> <span></h2>", "<h2><span>x</h3>y", "<h2><span>x</h2>y", "<div><li>x</div>",
+	"<span><div>x</span>y", "<section><noscript>x</section>", "<noscript><span>x</noscript>", "<table><tr><td><span>x</td></tr></table>",
+	"<table><tr><td><b>x</td></tr></table>", "<table><tr><td><span>x</tr></table>", "<table><tr><td><span>x</th></table>",
+	"<table><caption><span>x</caption></table>", "<div><table><tr><td>x</div></td></tr></table>", "</strong>", "</foo>", "<p></foo></p>",
+	"</h2>", "<h1>x</h2>", "</body>", "</html>", "</form>", "</template>", "</object>", "</li>", "</dd>", "<ul></li></ul>", "</p>x</p>",
+	"<p>x</p></p>", "<div></p></div>", "<pre></p>\nx</pre>", "</tr>", "</td>", "</caption>", "</colgroup>", "</col>", "</table>",
 }
 
 // TestParseSimpleCases: each edge case is declined or parsed as
@@ -159,6 +167,8 @@ func TestParseSimpleCases(t *testing.T) {
 		"<table><caption>c</caption><colgroup><col></col></colgroup><thead><tr><th>h</th></tr></thead></table>",
 		"<script>a<b</script>", "<style>p>a{}</style>", "<noscript><img src=x></noscript>", "a\r\nb", "<p title=\"a\r\nb\">x</p>",
 		"<table><col><col/><tr><td>x</td></tr></table>", "<p>x</p foo=bar>", "<br>x</br />", "<meta charset=x>",
+		"<p><span>x</p>y", "<div><li>x</div>", "<table><tr><td><span>x</td></tr></table>", "</strong>", "<p></foo></p>", "</p>",
+		"<h2><a>x</a></strong> <span></h2>",
 	} {
 		if parseSimple(s) == nil {
 			t.Errorf("%q: declined", s)
@@ -351,25 +361,38 @@ func FuzzParseFragment(f *testing.F) {
 }
 
 // BenchmarkParseFragment parses the HTML fields of the corpus with
-// x/net/html alone and with the fast path first; MB/s are bytes of HTML.
+// x/net/html alone and with the fast path first (x-net-html, fast), and
+// the fields the fast path accepts with each (the -accepted pairs); MB/s
+// are bytes of HTML.
 func BenchmarkParseFragment(b *testing.B) {
-	fields := htmlFields(b)
-	var inputs []string
-	size := 0
-	for _, s := range fields {
-		inputs = append(inputs, s)
-		size += len(s)
+	var all, accepted []string
+	for _, s := range htmlFields(b) {
+		all = append(all, s)
+		if parseSimple(s) != nil {
+			accepted = append(accepted, s)
+		}
 	}
-	sort.Strings(inputs)
+	sort.Strings(all)
+	sort.Strings(accepted)
 	for _, bm := range []struct {
-		name  string
-		parse func(string) (*html.Node, error)
-	}{{"x-net-html", parseHTML5}, {"fast", parseFragment}} {
+		name   string
+		inputs []string
+		parse  func(string) (*html.Node, error)
+	}{
+		{"x-net-html", all, parseHTML5},
+		{"fast", all, parseFragment},
+		{"x-net-html-accepted", accepted, parseHTML5},
+		{"fast-accepted", accepted, parseFragment},
+	} {
+		size := 0
+		for _, s := range bm.inputs {
+			size += len(s)
+		}
 		b.Run(bm.name, func(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for b.Loop() {
-				for _, s := range inputs {
+				for _, s := range bm.inputs {
 					if _, err := bm.parse(s); err != nil {
 						b.Fatal(err)
 					}
