@@ -3,6 +3,7 @@ package clean
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,6 +195,52 @@ func TestParseSimpleEntities(t *testing.T) {
 		}
 	}
 	t.Logf("%d entity names", len(names))
+}
+
+// TestParseSimpleRandom checks the fast path on fragments put together
+// at random from tags, text and references around its edges: misnested,
+// in tables, unclosed. Each is declined or parsed as x/net/html does.
+func TestParseSimpleRandom(t *testing.T) {
+	names := []string{"p", "div", "span", "b", "i", "a", "em", "strong", "code", "u", "font", "li", "ul", "ol", "dl", "dd", "dt",
+		"h1", "h2", "pre", "blockquote", "section", "figure", "figcaption", "noscript", "table", "tbody", "thead", "tr", "td", "th",
+		"caption", "colgroup", "col", "br", "img", "hr", "meta", "wbr", "button", "select", "form", "nobr", "P", "TD", "Li"}
+	attrs := []string{"", "", "", ` class=x`, ` href="/a?b=1&amp;c=2"`, ` title='&notit;'`, ` alt=&copy=1`, ` id=y class=z`,
+		` ID=q`, ` x`, ` data-a="&#128;"`, "/"}
+	texts := []string{"x", " ", "\n", "&amp;", "&notit;", "a<b", "&#128;", "\r\n", "&nbsp;", " \t", "<!-- c -->", "&lt;p&gt;", "<"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	const n = 40000
+	for k := range n {
+		// Half are soups; half keep a stack and mostly close what they
+		// open, in order.
+		var b strings.Builder
+		var open []string
+		for range 1 + rng.IntN(30) {
+			switch r := rng.IntN(12); {
+			case r < 4:
+				name := names[rng.IntN(len(names))]
+				b.WriteString("<" + name + attrs[rng.IntN(len(attrs))] + ">")
+				open = append(open, name)
+			case r < 7 && k%2 == 1 && len(open) > 0:
+				i := len(open) - 1
+				if rng.IntN(8) == 0 {
+					i = rng.IntN(len(open))
+				}
+				b.WriteString("</" + open[i] + ">")
+				open = open[:i]
+			case r < 7:
+				b.WriteString("</" + names[rng.IntN(len(names))] + ">")
+			case r == 7:
+				b.WriteString("<script>s</script>")
+			default:
+				b.WriteString(texts[rng.IntN(len(texts))])
+			}
+		}
+		if checkSimple(t, b.String()) {
+			accepted++
+		}
+	}
+	t.Logf("fast path: %d of %d random fragments", accepted, n)
 }
 
 // entityNames returns the names of x/net/html's entities, read from its
