@@ -107,7 +107,7 @@ func bodyText(t *testing.T, page string) string {
 }
 
 // innerHTML returns the markup inside the <body> of page.
-func innerHTML(t *testing.T, page string) string {
+func innerHTML(t testing.TB, page string) string {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {

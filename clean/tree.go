@@ -13,8 +13,17 @@ import (
 
 // parseFragment parses s as the content of a <body> and returns a root
 // element holding it. <noscript> is parsed as markup (scripting disabled),
-// so the tracking images inside it can be seen and removed.
+// so the tracking images inside it can be seen and removed. Simple HTML
+// takes the fast path (parseSimple), the rest x/net/html's parser.
 func parseFragment(s string) (*html.Node, error) {
+	if root := parseSimple(s); root != nil {
+		return root, nil
+	}
+	return parseHTML5(s)
+}
+
+// parseHTML5 is parseFragment with x/net/html's parser alone.
+func parseHTML5(s string) (*html.Node, error) {
 	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(s), body, html.ParseOptionEnableScripting(false))
 	if err != nil {
