@@ -467,25 +467,30 @@ func (t *fastTree) endTag() bool {
 	return true
 }
 
+// atomOf returns the atom of a tag name, in any case; 0 for a name that
+// is none, or longer than any the fast path knows.
+func atomOf(name string) atom.Atom {
+	var buf [16]byte
+	if len(name) > len(buf) {
+		return 0
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return atom.Lookup(buf[:len(name)])
+}
+
 // closedBy returns the index in the stack of the element x/net/html
 // closes, with all above it, for the end tag name of an element below
 // the current one, when that is all it does; or -1. It declines the end
 // tags of formatting elements (the adoption agency), and closing a
 // formatting element, which x/net/html would open again (reconstruct).
 func (t *fastTree) closedBy(name string) int {
-	var buf [16]byte
-	if len(name) > len(buf) {
-		return -1
-	}
-	lname := buf[:len(name)]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lname[i] = c
-	}
-	a := atom.Lookup(lname)
+	a := atomOf(name)
 	kind := kindOf(a)
 	if kind == kindFormatting || kind == kindUnknown {
 		return -1
@@ -580,20 +585,7 @@ func (t *fastTree) startTag() bool {
 	for i < len(s) && !isSpace(s[i]) && s[i] != '/' && s[i] != '>' {
 		i++
 	}
-	var buf [16]byte
-	name := s[nameStart:i]
-	if len(name) > len(buf) {
-		return false
-	}
-	lname := buf[:len(name)]
-	for j := 0; j < len(name); j++ {
-		c := name[j]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lname[j] = c
-	}
-	a := atom.Lookup(lname)
+	a := atomOf(s[nameStart:i])
 	kind := kindOf(a)
 	if kind == kindUnknown {
 		return false
