@@ -177,8 +177,10 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	// than fetched at once, and as many wait for the store, so memory
 	// stays bounded however many sources wait, while the next sources are
 	// fetched and cleaned as these are stored.
+	//
 	// Saves ready meanwhile wait a little for this one, to share its
-	// commit; not while it waits for a storing slot, which they hold.
+	// commit (store.Expect); not while it waits for a storing slot, which
+	// they hold.
 	arrived := r.store.Expect(cap(r.storing))
 	defer arrived()
 	var releaseOnce sync.Once
