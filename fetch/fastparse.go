@@ -457,14 +457,7 @@ func (p *fastParser) ext(e *rssExt) error {
 		default:
 			return s.skip()
 		}
-		v, err := p.extValue()
-		if err != nil {
-			return err
-		}
-		if *dst == nil {
-			*dst = &v
-		}
-		return nil
+		return p.firstExtValue(dst)
 	case "feedburner":
 		if name != "origLink" {
 			return s.skip()
@@ -508,14 +501,7 @@ func (p *fastParser) ext(e *rssExt) error {
 		default:
 			return s.skip()
 		}
-		v, err := p.extValue()
-		if err != nil {
-			return err
-		}
-		if *dst == nil {
-			*dst = &v
-		}
-		return nil
+		return p.firstExtValue(dst)
 	}
 	return s.skip()
 }
@@ -560,6 +546,19 @@ func (p *fastParser) atomExtAuthor(a *atomExt, first bool) error {
 
 // extValue reads the current element as gofeed's extension parser: its own
 // character data, trimmed.
+// firstExtValue reads an extension element's value into *dst, unless an
+// earlier element of the same name set it.
+func (p *fastParser) firstExtValue(dst **string) error {
+	v, err := p.extValue()
+	if err != nil {
+		return err
+	}
+	if *dst == nil {
+		*dst = &v
+	}
+	return nil
+}
+
 func (p *fastParser) extValue() (string, error) {
 	var err error
 	p.buf, err = p.s.charData(p.buf[:0])
