@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/refresh"
+	"github.com/refeed/refeed/refresh"
 )
 
 type healthSource struct {

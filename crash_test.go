@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/store"
+	"github.com/refeed/refeed/store"
 )
 
 // feedTitles parses a feed file or document by its extension (.rss, .atom

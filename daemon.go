@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"refeed/daemon"
+	"github.com/refeed/refeed/daemon"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/store"
+	"github.com/refeed/refeed/store"
 )
 
 // TestMain lets the test binary run as refeed itself, so that daemon

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/fetch/fetchtest"
+	"github.com/refeed/refeed/fetch/fetchtest"
 )
 
 // readOnlyRunner runs refeed processes for which a directory with mode

@@ -1,4 +1,4 @@
-module refeed
+module github.com/refeed/refeed
 
 go 1.26.8
 

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"refeed/fetch"
-	"refeed/fetch/fetchtest"
-	"refeed/store"
+	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/fetch/fetchtest"
+	"github.com/refeed/refeed/store"
 )
 
 // hostileConfig lists the sources (name -> URL) with the limits of the

@@ -29,13 +29,13 @@ import (
 	"syscall"
 	"time"
 
-	"refeed/alert"
-	"refeed/clean"
-	"refeed/config"
-	"refeed/fetch"
-	"refeed/publish"
-	"refeed/refresh"
-	"refeed/store"
+	"github.com/refeed/refeed/alert"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/store"
 )
 
 // Exit statuses.

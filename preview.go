@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"strings"
 
-	"refeed/clean"
-	"refeed/config"
-	"refeed/publish"
-	"refeed/refresh"
-	"refeed/store"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/store"
 )
 
 // preview runs 'refeed preview'.

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refeed/internal/xsscheck"
+	"github.com/refeed/refeed/internal/xsscheck"
 )
 
 // Namespaces of the elements checked in RSS and Atom outputs.

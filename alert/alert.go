@@ -100,10 +100,10 @@ import (
 	"sync"
 	"time"
 
-	"refeed/config"
-	"refeed/item"
-	"refeed/metrics"
-	"refeed/store"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/store"
 )
 
 // Defaults of a Dispatcher's settings.

@@ -18,11 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"refeed/alert"
-	"refeed/config"
-	"refeed/item"
-	"refeed/metrics"
-	"refeed/store"
+	"github.com/refeed/refeed/alert"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/store"
 )
 
 var ctx = context.Background()

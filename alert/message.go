@@ -8,9 +8,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"refeed/config"
-	"refeed/item"
-	"refeed/topic"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/topic"
 )
 
 // Bounds of what messages carry.

@@ -20,7 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // sendWebhook POSTs the message as JSON.

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // A target is one configured alert.

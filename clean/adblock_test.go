@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 func compileList(t testing.TB, text string) (*adblockList, ListStats) {

@@ -26,9 +26,9 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refeed/config"
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // Rule names of the built-in steps, as they appear in removals.

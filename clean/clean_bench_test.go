@@ -9,8 +9,8 @@ package clean_test
 import (
 	"testing"
 
-	"refeed/clean"
-	"refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
 )
 
 func BenchmarkClean(b *testing.B) {

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"refeed/config"
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 var seedPath = filepath.Join("..", "..", "shared", "examples", "taz-article-page.txt")

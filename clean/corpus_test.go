@@ -12,9 +12,9 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/fetch"
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 var corpusDir = filepath.Join("..", "..", "shared", "corpus")

@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refeed/internal/xsscheck"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/internal/xsscheck"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // checkSimple runs the fast path on s and, when it accepts s, compares

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refeed/internal/xsscheck"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/internal/xsscheck"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // urlSamples are URLs for the fast paths' tests: the hostile ones and

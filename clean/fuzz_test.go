@@ -8,9 +8,9 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refeed/internal/xsscheck"
-	"refeed/item"
-	"refeed/topic"
+	"github.com/refeed/refeed/internal/xsscheck"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/topic"
 )
 
 // FuzzClean cleans arbitrary titles, summaries, contents and links: no

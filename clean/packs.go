@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // The built-in site packs: one YAML file per site, in the form of the

@@ -11,8 +11,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // packFixtures are the page fixtures of the site packs, in

@@ -7,8 +7,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // FieldPage is the Field of removals made by Page.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // TestPageTrackers: Page removes the trackers of a whole page, in the head

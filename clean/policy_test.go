@@ -16,7 +16,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 
-	"refeed/internal/xsscheck"
+	"github.com/refeed/refeed/internal/xsscheck"
 )
 
 // newPolicy returns the final HTML policy: user-generated-content rules

@@ -10,8 +10,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 
-	"refeed/config"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // A rule is a compiled cleaning rule: a built-in site pack or one of the

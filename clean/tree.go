@@ -8,7 +8,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/plaintext"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // parseFragment parses s as the content of a <body> and returns a root

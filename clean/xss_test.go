@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"refeed/internal/xsscheck"
-	"refeed/item"
+	"github.com/refeed/refeed/internal/xsscheck"
+	"github.com/refeed/refeed/item"
 )
 
 // checkItem returns what in a cleaned item could run script in a reader.

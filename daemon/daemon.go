@@ -20,14 +20,14 @@ import (
 	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"refeed/alert"
-	"refeed/clean"
-	"refeed/config"
-	"refeed/metrics"
-	"refeed/refresh"
-	"refeed/schedule"
-	"refeed/server"
-	"refeed/store"
+	"github.com/refeed/refeed/alert"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/schedule"
+	"github.com/refeed/refeed/server"
+	"github.com/refeed/refeed/store"
 )
 
 // ShutdownTimeout bounds how long stopping may take.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 func TestMaxAge(t *testing.T) {

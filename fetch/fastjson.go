@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // The fast path for JSON Feed: fastParseJSON reads a JSON Feed (versions 1

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // The fast path: fastParse reads the RSS and Atom documents gofeed would

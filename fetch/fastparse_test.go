@@ -17,7 +17,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"refeed/fetch/fetchtest"
+	"github.com/refeed/refeed/fetch/fetchtest"
 )
 
 // checkFast runs the fast path on body and, when it accepts the document,

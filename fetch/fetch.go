@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // MaxRedirects is the number of redirects a fetch follows.

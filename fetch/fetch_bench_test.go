@@ -17,9 +17,9 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/config"
-	"refeed/fetch"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
 )
 
 // BenchmarkGofeedParse is the baseline: gofeed alone, with the settings

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 func testClient() *Client {

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/text/encoding/unicode"
 
-	"refeed/config"
-	"refeed/fetch/fetchtest"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch/fetchtest"
 )
 
 // TestHostileSources fetches every hostile case of fetchtest with a 2 s

@@ -11,8 +11,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // A Feed is a parsed document: the feed's own description and its items.

@@ -36,7 +36,7 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html/charset"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // Errors a Fetcher returns, wrapped with the URL and context.

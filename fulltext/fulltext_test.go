@@ -18,9 +18,9 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refeed/clean"
-	"refeed/config"
-	"refeed/item"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 )
 
 func testConfig() config.Fetch {

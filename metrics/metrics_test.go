@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"refeed/metrics"
+	"github.com/refeed/refeed/metrics"
 )
 
 // use puts one series in every vector, so that they are gathered.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"refeed/internal/xsscheck"
+	"github.com/refeed/refeed/internal/xsscheck"
 )
 
 func TestText(t *testing.T) {

@@ -3,7 +3,7 @@ package publish
 import (
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // date parses an RFC 3339 time; the fixture uses several zones to check

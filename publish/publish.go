@@ -33,8 +33,8 @@ import (
 
 	"github.com/gorilla/feeds"
 
-	"refeed/item"
-	"refeed/plaintext"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // A Format is an output feed format.

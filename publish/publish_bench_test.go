@@ -12,8 +12,8 @@ package publish_test
 import (
 	"testing"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/publish"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/publish"
 )
 
 func BenchmarkRender(b *testing.B) {

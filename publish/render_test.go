@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // Decoding views of the three formats, independent of the encoding types.

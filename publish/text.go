@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"refeed/plaintext"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // excerptRunes bounds the plain-text excerpts used as summaries.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"refeed/plaintext"
+	"github.com/refeed/refeed/plaintext"
 )
 
 func TestCollapseXMLText(t *testing.T) {

@@ -4,11 +4,11 @@ import (
 	"context"
 	"strings"
 
-	"refeed/clean"
-	"refeed/config"
-	"refeed/fulltext"
-	"refeed/item"
-	"refeed/store"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fulltext"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/store"
 )
 
 // fullText replaces the content of an item of a fulltext source by the

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 const articlePage = `<!doctype html><html><head><title>%s</title>

@@ -21,16 +21,16 @@ import (
 	"sync"
 	"time"
 
-	"refeed/clean"
-	"refeed/config"
-	"refeed/fetch"
-	"refeed/fulltext"
-	"refeed/item"
-	"refeed/metrics"
-	"refeed/publish"
-	"refeed/store"
-	"refeed/topic"
-	"refeed/websub"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/fulltext"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/store"
+	"github.com/refeed/refeed/topic"
+	"github.com/refeed/refeed/websub"
 )
 
 // Backoff bounds: the delay after the first failure, and the longest.

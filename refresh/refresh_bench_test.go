@@ -31,10 +31,10 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/config"
-	"refeed/refresh"
-	"refeed/store"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/store"
 )
 
 func parseGofeed(feeds []benchdata.Feed) {

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"refeed/config"
-	"refeed/item"
-	"refeed/store"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/store"
 )
 
 var ctx = context.Background()

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // TestBackoffGrowsAcrossFailures drives one failing source with a

@@ -12,7 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"refeed/config"
+	"github.com/refeed/refeed/config"
 )
 
 // A Job is a named function run on a cron spec.

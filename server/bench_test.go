@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
-	"refeed/publish"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/publish"
 )
 
 // benchServer serves the three formats of a rendered feed of 50 items.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"refeed/publish"
+	"github.com/refeed/refeed/publish"
 )
 
 // indexHTML is the template of the index page. html/template escapes every

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/publish"
+	"github.com/refeed/refeed/publish"
 )
 
 func TestAcceptsGzip(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"refeed/publish"
+	"github.com/refeed/refeed/publish"
 )
 
 // OPML 2.0 (http://opml.org/spec2.opml), the subset refeed writes.

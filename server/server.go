@@ -60,8 +60,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"refeed/metrics"
-	"refeed/publish"
+	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/publish"
 )
 
 // DefaultMaxAge is the Cache-Control max-age of feeds when Options.MaxAge

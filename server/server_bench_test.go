@@ -14,9 +14,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/publish"
-	"refeed/server"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/server"
 )
 
 // renderedCorpus returns the corpus's feed "all" rendered in every format.

@@ -23,10 +23,10 @@ import (
 	"github.com/prometheus/common/model"
 	"golang.org/x/net/html"
 
-	"refeed/item"
-	"refeed/metrics"
-	"refeed/publish"
-	"refeed/server"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/server"
 )
 
 // newest is the date of the newest item of version 0 of a test feed.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"refeed/publish"
+	"github.com/refeed/refeed/publish"
 )
 
 // A snapshot is the immutable state requests are served from. Writers

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // Alerts are kept in three tables (migration 2):

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 func alertEntries(key string, items ...string) []AlertEntry {

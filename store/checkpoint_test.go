@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // TestCheckpointerCopiesWAL: saves commit to the WAL only; the checkpointer

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // Items are stored (items.data) in a compact binary form: a version byte,

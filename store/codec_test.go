@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // fill sets every field of v, recursively, to a value that is not zero,

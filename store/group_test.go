@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // waitPending waits until n saves wait for a transaction.

@@ -15,7 +15,7 @@ import (
 	"time"
 	"unicode"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // TitleWindow is how far apart two items from different sources with the

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 // v4Store creates a store file of schema version 4 (the migrations before

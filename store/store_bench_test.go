@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/item"
-	"refeed/store"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/store"
 )
 
 // processed returns a set's feeds, cleaned and tagged.

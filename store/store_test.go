@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"refeed/item"
+	"github.com/refeed/refeed/item"
 )
 
 var ctx = context.Background()

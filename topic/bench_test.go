@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"refeed/config"
-	"refeed/item"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 )
 
 // benchTopics returns three topics with n terms in all (n >= 10): the

@@ -11,8 +11,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"refeed/config"
-	"refeed/item"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 )
 
 // fuzzSet returns the labelled set: its topics and its snippets.

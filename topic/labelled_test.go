@@ -9,8 +9,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"refeed/config"
-	"refeed/item"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 )
 
 // labelledSet is the format of testdata/labelled.yaml.

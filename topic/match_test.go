@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"refeed/config"
-	"refeed/item"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 )
 
 // termMatches reports whether the single term matches the plain text, as a

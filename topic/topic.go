@@ -98,8 +98,8 @@ import (
 	"strings"
 	"sync"
 
-	"refeed/config"
-	"refeed/item"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 )
 
 // Field bits.

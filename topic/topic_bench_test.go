@@ -10,7 +10,7 @@ package topic_test
 import (
 	"testing"
 
-	"refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
 )
 
 func BenchmarkMatch(b *testing.B) {

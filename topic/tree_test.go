@@ -8,8 +8,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/topic"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/topic"
 )
 
 // fragment parses s as the content of a <body>, as cleaning does.

@@ -20,8 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/item"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/item"
 )
 
 // The synthetic sources are served by a child process (this program run

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"refeed/config"
-	"refeed/fetch"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
 )
 
 // TestFeedServer checks the synthetic sources: ETags and 304s, the same

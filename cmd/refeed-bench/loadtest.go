@@ -20,7 +20,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"refeed/server"
+	"github.com/refeed/refeed/server"
 )
 
 // A loadCase is one kind of request of the serving load test.

@@ -50,11 +50,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"refeed/cmd/refeed-bench/benchdata"
-	"refeed/config"
-	"refeed/refresh"
-	"refeed/server"
-	"refeed/store"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/server"
+	"github.com/refeed/refeed/store"
 )
 
 type options struct {

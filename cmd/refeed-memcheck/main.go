@@ -31,11 +31,11 @@ import (
 	"syscall"
 	"time"
 
-	"refeed/clean"
-	"refeed/config"
-	"refeed/fetch/fetchtest"
-	"refeed/refresh"
-	"refeed/store"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch/fetchtest"
+	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/store"
 )
 
 func main() {

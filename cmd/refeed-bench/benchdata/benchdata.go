@@ -21,12 +21,12 @@ import (
 	"testing"
 	"time"
 
-	"refeed/clean"
-	"refeed/config"
-	"refeed/fetch"
-	"refeed/item"
-	"refeed/publish"
-	"refeed/topic"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/topic"
 )
 
 // CorpusEnv names an environment variable that overrides where the corpus

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"refeed/clean"
-	"refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
 )
 
 // TestTazFeed checks that the taz-like feed is what the benchmarks claim:
