@@ -16,7 +16,7 @@ const (
 	defaultListen    = "127.0.0.1:8080"
 	defaultDataDir   = "./data"
 	defaultSchedule  = "*/15 * * * *"
-	defaultUserAgent = "github.com/refeed/refeed/1 (+https://github.com/refeed/refeed)"
+	defaultUserAgent = "refeed/1 (+https://github.com/refeed/refeed)"
 
 	defaultTimeout     = 30 * time.Second
 	defaultMaxBody     = 20 * MiB

@@ -37,7 +37,7 @@ func defaults(dir, file string) *Config {
 			MaxBody:     20 * MiB,
 			Concurrency: 8,
 			PerHost:     2,
-			UserAgent:   "github.com/refeed/refeed/1 (+https://github.com/refeed/refeed)",
+			UserAgent:   "refeed/1 (+https://github.com/refeed/refeed)",
 		},
 		Retention: Retention{MaxItems: 200, MaxAge: 720 * time.Hour},
 	}
