@@ -32,9 +32,9 @@ type Publisher struct {
 	turn   sync.Mutex
 	tidied bool // stale temporary files removed; guarded by turn
 
-	mu      sync.Mutex
-	renamed bool                         // a file was renamed since the last successful sync
-	sums    map[string][sha256.Size]byte // file name -> hash of what it holds
+	mu       sync.Mutex
+	unsynced map[string]bool              // files renamed since the last successful sync
+	sums     map[string][sha256.Size]byte // file name -> hash of what it holds
 }
 
 // NewPublisher returns a publisher writing into the directory dir, which is
@@ -47,11 +47,8 @@ func NewPublisher(dir string, log *slog.Logger) *Publisher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Publisher{path: dir, log: log, sums: map[string][sha256.Size]byte{}}
+	return &Publisher{path: dir, log: log, unsynced: map[string]bool{}, sums: map[string][sha256.Size]byte{}}
 }
-
-// Dir returns the directory the publisher writes into.
-func (p *Publisher) Dir() string { return p.path }
 
 // Publish runs one publication. feeds calls add for each feed to publish,
 // with its slug and its documents in every format (docs[i] in Formats[i],
@@ -107,9 +104,9 @@ type Result struct {
 	Changed bool
 	// Err, when not nil, is why the feed's files may not hold its
 	// documents durably: a write failed, or the sync of the directory
-	// after a file of the feed was written. Those files that could not be
-	// written keep their previous content. Such a feed is to be published
-	// again.
+	// after a file of the feed was written (by this publication or one
+	// before whose sync failed). Those files that could not be written
+	// keep their previous content. Such a feed is to be published again.
 	Err error
 }
 
@@ -174,13 +171,15 @@ func (pub *publication) finish() ([]Result, error) {
 		if fw.err != nil {
 			ferrs = append(ferrs, fw.err)
 		}
-		for j := range fw.names {
+		unsynced := false
+		for j, name := range fw.names {
 			res.Changed = res.Changed || fw.wrote[j]
+			unsynced = unsynced || p.unsynced[name]
 			if fw.errs[j] != nil {
 				ferrs = append(ferrs, fw.errs[j])
 			}
 		}
-		if res.Changed && syncErr != nil {
+		if unsynced {
 			ferrs = append(ferrs, syncErr)
 		}
 		res.Err = errors.Join(ferrs...)
@@ -216,7 +215,7 @@ func (p *Publisher) write(name string, sum [sha256.Size]byte, data []byte) (bool
 		return false, err
 	}
 	p.mu.Lock()
-	p.renamed = true
+	p.unsynced[name] = true
 	p.mu.Unlock()
 	return true, nil
 }
@@ -226,13 +225,13 @@ func (p *Publisher) write(name string, sum [sha256.Size]byte, data []byte) (bool
 func (p *Publisher) sync() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.renamed {
+	if len(p.unsynced) == 0 {
 		return nil
 	}
 	if err := syncDir(p.path); err != nil {
 		return fmt.Errorf("sync %s: %w", p.path, err)
 	}
-	p.renamed = false
+	clear(p.unsynced)
 	return nil
 }
 
