@@ -205,7 +205,7 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 			}
 			status = exitFailed
 		}
-		log.Info("refresh done", "sources", len(rep.Outcomes), "failed", len(rep.Failed()), "feeds", len(r.Feeds()), "public", refresh.PublicDir(cfg))
+		log.Info("refresh done", "sources", len(rep.Outcomes), "failed", len(rep.Failed()), "feeds", len(r.Feeds()), "public", publish.PublicDir(cfg.DataDir))
 	}
 	return status
 }

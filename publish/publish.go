@@ -19,7 +19,10 @@
 //
 // [WriteFile] replaces a file atomically (temporary file, fsync, rename,
 // directory fsync), and [WriteFeed] writes the three formats of a feed,
-// skipping files whose content is already current.
+// skipping files whose content is already current. A [Publisher] owns the
+// directory feeds are published into ([PublicDir]): it writes the files of
+// a set of feeds with one directory fsync, remembers what it wrote and
+// removes the temporary files that a crash left behind.
 package publish
 
 import (

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 )
 
 // WriteFile atomically replaces the file name in dir with data: it writes a
@@ -44,7 +42,7 @@ func replace(dir, name string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(name))
 	if err != nil {
 		return err
 	}
@@ -75,51 +73,6 @@ func replace(dir, name string, data []byte) (err error) {
 	return nil
 }
 
-// A Dir writes files into one directory as WriteFile does, except that
-// their renames are made durable together, by Sync: one sync of the
-// directory for any number of files, rather than one each. It is safe for
-// concurrent use.
-type Dir struct {
-	path string
-
-	mu      sync.Mutex
-	renamed bool // a file was renamed since the last Sync
-}
-
-// NewDir returns a Dir writing into the directory path.
-func NewDir(path string) *Dir { return &Dir{path: path} }
-
-// WriteChanged is WriteChanged, but for syncing the directory: until Sync
-// returns without error, a file it wrote is in place, but may not survive
-// a crash.
-func (d *Dir) WriteChanged(name string, data []byte) (bool, error) {
-	if unchanged(d.path, name, data) {
-		return false, nil
-	}
-	if err := replace(d.path, name, data); err != nil {
-		return false, err
-	}
-	d.mu.Lock()
-	d.renamed = true
-	d.mu.Unlock()
-	return true, nil
-}
-
-// Sync makes the files written so far durable: it syncs the directory,
-// when a file was written since the last Sync.
-func (d *Dir) Sync() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.renamed {
-		return nil
-	}
-	if err := syncDir(d.path); err != nil {
-		return fmt.Errorf("sync %s: %w", d.path, err)
-	}
-	d.renamed = false
-	return nil
-}
-
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
@@ -141,7 +94,7 @@ func WriteFeed(dir string, f *Feed) (changed bool, err error) {
 	if f == nil {
 		return false, errors.New("publish: write feed: nil feed")
 	}
-	if f.Slug == "" || f.Slug == "." || f.Slug == ".." || strings.ContainsAny(f.Slug, `/\`) {
+	if !validSlug(f.Slug) {
 		return false, fmt.Errorf("publish: write feed: invalid slug %q", f.Slug)
 	}
 	data, err := RenderAll(f)

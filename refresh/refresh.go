@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -57,13 +55,14 @@ type Refresher struct {
 	metrics  *metrics.Metrics // nil: none
 	now      func() time.Time
 
-	mu        sync.Mutex
-	published map[string][sha256.Size]byte // file name -> hash of what was written
+	// publisher writes the feeds' files under publish.PublicDir.
+	publisher *publish.Publisher
+
+	mu sync.Mutex
 	// unpublished holds the feeds whose last publication failed: they are
 	// published again with the next refresh, changed or not.
 	unpublished map[string]bool
 	lastPrune   time.Time // when retention last ran
-	tidied      sync.Once // stale temporary files removed
 }
 
 // New returns a refresher for cfg storing into st.
@@ -90,7 +89,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, err
 		store:       st,
 		log:         log,
 		now:         time.Now,
-		published:   map[string][sha256.Size]byte{},
+		publisher:   publish.NewPublisher(publish.PublicDir(cfg.DataDir), log),
 		unpublished: map[string]bool{},
 	}, nil
 }
@@ -110,9 +109,6 @@ func (r *Refresher) SetMetrics(m *metrics.Metrics) { r.metrics = m }
 
 // Config returns the refresher's configuration.
 func (r *Refresher) Config() *config.Config { return r.cfg }
-
-// PublicDir is where feed files are written.
-func PublicDir(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "public") }
 
 // An Outcome says what refreshing one source did.
 type Outcome struct {
@@ -519,93 +515,66 @@ type Rendered struct {
 	Items   int       // items in the feed
 	Updated time.Time // the newest item's time
 	Docs    map[publish.Format][]byte
-	// Changed reports that a document differs from what was published
-	// before (by this refresher, or in the files on disk).
+	// Changed reports that a file of the feed was written: a document
+	// differed from the file in place.
 	Changed bool
 }
 
 // Publish renders the given feeds (those configured) in every format,
-// writes the files that changed under PublicDir and announces changed
-// feeds to the WebSub hubs. It returns the rendered feeds. A feed that fails
-// to render or write is reported and its previous files stay; the others
-// are still published.
+// writes the files that changed under publish.PublicDir and announces
+// changed feeds to the WebSub hubs. It returns the feeds published. A feed
+// that fails to render or write is reported and its previous files stay;
+// the others are still published. A feed that failed is published again
+// with the next refresh (see Report.Changed).
 //
 // Publishing is not cut short when ctx ends (at shutdown, say): items a
 // refresh has stored are written out, so that the files never lag behind
-// the store; only the announcements to the hubs are.
+// the store; only the announcements to the hubs are. Publications happen
+// one at a time.
 func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, error) {
-	dir := PublicDir(r.cfg)
-	r.tidied.Do(func() { removeTemps(dir, r.log) })
-	pub := publish.NewDir(dir)
 	wctx := context.WithoutCancel(ctx)
-	// Files are written while the next feeds render: most of a write is
-	// waiting for fsync, and concurrent syncs share the disk's flushes.
-	type pending struct {
-		rd      Rendered
-		changed []bool              // by format: whether its write changed the file
-		sums    [][sha256.Size]byte // by format: the hash of its document
-		errs    []error             // by format: its write's error
-	}
+	// The publisher writes the files of a feed while the next feeds
+	// render: most of a write is waiting for fsync, and concurrent syncs
+	// share the disk's flushes.
 	var (
-		feeds []*pending
+		added []Rendered // in the order added
 		errs  []error
-		wg    sync.WaitGroup
 	)
-	for _, slug := range slugs {
-		if !slices.Contains(r.Feeds(), slug) {
-			continue
-		}
-		f, err := r.FeedOf(wctx, slug)
-		if err != nil {
-			errs = append(errs, err)
-			r.setUnpublished(slug, true)
-			continue
-		}
-		docs, err := publish.RenderAll(f)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
-			r.setUnpublished(slug, true)
-			continue
-		}
-		p := &pending{
-			rd:      Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}},
-			changed: make([]bool, len(publish.Formats)),
-			sums:    make([][sha256.Size]byte, len(publish.Formats)),
-			errs:    make([]error, len(publish.Formats)),
-		}
-		for i, format := range publish.Formats {
-			p.rd.Docs[format] = docs[i]
-			wg.Go(func() { p.changed[i], p.sums[i], p.errs[i] = r.write(pub, slug+format.Ext(), docs[i]) })
-		}
-		feeds = append(feeds, p)
-	}
-	wg.Wait()
-	// The files' renames are made durable at once. Should that fail, the
-	// feeds that changed count as not published: they are written again
-	// with the next refresh.
-	syncErr := pub.Sync()
-	if syncErr != nil {
-		errs = append(errs, syncErr)
-	}
-	var out []Rendered
-	for _, p := range feeds {
-		p.rd.Changed = slices.Contains(p.changed, true)
-		ok := syncErr == nil || !p.rd.Changed
-		for _, err := range p.errs {
+	results, err := r.publisher.Publish(func(add func(string, [][]byte)) {
+		for _, slug := range slugs {
+			if !slices.Contains(r.Feeds(), slug) {
+				continue
+			}
+			f, err := r.FeedOf(wctx, slug)
 			if err != nil {
 				errs = append(errs, err)
-				ok = false
+				r.setUnpublished(slug, true)
+				continue
 			}
-		}
-		if ok {
-			r.mu.Lock()
+			docs, err := publish.RenderAll(f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
+				r.setUnpublished(slug, true)
+				continue
+			}
+			rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
 			for i, format := range publish.Formats {
-				r.published[p.rd.Slug+format.Ext()] = p.sums[i]
+				rd.Docs[format] = docs[i]
 			}
-			r.mu.Unlock()
-			out = append(out, p.rd)
+			add(slug, docs)
+			added = append(added, rd)
 		}
-		r.setUnpublished(p.rd.Slug, !ok)
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	var out []Rendered
+	for i, res := range results {
+		r.setUnpublished(res.Slug, res.Err != nil)
+		if res.Err == nil {
+			added[i].Changed = res.Changed
+			out = append(out, added[i])
+		}
 	}
 	r.announce(ctx, out)
 	return out, errors.Join(errs...)
@@ -654,41 +623,6 @@ func newest(items []item.Item) time.Time {
 		}
 	}
 	return t
-}
-
-// write writes a file into dir unless it already holds the same bytes,
-// and reports whether it wrote, and the hash of body. What this refresher
-// wrote is remembered (see Publish), so that an unchanged feed costs no
-// reading of its file.
-func (r *Refresher) write(dir *publish.Dir, name string, body []byte) (wrote bool, sum [sha256.Size]byte, err error) {
-	sum = sha256.Sum256(body)
-	r.mu.Lock()
-	prev, known := r.published[name]
-	r.mu.Unlock()
-	if known && prev == sum {
-		return false, sum, nil
-	}
-	wrote, err = dir.WriteChanged(name, body)
-	return wrote, sum, err
-}
-
-// removeTemps removes the temporary files package publish leaves behind
-// when the process is killed while writing ("." NAME ".tmp-" RANDOM): they
-// are incomplete and nothing else would ever remove them. Publishing is
-// serialized (one refresher writes at a time), so none is in use when a
-// refresher first publishes.
-func removeTemps(dir string, log *slog.Logger) {
-	temps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
-	for _, path := range temps {
-		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
-			continue
-		}
-		if err := os.Remove(path); err != nil {
-			log.Warn("cannot remove a stale temporary file", "path", path, "err", err)
-			continue
-		}
-		log.Info("removed a stale temporary file", "path", path)
-	}
 }
 
 // Once refreshes every configured source, then publishes every feed (all

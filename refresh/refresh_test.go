@@ -15,6 +15,7 @@ import (
 
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/store"
 )
 
@@ -123,7 +124,7 @@ func TestPublishWritesOnlyChangedFeeds(t *testing.T) {
 	if len(feeds) != 2 || !feeds[0].Changed || feeds[1].Items != 1 {
 		t.Errorf("feeds = %+v", feeds)
 	}
-	path := filepath.Join(PublicDir(r.Config()), "nato.rss")
+	path := filepath.Join(publish.PublicDir(r.Config().DataDir), "nato.rss")
 	info, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)

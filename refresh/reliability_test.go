@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/publish"
 )
 
 // TestBackoffGrowsAcrossFailures drives one failing source with a
@@ -137,37 +138,13 @@ func TestBackoffJitterSpreadsSources(t *testing.T) {
 	}
 }
 
-// TestPublishRemovesStaleTemporaryFiles: temporary files of a write cut
-// short by a crash are removed at the next publication; other files stay.
-func TestPublishRemovesStaleTemporaryFiles(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feedXML)) }))
-	defer srv.Close()
-	r, _, src := setup(t, srv.URL)
-	dir := PublicDir(r.Config())
-	os.MkdirAll(dir, 0o755)
-	stale := filepath.Join(dir, ".all.rss.tmp-123456")
-	keep := filepath.Join(dir, ".keep")
-	os.WriteFile(stale, []byte("<?xml version="), 0o600)
-	os.WriteFile(keep, nil, 0o644)
-	r.Sources(ctx, []config.Source{src}, true)
-	if _, err := r.Publish(ctx, r.Feeds()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("stale temporary file: %v", err)
-	}
-	if _, err := os.Stat(keep); err != nil {
-		t.Errorf(".keep: %v", err)
-	}
-}
-
 // TestFailedPublicationIsRetried: a feed that could not be written is
 // published again with the next refresh, even when no source changed.
 func TestFailedPublicationIsRetried(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feedXML)) }))
 	defer srv.Close()
 	r, _, src := setup(t, srv.URL, natoTopic())
-	dir := PublicDir(r.Config())
+	dir := publish.PublicDir(r.Config().DataDir)
 	// A directory where all.rss goes makes its write fail, even as root.
 	blocker := filepath.Join(dir, "all.rss", "x")
 	if err := os.MkdirAll(blocker, 0o755); err != nil {
@@ -219,7 +196,7 @@ func TestStoppingFinishesWrites(t *testing.T) {
 		t.Fatalf("Publish after the context ended: %v, %d feeds", err, len(feeds))
 	}
 	for _, name := range []string{"all.rss", "nato.json"} {
-		if _, err := os.Stat(filepath.Join(PublicDir(r.Config()), name)); err != nil {
+		if _, err := os.Stat(filepath.Join(publish.PublicDir(r.Config().DataDir), name)); err != nil {
 			t.Error(err)
 		}
 	}
