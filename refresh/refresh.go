@@ -455,9 +455,9 @@ func (r *Refresher) Retag(ctx context.Context) ([]string, error) {
 	return changed, r.store.SetMeta(ctx, "topics", fp)
 }
 
-// Feeds returns the slugs of every output feed: AllFeed and each topic.
+// Feeds returns the slugs of every output feed: config.AllFeed and each topic.
 func (r *Refresher) Feeds() []string {
-	out := []string{store.AllFeed}
+	out := []string{config.AllFeed}
 	for _, t := range r.cfg.Topics {
 		out = append(out, t.Slug)
 	}
@@ -482,7 +482,7 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 		Items:      items,
 		Sources:    r.sourceInfo(ctx),
 	}
-	if slug == store.AllFeed {
+	if slug == config.AllFeed {
 		f.Title = "All items"
 		f.Description = "Every item of every source, cleaned by refeed"
 	} else {

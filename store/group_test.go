@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 )
 
@@ -55,7 +56,7 @@ func TestExpectedSaveSharesCommit(t *testing.T) {
 	if n := s.commits.Load() - before; n != 1 {
 		t.Errorf("%d commits for two saves, want 1", n)
 	}
-	if n, err := s.Count(ctx, AllFeed); err != nil || n != 2 {
+	if n, err := s.Count(ctx, config.AllFeed); err != nil || n != 2 {
 		t.Errorf("%d items stored, want 2 (%v)", n, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 )
 
@@ -33,7 +34,7 @@ type SaveResult struct {
 	New     int // items stored for the first time
 	Updated int // stored items whose content changed
 	Merged  int // items recognized as a story another source carried
-	// Changed lists the feeds (topic slugs and AllFeed) whose items
+	// Changed lists the feeds (topic slugs and config.AllFeed) whose items
 	// changed, sorted.
 	Changed []string
 	// Entered lists the items that entered a topic, in the order saved.
@@ -648,7 +649,7 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 				return err
 			}
 			res.Updated++
-			changed[AllFeed] = true
+			changed[config.AllFeed] = true
 			for _, t := range before {
 				changed[t] = true
 			}
@@ -748,7 +749,7 @@ func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item
 	w.newItems = append(w.newItems,
 		stored.ID, source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
 	res.New++
-	changed[AllFeed] = true
+	changed[config.AllFeed] = true
 	// A new item is in no topic yet.
 	for _, t := range stored.Topics {
 		if _, err := tx.ExecContext(ctx, qAddTopic, stored.ID, t, source); err != nil {
@@ -815,7 +816,7 @@ func topicsOf(ctx context.Context, q interface {
 }
 
 // Feed returns the newest items of a feed, newest first: every item for
-// AllFeed, else the items of the topic with that slug. Items carry their
+// config.AllFeed, else the items of the topic with that slug. Items carry their
 // topics and sources.
 func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
 	// The item's own source is first, without a row in item_sources.
@@ -825,7 +826,7 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 		FROM items i `
 	var rows *sql.Rows
 	var err error
-	if slug == AllFeed {
+	if slug == config.AllFeed {
 		rows, err = s.db.QueryContext(ctx, cols+`ORDER BY i.sort_time DESC, i.id LIMIT ?`, limit)
 	} else {
 		rows, err = s.db.QueryContext(ctx, cols+`WHERE i.id IN (SELECT item_id FROM item_topics WHERE topic = ?) ORDER BY i.sort_time DESC, i.id LIMIT ?`, slug, limit)
@@ -860,7 +861,7 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 func (s *Store) Count(ctx context.Context, slug string) (int, error) {
 	var n int
 	var err error
-	if slug == AllFeed {
+	if slug == config.AllFeed {
 		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n)
 	} else {
 		err = s.db.QueryRowContext(ctx, `SELECT count(DISTINCT item_id) FROM item_topics WHERE topic = ?`, slug).Scan(&n)
@@ -973,7 +974,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	if kept == total {
 		return nil, tx.Commit()
 	}
-	changed = append(changed, AllFeed)
+	changed = append(changed, config.AllFeed)
 	// Tombstones are written in key order: appended, not scattered.
 	at := now.UnixNano()
 	if err := exec(`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id NOT IN (SELECT id FROM keep) ORDER BY alias`, at); err != nil {

@@ -24,9 +24,6 @@ import (
 // FileName is the name of the database in the data directory.
 const FileName = "refeed.db"
 
-// AllFeed is the slug of the feed of every item.
-const AllFeed = "all"
-
 // A Store is an open database. It is safe for concurrent use.
 type Store struct {
 	db   *sql.DB

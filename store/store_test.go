@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 )
 
@@ -78,13 +79,13 @@ func TestSaveAndFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.First || res.New != 2 || !slices.Equal(res.Changed, []string{AllFeed, "nato"}) {
+	if !res.First || res.New != 2 || !slices.Equal(res.Changed, []string{config.AllFeed, "nato"}) {
 		t.Errorf("result = %+v", res)
 	}
 	if len(res.Entered) != 1 || res.Entered[0].Topic != "nato" || res.Entered[0].Item.Title != "One" {
 		t.Errorf("entered = %+v", res.Entered)
 	}
-	all, err := s.Feed(ctx, AllFeed, 10)
+	all, err := s.Feed(ctx, config.AllFeed, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestSaveAndFeed(t *testing.T) {
 	if res.First || res.New != 0 || res.Updated != 0 || len(res.Changed) != 0 || len(res.Entered) != 0 {
 		t.Errorf("second save = %+v", res)
 	}
-	again, _ := s.Feed(ctx, AllFeed, 10)
+	again, _ := s.Feed(ctx, config.AllFeed, 10)
 	if again[0].ID != all[0].ID || !again[0].FirstSeen.Equal(t0) {
 		t.Errorf("ids or first-seen changed: %+v", again[0])
 	}
@@ -120,12 +121,12 @@ func TestSaveAndFeed(t *testing.T) {
 	items[1].Content = "<p>edited</p>"
 	items[1].Topics = []string{"klima"}
 	res, _ = s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, items, t0.Add(2*time.Hour))
-	if res.Updated != 1 || !slices.Equal(res.Changed, []string{AllFeed, "klima"}) || len(res.Entered) != 1 {
+	if res.Updated != 1 || !slices.Equal(res.Changed, []string{config.AllFeed, "klima"}) || len(res.Entered) != 1 {
 		t.Errorf("edit = %+v", res)
 	}
 	// Items dropped by the source stay.
 	res, _ = s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, nil, t0.Add(3*time.Hour))
-	if n, _ := s.Count(ctx, AllFeed); n != 2 || len(res.Changed) != 0 {
+	if n, _ := s.Count(ctx, config.AllFeed); n != 2 || len(res.Changed) != 0 {
 		t.Errorf("after an empty fetch: %d items, changed %v", n, res.Changed)
 	}
 }
@@ -144,7 +145,7 @@ func TestSameStoryFromTwoSources(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	all, _ := s.Feed(ctx, AllFeed, 10)
+	all, _ := s.Feed(ctx, config.AllFeed, 10)
 	if len(all) != 2 {
 		t.Fatalf("%d items, want 2 (one per story): %+v", len(all), all)
 	}
@@ -167,7 +168,7 @@ func TestSameStoryFromTwoSources(t *testing.T) {
 	f := mk("f", "42", "https://f.example/42", "F")
 	s.SaveSource(ctx, SourceState{Name: "e"}, []item.Item{e}, t0)
 	s.SaveSource(ctx, SourceState{Name: "f"}, []item.Item{f}, t0)
-	if n, _ := s.Count(ctx, AllFeed); n != 4 {
+	if n, _ := s.Count(ctx, config.AllFeed); n != 4 {
 		t.Errorf("%d items after two unrelated GUID 42 items, want 4", n)
 	}
 }
@@ -183,7 +184,7 @@ func TestSameTitleWithin48Hours(t *testing.T) {
 	for _, x := range []item.Item{a, b, c} {
 		s.SaveSource(ctx, SourceState{Name: x.Source}, []item.Item{x}, t0.Add(80*time.Hour))
 	}
-	if n, _ := s.Count(ctx, AllFeed); n != 2 {
+	if n, _ := s.Count(ctx, config.AllFeed); n != 2 {
 		t.Errorf("%d items, want 2", n)
 	}
 }
@@ -208,10 +209,10 @@ func TestRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(changed, []string{AllFeed}) {
+	if !slices.Equal(changed, []string{config.AllFeed}) {
 		t.Errorf("changed = %v", changed)
 	}
-	all, _ := s.Feed(ctx, AllFeed, 100)
+	all, _ := s.Feed(ctx, config.AllFeed, 100)
 	var titles []string
 	for _, it := range all {
 		titles = append(titles, it.Title)
@@ -317,7 +318,7 @@ func TestConcurrentSavesShareTransactions(t *testing.T) {
 	s.Close()
 	s, _ = Open(path)
 	defer s.Close()
-	if c, _ := s.Count(ctx, AllFeed); c != n-1 {
+	if c, _ := s.Count(ctx, config.AllFeed); c != n-1 {
 		t.Errorf("%d items stored, want %d", c, n-1)
 	}
 	if st, _ := s.Source(ctx, "s07"); !st.LastSuccess.IsZero() {
@@ -368,10 +369,10 @@ func TestOneSaveOfManyKinds(t *testing.T) {
 	if res.New != 150 || res.Merged != 3 {
 		t.Errorf("new %d, merged %d; want 150, 3", res.New, res.Merged)
 	}
-	if n, _ := s.Count(ctx, AllFeed); n != 153 {
+	if n, _ := s.Count(ctx, config.AllFeed); n != 153 {
 		t.Errorf("%d items, want 153", n)
 	}
-	all, _ := s.Feed(ctx, AllFeed, 200)
+	all, _ := s.Feed(ctx, config.AllFeed, 200)
 	for _, it := range all {
 		if it.Source == "x" && !slices.Equal(it.Sources, []string{"x", "y"}) {
 			t.Errorf("%q: sources %v", it.Title, it.Sources)
@@ -406,7 +407,7 @@ func TestTwoItemsOfOneSaveAreOneStory(t *testing.T) {
 	if res.Merged != 2 || !slices.Equal(entered, []string{"nato " + story.ID, "korea " + story.ID}) || !slices.Equal(res.Changed, []string{"korea", "nato"}) {
 		t.Errorf("merged %d, entered %v, changed %v", res.Merged, entered, res.Changed)
 	}
-	all, _ := s.Feed(ctx, AllFeed, 10)
+	all, _ := s.Feed(ctx, config.AllFeed, 10)
 	if len(all) != 1 || !slices.Equal(all[0].Topics, []string{"korea"}) || !slices.Equal(all[0].Sources, []string{"x", "y"}) {
 		t.Errorf("feed: %+v", all)
 	}
@@ -429,7 +430,7 @@ func TestKeysThatAreNotUTF8(t *testing.T) {
 	if err != nil || res.New != 0 {
 		t.Errorf("saved again: %+v, %v", res, err)
 	}
-	all, _ := s.Feed(ctx, AllFeed, 10)
+	all, _ := s.Feed(ctx, config.AllFeed, 10)
 	if len(all) != 1 || all[0].Title != a.Title || !slices.Equal(all[0].Sources, []string{"a", "b", "c"}) {
 		t.Errorf("feed: %+v", all)
 	}
