@@ -52,7 +52,7 @@ type Refresher struct {
 	// fulltext fetches the articles of fulltext sources; nil when no
 	// source is one.
 	fulltext *fulltext.Fetcher
-	store    *store.Store
+	store    store.Store
 	log      *slog.Logger
 	metrics  *metrics.Metrics // nil: none
 	now      func() time.Time
@@ -67,7 +67,7 @@ type Refresher struct {
 }
 
 // New returns a refresher for cfg storing into st.
-func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, error) {
+func New(cfg *config.Config, st store.Store, log *slog.Logger) (*Refresher, error) {
 	cleaner, err := clean.NewWithOptions(cfg.Rules, clean.Options{TrackerLists: cfg.Trackers.Lists})
 	if err != nil {
 		return nil, err
@@ -177,12 +177,6 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	// than fetched at once, and as many wait for the store, so memory
 	// stays bounded however many sources wait, while the next sources are
 	// fetched and cleaned as these are stored.
-	//
-	// Saves ready meanwhile wait a little for this one, to share its
-	// commit (store.Expect); not while it waits for a storing slot, which
-	// they hold.
-	arrived := r.store.Expect(cap(r.storing))
-	defer arrived()
 	var releaseOnce sync.Once
 	releaseFetch := func() { releaseOnce.Do(release) }
 	defer releaseFetch()
@@ -191,7 +185,6 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	st.URL = src.URL
 	st.LastAttempt = start
 	if err != nil {
-		arrived()
 		out.Err = err
 		if ctx.Err() != nil {
 			// Stopping, not the source's fault: no failure, no backoff.
@@ -220,7 +213,6 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 		}
 		items = r.processChanged(ctx, src, items, out)
 	}
-	arrived()
 	// What was fetched is stored even when stopping meanwhile: the write
 	// is short, and the next fetch may no longer carry the items.
 	r.storing <- struct{}{}

@@ -19,7 +19,7 @@ func alertEntries(key string, items ...string) []AlertEntry {
 	return out
 }
 
-func pendingTitles(t *testing.T, s *Store, key string, dueOnly bool, now time.Time) []string {
+func pendingTitles(t *testing.T, s *SQLite, key string, dueOnly bool, now time.Time) []string {
 	t.Helper()
 	ds, err := s.PendingAlerts(ctx, key, dueOnly, now)
 	if err != nil {
@@ -59,7 +59,7 @@ func TestAlertQueueOnceEver(t *testing.T) {
 
 	// Across a restart, delivered or not, nothing repeats.
 	s.Close()
-	s, err = Open(path)
+	s, err = OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestAlertMigrationKeepsItems(t *testing.T) {
 		}
 	}
 	db.Close()
-	s, err := Open(path)
+	s, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestTakeEnteredKeepsAlertsAcrossACrash(t *testing.T) {
 	s.SaveSource(ctx, SourceState{Name: "taz", LastSuccess: t0}, []item.Item{mk("taz", "g2", "", "Neu", "nato"), mk("taz", "g3", "", "Wetter", "wetter")}, t0)
 	// The process dies here; a new one opens the store.
 	s.Close()
-	s, err := Open(path)
+	s, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // waitPending waits until n saves wait for a transaction.
-func waitPending(t *testing.T, s *Store, n int) {
+func waitPending(t *testing.T, s *SQLite, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -27,7 +27,7 @@ func waitPending(t *testing.T, s *Store, n int) {
 }
 
 // save runs SaveSource for one item of source on its own goroutine.
-func save(t *testing.T, s *Store, source string) <-chan error {
+func save(t *testing.T, s *SQLite, source string) <-chan error {
 	errc := make(chan error, 1)
 	go func() {
 		it := mk(source, "", "https://example.org/"+source, "Story of "+source)

@@ -19,37 +19,13 @@ import (
 	"github.com/refeed/refeed/item"
 )
 
-// TitleWindow is how far apart two items from different sources with the
-// same normalized title may be published to count as one story.
-const TitleWindow = 48 * time.Hour
-
-// An Entry is an item that entered a topic.
-type Entry struct {
-	Topic string
-	Item  item.Item
-}
-
-// A SaveResult says what saving a source's items changed.
-type SaveResult struct {
-	New     int // items stored for the first time
-	Updated int // stored items whose content changed
-	Merged  int // items recognized as a story another source carried
-	// Changed lists the feeds (topic slugs and config.AllFeed) whose items
-	// changed, sorted.
-	Changed []string
-	// Entered lists the items that entered a topic, in the order saved.
-	Entered []Entry
-	// First reports that the source had never been saved before.
-	First bool
-}
-
 // SaveSource stores the items of one successful fetch of a source and the
 // source's new state, in one transaction. Items carry their topics; an item
 // already stored (same id, or the same story from another source: same
 // GUID, same normalized link, or the same normalized title within
 // TitleWindow) is updated or merged, never duplicated. Items that retention
 // removed are not stored again.
-func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
+func (s *SQLite) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
 	req := &saveRequest{st: st, items: items, now: now, done: make(chan struct{})}
 	// What a new item's row needs is computed here, on the caller's
 	// goroutine, rather than by the one writer that saves the batch.
@@ -101,7 +77,7 @@ const groupWait = 20 * time.Millisecond
 // room saves are ready: room is how many saves the caller lets wait for a
 // transaction at once, more of which could not come before one ends. The
 // returned function may be called more than once.
-func (s *Store) Expect(room int) (arrived func()) {
+func (s *SQLite) Expect(room int) (arrived func()) {
 	s.saveMu.Lock()
 	s.expected++
 	if s.room == 0 || room < s.room {
@@ -124,10 +100,10 @@ func (s *Store) Expect(room int) (arrived func()) {
 
 // Commits returns the number of save transactions committed since the
 // store was opened: what saving cost in commits (each an fsync).
-func (s *Store) Commits() int64 { return s.commits.Load() }
+func (s *SQLite) Commits() int64 { return s.commits.Load() }
 
 // wake wakes a writer waiting for expected saves. s.saveMu is held.
-func (s *Store) wake() {
+func (s *SQLite) wake() {
 	if s.changed != nil {
 		close(s.changed)
 		s.changed = nil
@@ -138,7 +114,7 @@ func (s *Store) wake() {
 // still to come or the room it was announced with is full. With no save
 // pending, it does not wait: there is nothing to save yet, and the caller
 // (the leading SaveSource) should return rather than wait for others.
-func (s *Store) awaitExpected() {
+func (s *SQLite) awaitExpected() {
 	// A refresh just let go on, by the caller giving up its fetch slot,
 	// may not have announced its save yet.
 	runtime.Gosched()
@@ -173,7 +149,7 @@ func (s *Store) awaitExpected() {
 // Expect: concurrent refreshes share their commits (and fsyncs) instead
 // of queueing for one each. One save that fails does not fail the others
 // (see saveBatch).
-func (s *Store) saveBatches(ctx context.Context) {
+func (s *SQLite) saveBatches(ctx context.Context) {
 	for {
 		s.awaitExpected()
 		s.saveMu.Lock()
@@ -196,7 +172,7 @@ func (s *Store) saveBatches(ctx context.Context) {
 // them all without savepoints, which cost SQLite a copy of every page a
 // save changes; only when a save of several fails does it start again with
 // a savepoint for each, so that the others are saved nonetheless.
-func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
+func (s *SQLite) saveBatch(ctx context.Context, batch []*saveRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.saveTx(ctx, batch, false) && len(batch) > 1 {
@@ -209,7 +185,7 @@ func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 // it. Without savepoints, a request that fails fails them all, and saveTx
 // reports that (so that they can be saved again with savepoints); failing
 // to begin or commit the transaction fails them all in any case.
-func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) (requestFailed bool) {
+func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) (requestFailed bool) {
 	fail := func(err error) {
 		for _, req := range batch {
 			if req.err == nil || !savepoints {
@@ -257,7 +233,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	return false
 }
 
-func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
+func (s *SQLite) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
 	res := &SaveResult{}
 	var prevSuccess int64
 	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
@@ -717,7 +693,7 @@ func readSomeStored(ctx context.Context, tx *txn, ids []string, source string, o
 // sent last, by item id (the id the source's item has before any merge).
 // An item whose fingerprint is unchanged need not be saved again: saving it
 // would change nothing.
-func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]string, error) {
+func (s *SQLite) Fingerprints(ctx context.Context, source string) (map[string]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, fingerprint FROM fingerprints WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("read fingerprints of %s: %w", source, err)
@@ -818,7 +794,7 @@ func topicsOf(ctx context.Context, q interface {
 // Feed returns the newest items of a feed, newest first: every item for
 // config.AllFeed, else the items of the topic with that slug. Items carry their
 // topics and sources.
-func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
+func (s *SQLite) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
 	// The item's own source is first, without a row in item_sources.
 	const cols = `SELECT i.data, i.source,
 		(SELECT group_concat(topic) FROM (SELECT DISTINCT topic FROM item_topics WHERE item_id = i.id ORDER BY topic)),
@@ -858,7 +834,7 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 }
 
 // Count returns the number of items of a feed (see Feed).
-func (s *Store) Count(ctx context.Context, slug string) (int, error) {
+func (s *SQLite) Count(ctx context.Context, slug string) (int, error) {
 	var n int
 	var err error
 	if slug == config.AllFeed {
@@ -884,7 +860,7 @@ func split(s string) []string {
 // newest maxItems of no feed. Removed items are remembered so that a
 // source still carrying them does not bring them back. It returns the
 // feeds that changed.
-func (s *Store) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+func (s *SQLite) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed, err := s.prune(ctx, maxItems, maxAge, now)
@@ -894,7 +870,7 @@ func (s *Store) Prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	return changed, nil
 }
 
-func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+func (s *SQLite) prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -1076,7 +1052,7 @@ func keepOnly(ctx context.Context, tx *sql.Tx, table, col string, rebuild bool) 
 // the configured topics changed, and returns the feeds that changed. Items
 // entering a topic this way are not reported as entered: they were already
 // there when the topic came.
-func (s *Store) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+func (s *SQLite) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed, err := s.retag(ctx, match)
@@ -1086,7 +1062,7 @@ func (s *Store) Retag(ctx context.Context, match func(*item.Item) []string) ([]s
 	return changed, nil
 }
 
-func (s *Store) retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+func (s *SQLite) retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

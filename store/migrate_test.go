@@ -90,7 +90,7 @@ func v4Store(t *testing.T) (path string, a, b, merged item.Item) {
 // and saving, reading and retention go on as before.
 func TestMigrationFromVersion4(t *testing.T) {
 	path, a, b, merged := v4Store(t)
-	s, err := Open(path)
+	s, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}

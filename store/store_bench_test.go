@@ -34,7 +34,7 @@ func processed(b *testing.B, set string) (feeds []benchdata.Feed, size, items in
 	return benchdata.Process(feeds, c, m), size, items
 }
 
-func openStore(b *testing.B, dir string) *store.Store {
+func openStore(b *testing.B, dir string) store.Store {
 	b.Helper()
 	st, err := store.Open(filepath.Join(dir, store.FileName))
 	if err != nil {
@@ -44,7 +44,7 @@ func openStore(b *testing.B, dir string) *store.Store {
 }
 
 // saveAll saves every feed's items as a successful fetch of its source.
-func saveAll(b *testing.B, st *store.Store, feeds []benchdata.Feed, now time.Time) (saved int) {
+func saveAll(b *testing.B, st store.Store, feeds []benchdata.Feed, now time.Time) (saved int) {
 	ctx := context.Background()
 	for _, f := range feeds {
 		state := store.SourceState{Name: f.Name, URL: f.URL, LastAttempt: now, LastSuccess: now}

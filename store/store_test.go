@@ -15,10 +15,10 @@ import (
 
 var ctx = context.Background()
 
-func open(t *testing.T) (*Store, string) {
+func open(t *testing.T) (*SQLite, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "data", FileName)
-	s, err := Open(path)
+	s, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestOpenMigratesAndUsesWAL(t *testing.T) {
 		t.Errorf("journal_mode = %q, %v", mode, err)
 	}
 	s.Close()
-	s2, err := Open(path)
+	s2, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -62,7 +62,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if _, err := Open(path); err == nil {
+	if _, err := OpenSQLite(path); err == nil {
 		t.Error("opened a store with a newer schema")
 	}
 }
@@ -276,7 +276,7 @@ func TestFullTextCache(t *testing.T) {
 	s.PutFullText(ctx, "https://ex.org/a", FullText{Content: "<p>Artikel</p>", Fetched: t0})
 	s.PutFullText(ctx, "https://ex.org/b", FullText{Error: "status 404", Fetched: t0})
 	s.Close()
-	s, _ = Open(path)
+	s, _ = OpenSQLite(path)
 	defer s.Close()
 	if ft, ok, _ := s.FullText(ctx, "https://ex.org/a"); !ok || ft.Content != "<p>Artikel</p>" || !ft.Fetched.Equal(t0) {
 		t.Errorf("a = %+v %v", ft, ok)
@@ -316,7 +316,7 @@ func TestConcurrentSavesShareTransactions(t *testing.T) {
 		}
 	}
 	s.Close()
-	s, _ = Open(path)
+	s, _ = OpenSQLite(path)
 	defer s.Close()
 	if c, _ := s.Count(ctx, config.AllFeed); c != n-1 {
 		t.Errorf("%d items stored, want %d", c, n-1)
