@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -19,162 +17,12 @@ import (
 	"github.com/refeed/refeed/item"
 )
 
-// SaveSource stores the items of one successful fetch of a source and the
-// source's new state, in one transaction. Items carry their topics; an item
-// already stored (same id, or the same story from another source: same
-// GUID, same normalized link, or the same normalized title within
-// TitleWindow) is updated or merged, never duplicated. Items that retention
-// removed are not stored again.
-func (s *SQLite) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
-	req := &saveRequest{st: st, items: items, now: now, done: make(chan struct{})}
-	// What a new item's row needs is computed here, on the caller's
-	// goroutine, rather than by the one writer that saves the batch.
-	req.prep = make([]newRow, len(items))
-	for i := range items {
-		it := &items[i]
-		if it.ID == "" {
-			it.ID = item.NewID(st.Name, it)
-		}
-		req.prep[i] = prepareRow(it, now)
-	}
-	s.saveMu.Lock()
-	s.pending = append(s.pending, req)
-	s.wake()
-	lead := !s.saving
-	s.saving = true
-	s.saveMu.Unlock()
-	if lead {
-		s.saveBatches(context.WithoutCancel(ctx))
-	}
-	<-req.done
-	if req.err != nil {
-		return nil, fmt.Errorf("save source %s: %w", st.Name, req.err)
-	}
-	return req.res, nil
-}
-
-// A saveRequest is one SaveSource call waiting for its transaction.
-type saveRequest struct {
-	st    SourceState
-	items []item.Item
-	prep  []newRow // by item: its row, should it be new
-	now   time.Time
-	res   *SaveResult
-	err   error
-	done  chan struct{}
-}
-
-// groupWait is how long, at most, a transaction waits for the saves
-// announced by Expect before it begins (Store.groupWait, but in tests).
-const groupWait = 20 * time.Millisecond
-
-// Expect announces a SaveSource call to come soon: its caller is, say,
-// fetching and cleaning the items it will save. Until the returned
-// function is called (when that call is made, or will not be), a save
-// that is ready waits a little (at most 20 ms) for it, so that both share
-// one transaction and its commit (an fsync, and a write of the pages both
-// change) rather than paying one each. It waits only while fewer than
-// room saves are ready: room is how many saves the caller lets wait for a
-// transaction at once, more of which could not come before one ends. The
-// returned function may be called more than once.
-func (s *SQLite) Expect(room int) (arrived func()) {
-	s.saveMu.Lock()
-	s.expected++
-	if s.room == 0 || room < s.room {
-		s.room = room
-	}
-	s.saveMu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.saveMu.Lock()
-			s.expected--
-			if s.expected == 0 {
-				s.room = 0
-			}
-			s.wake()
-			s.saveMu.Unlock()
-		})
-	}
-}
-
-// Commits returns the number of save transactions committed since the
-// store was opened: what saving cost in commits (each an fsync).
-func (s *SQLite) Commits() int64 { return s.commits.Load() }
-
-// wake wakes a writer waiting for expected saves. s.saveMu is held.
-func (s *SQLite) wake() {
-	if s.changed != nil {
-		close(s.changed)
-		s.changed = nil
-	}
-}
-
-// awaitExpected waits, for at most s.groupWait, until no announced save is
-// still to come or the room it was announced with is full. With no save
-// pending, it does not wait: there is nothing to save yet, and the caller
-// (the leading SaveSource) should return rather than wait for others.
-func (s *SQLite) awaitExpected() {
-	// A refresh just let go on, by the caller giving up its fetch slot,
-	// may not have announced its save yet.
-	runtime.Gosched()
-	var timeout <-chan time.Time
-	for {
-		s.saveMu.Lock()
-		if s.expected == 0 || len(s.pending) == 0 || len(s.pending) >= s.room {
-			s.saveMu.Unlock()
-			return
-		}
-		if s.changed == nil {
-			s.changed = make(chan struct{})
-		}
-		changed := s.changed
-		s.saveMu.Unlock()
-		if timeout == nil {
-			t := time.NewTimer(s.groupWait)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			return
-		}
-	}
-}
-
-// saveBatches saves the waiting requests, several in one transaction,
-// until none waits. Saves that come while a transaction runs wait for the
-// next one, and a transaction waits a little for the saves announced by
-// Expect: concurrent refreshes share their commits (and fsyncs) instead
-// of queueing for one each. One save that fails does not fail the others
-// (see saveBatch).
-func (s *SQLite) saveBatches(ctx context.Context) {
-	for {
-		s.awaitExpected()
-		s.saveMu.Lock()
-		batch := s.pending
-		s.pending = nil
-		if len(batch) == 0 {
-			s.saving = false
-			s.saveMu.Unlock()
-			return
-		}
-		s.saveMu.Unlock()
-		s.saveBatch(ctx, batch)
-		for _, req := range batch {
-			close(req.done)
-		}
-	}
-}
-
 // saveBatch saves a batch of requests in one transaction. It first saves
 // them all without savepoints, which cost SQLite a copy of every page a
 // save changes; only when a save of several fails does it start again with
-// a savepoint for each, so that the others are saved nonetheless.
+// a savepoint for each, so that the others are saved nonetheless. The
+// caller holds s.mu.
 func (s *SQLite) saveBatch(ctx context.Context, batch []*saveRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.saveTx(ctx, batch, false) && len(batch) > 1 {
 		s.saveTx(ctx, batch, true)
 	}

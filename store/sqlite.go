@@ -32,17 +32,17 @@ type SQLite struct {
 	// only writers, holding mu, use it.
 	prepared map[string]*sql.Stmt
 
-	saveMu  sync.Mutex     // guards pending, saving, expected and changed
-	pending []*saveRequest // SaveSource calls waiting for a transaction
-	saving  bool           // a SaveSource call is saving the pending ones
-	// expected counts the SaveSource calls announced by Expect and not
-	// yet made, room the least room they were announced with; changed,
-	// when not nil, is closed (and cleared) when pending or expected
-	// change, to wake a writer waiting for them.
-	expected  int
-	room      int
-	groupWait time.Duration // see Expect
-	changed   chan struct{}
+	// The writer (see writer.go) saves what SaveSource hands it in saves;
+	// it ends when stop is closed, closing written. closeMu guards closed;
+	// inflight counts the SaveSource calls under way, which Close awaits.
+	saves     chan *saveRequest
+	stop      chan struct{}
+	written   chan struct{}
+	closeMu   sync.RWMutex
+	closed    bool
+	inflight  sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 	commits   atomic.Int64 // save transactions committed
 
 	ckpt *checkpointer
@@ -272,7 +272,7 @@ func OpenSQLite(path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &SQLite{db: db, path: path, groupWait: groupWait}
+	s := &SQLite{db: db, path: path}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -285,22 +285,33 @@ func OpenSQLite(path string) (*SQLite, error) {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	s.startWriter()
 	return s, nil
 }
 
 // Path returns the database file's path.
 func (s *SQLite) Path() string { return s.path }
 
-// Close closes the database.
+// Close waits for the saves under way, stops the writer and closes the
+// database. Saves after Close fail; later calls of Close return what the
+// first returned.
 func (s *SQLite) Close() error {
-	var cerr error
-	if s.ckpt != nil {
-		cerr = s.ckpt.close()
-	}
-	for _, st := range s.prepared {
-		st.Close()
-	}
-	return errors.Join(s.db.Close(), cerr)
+	s.closeOnce.Do(func() {
+		s.closeMu.Lock()
+		s.closed = true
+		s.closeMu.Unlock()
+		s.inflight.Wait()
+		s.stopWriter()
+		var cerr error
+		if s.ckpt != nil {
+			cerr = s.ckpt.close()
+		}
+		for _, st := range s.prepared {
+			st.Close()
+		}
+		s.closeErr = errors.Join(s.db.Close(), cerr)
+	})
+	return s.closeErr
 }
 
 // DB returns the underlying database, for checks such as
