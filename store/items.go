@@ -52,7 +52,7 @@ func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bo
 	defer tx.Rollback()
 	for _, req := range batch {
 		if !savepoints {
-			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.prep, req.now); req.err != nil {
+			if req.res, req.err = s.saveSource(ctx, tx, req); req.err != nil {
 				fail(req.err)
 				return true
 			}
@@ -62,7 +62,7 @@ func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bo
 			fail(err)
 			return false
 		}
-		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.prep, req.now)
+		req.res, req.err = s.saveSource(ctx, tx, req)
 		release := `RELEASE save`
 		if req.err != nil {
 			release = `ROLLBACK TO save; RELEASE save`
@@ -81,7 +81,9 @@ func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bo
 	return false
 }
 
-func (s *SQLite) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
+// saveSource saves one request in tx.
+func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*SaveResult, error) {
+	st, items, prep := req.st, req.items, req.prep
 	res := &SaveResult{}
 	var prevSuccess int64
 	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
@@ -91,7 +93,6 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, st SourceState, items 
 		return nil, err
 	}
 
-	changed := map[string]bool{}
 	seen := make(map[string]bool, len(items))
 	todo := make([]*item.Item, 0, len(items))
 	for i := range items {
@@ -107,13 +108,16 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, st SourceState, items 
 	// What the store knows of the items is read at once: saving one item
 	// of the source cannot change what another finds (each finds its own
 	// id, and stories of other sources).
-	w := writes{stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep))}
+	sv := &sourceSave{
+		tx: tx, source: st.Name, now: req.now, res: res, changed: map[string]bool{},
+		stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep)),
+	}
 	for i := range prep {
-		w.prep[&items[i]] = &prep[i]
+		sv.prep[&items[i]] = &prep[i]
 	}
 	keys := make([]*newRow, len(todo))
 	for i, it := range todo {
-		keys[i] = w.prep[it]
+		keys[i] = sv.prep[it]
 	}
 	found, err := lookupAll(ctx, tx, st.Name, todo, keys)
 	if err != nil {
@@ -134,22 +138,22 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, st SourceState, items 
 		}
 	}
 	if len(once) > 0 {
-		if w.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
+		if sv.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
 			return nil, err
 		}
 	}
 	for i, it := range todo {
-		if err := saveItem(ctx, tx, &w, st.Name, it, found[i], now, res, changed); err != nil {
+		if err := sv.item(ctx, it, found[i]); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 		if it.Fingerprint != "" {
-			w.fingerprints = append(w.fingerprints, st.Name, it.ID, it.Fingerprint)
+			sv.fingerprints = append(sv.fingerprints, st.Name, it.ID, it.Fingerprint)
 		}
 	}
-	if err := insertItems.exec(ctx, tx, w.newItems); err != nil {
+	if err := insertItems.exec(ctx, tx, sv.newItems); err != nil {
 		return nil, err
 	}
-	if err := putFingerprints.exec(ctx, tx, w.fingerprints); err != nil {
+	if err := putFingerprints.exec(ctx, tx, sv.fingerprints); err != nil {
 		return nil, err
 	}
 	// What entered topics is kept with the save, in the same transaction,
@@ -162,7 +166,7 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, st SourceState, items 
 	if err := putSource(ctx, tx, st); err != nil {
 		return nil, err
 	}
-	for k := range changed {
+	for k := range sv.changed {
 		res.Changed = append(res.Changed, k)
 	}
 	sort.Strings(res.Changed)
@@ -398,9 +402,16 @@ func lookupSome(ctx context.Context, tx *txn, source string, items []*item.Item,
 	return rows.Err()
 }
 
-// writes are the rows a save writes several at a time, at its end, and
-// the stored items it read at its start.
-type writes struct {
+// A sourceSave is the save of one source's items in progress, in its
+// transaction: what it saves, the rows it writes several at a time at its
+// end, the stored items it read at its start, and what it changed.
+type sourceSave struct {
+	tx      *txn
+	source  string
+	now     time.Time
+	res     *SaveResult
+	changed map[string]bool // the feeds whose items changed
+
 	newItems     []any // of insertItems
 	fingerprints []any // of putFingerprints
 	stored       map[string]*storedItem
@@ -425,7 +436,9 @@ func prepareRow(it *item.Item, now time.Time) newRow {
 	return r
 }
 
-func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
+// item saves it, found as f.
+func (sv *sourceSave) item(ctx context.Context, it *item.Item, f found) error {
+	tx, source := sv.tx, sv.source
 	canonical := f.known
 	if canonical == "" {
 		if f.gone {
@@ -433,15 +446,15 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 		}
 		canonical = f.story
 		if canonical == "" {
-			return insertItem(ctx, tx, w, source, it, now, res, changed)
+			return sv.insert(ctx, it)
 		}
 		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
 		}
-		res.Merged++
+		sv.res.Merged++
 	}
 
-	si, read := w.stored[canonical]
+	si, read := sv.stored[canonical]
 	if !read {
 		m, err := readStored(ctx, tx, []string{canonical}, source)
 		if err != nil {
@@ -472,14 +485,14 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 				stored.GUID, link, title, keyHash(stored.GUID), keyHash(link), keyHash(title), sortTime(&stored), h, data, canonical); err != nil {
 				return err
 			}
-			res.Updated++
-			changed[config.AllFeed] = true
+			sv.res.Updated++
+			sv.changed[config.AllFeed] = true
 			for _, t := range before {
-				changed[t] = true
+				sv.changed[t] = true
 			}
 		}
 	}
-	return setTopics(ctx, tx, canonical, source, &stored, before, mine, res, changed)
+	return sv.setTopics(ctx, canonical, &stored, before, mine)
 }
 
 // A storedItem is what a save reads of a stored item.
@@ -558,43 +571,44 @@ func (s *SQLite) Fingerprints(ctx context.Context, source string) (map[string]st
 	return out, rows.Err()
 }
 
-// insertItem stores a new item (in w.newItems, inserted later).
-func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+// insert stores a new item (in sv.newItems, inserted later).
+func (sv *sourceSave) insert(ctx context.Context, it *item.Item) error {
 	stored := *it
-	stored.FirstSeen = now.UTC()
-	row, ok := w.prep[it]
+	stored.FirstSeen = sv.now.UTC()
+	row, ok := sv.prep[it]
 	if !ok {
-		r := prepareRow(it, now)
+		r := prepareRow(it, sv.now)
 		row = &r
 	}
 	if row.err != nil {
 		return row.err
 	}
-	w.newItems = append(w.newItems,
-		stored.ID, source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
-	res.New++
-	changed[config.AllFeed] = true
+	sv.newItems = append(sv.newItems,
+		stored.ID, sv.source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
+	sv.res.New++
+	sv.changed[config.AllFeed] = true
 	// A new item is in no topic yet.
 	for _, t := range stored.Topics {
-		if _, err := tx.ExecContext(ctx, qAddTopic, stored.ID, t, source); err != nil {
+		if _, err := sv.tx.ExecContext(ctx, qAddTopic, stored.ID, t, sv.source); err != nil {
 			return err
 		}
-		changed[t] = true
-		res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
+		sv.changed[t] = true
+		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, Item: stored})
 	}
 	return nil
 }
 
-// setTopics makes the topics source gives item id equal to it.Topics and
-// records the topics the item newly entered; before are the item's topics
-// and mine those source gave it.
-func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, before, mine []string, res *SaveResult, changed map[string]bool) error {
+// setTopics makes the topics the source gives item id equal to it.Topics
+// and records the topics the item newly entered; before are the item's
+// topics and mine those the source gave it.
+func (sv *sourceSave) setTopics(ctx context.Context, id string, it *item.Item, before, mine []string) error {
+	tx, source := sv.tx, sv.source
 	for _, t := range mine {
 		if !slices.Contains(it.Topics, t) {
 			if _, err := tx.ExecContext(ctx, qDropTopic, id, source, t); err != nil {
 				return err
 			}
-			changed[t] = true
+			sv.changed[t] = true
 		}
 	}
 	var entered []string
@@ -606,7 +620,7 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, b
 			return err
 		}
 		if !slices.Contains(before, t) {
-			changed[t] = true
+			sv.changed[t] = true
 			entered = append(entered, t)
 		}
 	}
@@ -614,7 +628,7 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, b
 		stored := *it
 		stored.ID = id
 		for _, t := range entered {
-			res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
+			sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, Item: stored})
 		}
 	}
 	return nil
