@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/refeed/refeed/store"
+	"github.com/refeed/refeed/config"
 )
 
 // feedTitles parses a feed file or document by its extension (.rss, .atom
@@ -264,7 +264,7 @@ func TestCrashSafety(t *testing.T) {
 	t.Logf("%d items published, all present", len(published))
 
 	st := openChecked(t, dir)
-	if n, err := st.Count(context.Background(), store.AllFeed); err != nil || n != len(final) {
+	if n, err := st.Count(context.Background(), config.AllFeed); err != nil || n != len(final) {
 		t.Errorf("store has %d items (%v), all.rss %d", n, err, len(final))
 	}
 	checkFeeds(t, public)

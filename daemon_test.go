@@ -376,9 +376,9 @@ func TestNewsboatReadsServedFeeds(t *testing.T) {
 
 // openChecked opens the store of a refeed whose configuration is in dir,
 // checks its integrity and closes it at the end of the test.
-func openChecked(t *testing.T, dir string) *store.Store {
+func openChecked(t *testing.T, dir string) *store.SQLite {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, "data", store.FileName))
+	st, err := store.OpenSQLite(filepath.Join(dir, "data", store.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}

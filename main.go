@@ -212,7 +212,7 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 
 // deliverAlerts queues the alerts of what the refresh stored and sends
 // what is due; deliveries that fail wait in the store for the next run.
-func deliverAlerts(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) error {
+func deliverAlerts(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	d := alert.New(cfg, st, nil, log)

@@ -11,7 +11,6 @@ import (
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
-	"github.com/refeed/refeed/store"
 )
 
 // preview runs 'refeed preview'.
@@ -34,7 +33,7 @@ func (p *preview) run(ctx context.Context, arg string) error {
 		return err
 	}
 	if p.format != "" {
-		f := &publish.Feed{Slug: store.AllFeed, Title: feed.Title, Description: "Preview of " + src.URL, BaseURL: p.cfg.BaseURL, TopicNames: topicNames(p.cfg)}
+		f := &publish.Feed{Slug: config.AllFeed, Title: feed.Title, Description: "Preview of " + src.URL, BaseURL: p.cfg.BaseURL, TopicNames: topicNames(p.cfg)}
 		for _, pv := range items {
 			f.Items = append(f.Items, pv.Item)
 		}

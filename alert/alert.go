@@ -134,7 +134,7 @@ type Dispatcher struct {
 	// ServerName, when empty, is the SMTP host.
 	TLSConfig *tls.Config
 
-	st  *store.Store
+	st  store.Alerts
 	m   *metrics.Metrics // nil: none
 	log *slog.Logger
 
@@ -149,7 +149,7 @@ type Dispatcher struct {
 // New returns a dispatcher for the alerts of cfg, keeping its state in st
 // and counting deliveries in m (which may be nil). A dispatcher used only
 // for Test needs no store: st may then be nil.
-func New(cfg *config.Config, st *store.Store, m *metrics.Metrics, log *slog.Logger) *Dispatcher {
+func New(cfg *config.Config, st store.Alerts, m *metrics.Metrics, log *slog.Logger) *Dispatcher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

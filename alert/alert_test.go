@@ -57,7 +57,7 @@ type env struct {
 	web     *receiver
 	mail    *mailServer
 	metrics *metrics.Metrics
-	st      *store.Store
+	st      store.Store
 	d       *alert.Dispatcher
 }
 

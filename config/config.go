@@ -61,6 +61,11 @@ type Source struct {
 	Pos Pos `yaml:"-"` // where the source was defined
 }
 
+// AllFeed is the slug of the feed of every item, published beside the
+// topics' feeds; no topic may take it. It is the one definition in refeed:
+// the store, the published files and the metrics' feed label all use it.
+const AllFeed = "all"
+
 // A Topic is a named set of term rules; matching items form its feed.
 type Topic struct {
 	Name    string   `yaml:"name"`

@@ -294,8 +294,8 @@ func (d *decoder) checkTopics(c *Config) map[string]bool {
 		}
 		switch {
 		case from == "":
-		case t.Slug == "all":
-			d.errorAt(from, "slug \"all\" is reserved for the feed of all items")
+		case t.Slug == AllFeed:
+			d.errorAt(from, "slug %q is reserved for the feed of all items", AllFeed)
 		case first[t.Slug] != "":
 			d.errorAt(from, "duplicate topic slug %q (first at line %d)", t.Slug, d.line(first[t.Slug]))
 		default:

@@ -54,7 +54,7 @@ type Options struct {
 type daemon struct {
 	opt     Options
 	log     *slog.Logger
-	store   *store.Store
+	store   store.Store
 	server  *server.Server
 	metrics *metrics.Metrics
 	sched   *schedule.Scheduler

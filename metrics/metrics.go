@@ -48,9 +48,6 @@ const (
 	HandlerOther   = "other"
 )
 
-// FeedAll is the value of the feed label for the feed of every item.
-const FeedAll = "all"
-
 // Metrics holds refeed's collectors. Use the vectors directly, as in
 // m.FetchResults.WithLabelValues(name, metrics.FetchOK).Inc(), or the helper
 // methods.
@@ -62,7 +59,7 @@ type Metrics struct {
 	// of FetchOK, FetchNotModified, FetchError, FetchSkipped).
 	FetchResults *prometheus.CounterVec
 	// TopicItems is the number of items in each published feed (labels:
-	// feed: a topic slug or FeedAll).
+	// feed: a topic slug or config.AllFeed).
 	TopicItems *prometheus.GaugeVec
 	// Removals counts what the cleaning rules removed (labels: rule).
 	Removals *prometheus.CounterVec

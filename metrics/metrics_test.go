@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/metrics"
 )
 
@@ -17,7 +18,7 @@ func use(m *metrics.Metrics) {
 	m.ObserveFetch("tagesschau", metrics.FetchNotModified, 200*time.Millisecond)
 	m.ObserveFetch("blog", metrics.FetchSkipped, 0)
 	m.ObserveFetch("blog", metrics.FetchError, 30*time.Second)
-	m.TopicItems.WithLabelValues(metrics.FeedAll).Set(120)
+	m.TopicItems.WithLabelValues(config.AllFeed).Set(120)
 	m.TopicItems.WithLabelValues("politik").Set(42)
 	m.Removals.WithLabelValues("tracking-params").Add(3)
 	m.HTTPRequests.WithLabelValues(metrics.HandlerFeed, "200").Inc()

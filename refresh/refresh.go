@@ -50,7 +50,7 @@ type Refresher struct {
 	// fulltext fetches the articles of fulltext sources; nil when no
 	// source is one.
 	fulltext *fulltext.Fetcher
-	store    *store.Store
+	store    store.Store
 	log      *slog.Logger
 	metrics  *metrics.Metrics // nil: none
 	now      func() time.Time
@@ -66,7 +66,7 @@ type Refresher struct {
 }
 
 // New returns a refresher for cfg storing into st.
-func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Refresher, error) {
+func New(cfg *config.Config, st store.Store, log *slog.Logger) (*Refresher, error) {
 	cleaner, err := clean.NewWithOptions(cfg.Rules, clean.Options{TrackerLists: cfg.Trackers.Lists})
 	if err != nil {
 		return nil, err
@@ -173,12 +173,6 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	// than fetched at once, and as many wait for the store, so memory
 	// stays bounded however many sources wait, while the next sources are
 	// fetched and cleaned as these are stored.
-	//
-	// Saves ready meanwhile wait a little for this one, to share its
-	// commit (store.Expect); not while it waits for a storing slot, which
-	// they hold.
-	arrived := r.store.Expect(cap(r.storing))
-	defer arrived()
 	var releaseOnce sync.Once
 	releaseFetch := func() { releaseOnce.Do(release) }
 	defer releaseFetch()
@@ -187,7 +181,6 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	st.URL = src.URL
 	st.LastAttempt = start
 	if err != nil {
-		arrived()
 		out.Err = err
 		if ctx.Err() != nil {
 			// Stopping, not the source's fault: no failure, no backoff.
@@ -216,7 +209,6 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 		}
 		items = r.processChanged(ctx, src, items, out)
 	}
-	arrived()
 	// What was fetched is stored even when stopping meanwhile: the write
 	// is short, and the next fetch may no longer carry the items.
 	r.storing <- struct{}{}
@@ -451,9 +443,9 @@ func (r *Refresher) Retag(ctx context.Context) ([]string, error) {
 	return changed, r.store.SetMeta(ctx, "topics", fp)
 }
 
-// Feeds returns the slugs of every output feed: AllFeed and each topic.
+// Feeds returns the slugs of every output feed: config.AllFeed and each topic.
 func (r *Refresher) Feeds() []string {
-	out := []string{store.AllFeed}
+	out := []string{config.AllFeed}
 	for _, t := range r.cfg.Topics {
 		out = append(out, t.Slug)
 	}
@@ -478,7 +470,7 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 		Items:      items,
 		Sources:    r.sourceInfo(ctx),
 	}
-	if slug == store.AllFeed {
+	if slug == config.AllFeed {
 		f.Title = "All items"
 		f.Description = "Every item of every source, cleaned by refeed"
 	} else {

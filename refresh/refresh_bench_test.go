@@ -122,10 +122,10 @@ func (p *pipeline) touch(b *testing.B, n int) {
 }
 
 // refresher opens a new store under a new data directory.
-func (p *pipeline) refresher(b *testing.B) (*refresh.Refresher, *store.Store) {
+func (p *pipeline) refresher(b *testing.B) (*refresh.Refresher, *store.SQLite) {
 	cfg := *p.cfg
 	cfg.DataDir = b.TempDir()
-	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	st, err := store.OpenSQLite(filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		b.Fatal(err)
 	}

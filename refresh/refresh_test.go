@@ -26,7 +26,7 @@ const feedXML = `<?xml version="1.0"?><rss version="2.0"><channel><title>T</titl
 <item><title>Weather</title><link>https://ex.org/2</link><guid>https://ex.org/2</guid></item>
 </channel></rss>`
 
-func setup(t *testing.T, url string, topics ...config.Topic) (*Refresher, *store.Store, config.Source) {
+func setup(t *testing.T, url string, topics ...config.Topic) (*Refresher, store.Store, config.Source) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := config.Parse(nil, filepath.Join(dir, "config.yaml"), config.Options{})

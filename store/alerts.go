@@ -21,42 +21,13 @@ import (
 // An alert key is the alert's stable identity (its topic and target, chosen
 // by package alert); the store treats it as an opaque string.
 
-// An AlertEntry is an item that entered the topic of an alert.
-type AlertEntry struct {
-	Key   string // the alert's key
-	Topic string // the topic's slug
-	Item  item.Item
-}
-
-// An AlertDelivery is a delivery of an item waiting to be sent to an alert.
-type AlertDelivery struct {
-	Key         string
-	Topic       string
-	Item        item.Item
-	Queued      time.Time
-	Attempts    int       // failed attempts so far
-	NextAttempt time.Time // not before
-	LastError   string    // of the last failed attempt
-}
-
-// An AlertState is what the store knows of an alert's deliveries.
-type AlertState struct {
-	Key         string
-	LastSuccess time.Time // of the last delivery; zero: never
-	LastError   string    // of the last attempt; empty when it succeeded
-	LastErrorAt time.Time
-	LastDigest  time.Time // start of the current digest period; zero: none yet
-	Pending     int       // deliveries waiting
-	NextAttempt time.Time // earliest next attempt of a waiting delivery; zero: none waiting
-}
-
 // QueueAlerts records that the alerts of entries have seen their items. When
 // queue is set, it also queues a delivery of every item an alert had not
 // seen before, due at now or, when the alert is backing off after failures,
 // with its other deliveries; an item seen before is never queued again. It
 // returns the number of deliveries queued. Everything happens in one
 // transaction.
-func (s *Store) QueueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (int, error) {
+func (s *SQLite) QueueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -69,7 +40,7 @@ func (s *Store) QueueAlerts(ctx context.Context, entries []AlertEntry, queue boo
 	return n, nil
 }
 
-func (s *Store) queueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (int, error) {
+func (s *SQLite) queueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -88,7 +59,7 @@ func (s *Store) queueAlerts(ctx context.Context, entries []AlertEntry, queue boo
 // records, in one transaction. keys returns the alert keys of a topic;
 // prepare returns the part of an item a delivery keeps. It returns the
 // number of deliveries queued.
-func (s *Store) TakeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error) {
+func (s *SQLite) TakeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, err := s.takeEntered(ctx, keys, prepare, now)
@@ -98,7 +69,7 @@ func (s *Store) TakeEntered(ctx context.Context, keys func(topic string) []strin
 	return n, nil
 }
 
-func (s *Store) takeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error) {
+func (s *SQLite) takeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -189,7 +160,7 @@ func queueAlertsTx(ctx context.Context, tx *sql.Tx, entries []AlertEntry, queue 
 }
 
 // AlertSeen reports whether the alert with the given key has seen the item.
-func (s *Store) AlertSeen(ctx context.Context, key, itemID string) (bool, error) {
+func (s *SQLite) AlertSeen(ctx context.Context, key, itemID string) (bool, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alert_seen WHERE alert_key = ? AND item_id = ?`, key, itemID).Scan(&n); err != nil {
 		return false, fmt.Errorf("read alert %s: %w", key, err)
@@ -200,7 +171,7 @@ func (s *Store) AlertSeen(ctx context.Context, key, itemID string) (bool, error)
 // PendingAlerts returns the deliveries waiting for the alert with the given
 // key, oldest first; with dueOnly, only those whose next attempt is not
 // after now.
-func (s *Store) PendingAlerts(ctx context.Context, key string, dueOnly bool, now time.Time) ([]AlertDelivery, error) {
+func (s *SQLite) PendingAlerts(ctx context.Context, key string, dueOnly bool, now time.Time) ([]AlertDelivery, error) {
 	q := `SELECT topic, data, queued, attempts, next_attempt, last_error FROM alert_queue WHERE alert_key = ?`
 	args := []any{key}
 	if dueOnly {
@@ -236,7 +207,7 @@ func (s *Store) PendingAlerts(ctx context.Context, key string, dueOnly bool, now
 // the given key: their deliveries leave the queue, and the alert's last
 // success becomes now and its last error is cleared. When digest is set,
 // now also starts the alert's next digest period.
-func (s *Store) AlertDelivered(ctx context.Context, key string, itemIDs []string, digest bool, now time.Time) error {
+func (s *SQLite) AlertDelivered(ctx context.Context, key string, itemIDs []string, digest bool, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -264,7 +235,7 @@ func (s *Store) AlertDelivered(ctx context.Context, key string, itemIDs []string
 // msg and their next attempt next. Every other waiting delivery of the alert
 // waits until next too (without counting an attempt), so that a failing
 // receiver is tried once per backoff, not once per item.
-func (s *Store) AlertFailed(ctx context.Context, key string, itemIDs []string, msg string, next, now time.Time) error {
+func (s *SQLite) AlertFailed(ctx context.Context, key string, itemIDs []string, msg string, next, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -290,7 +261,7 @@ func (s *Store) AlertFailed(ctx context.Context, key string, itemIDs []string, m
 
 // StartAlertDigest starts a new digest period of the alert with the given
 // key at t.
-func (s *Store) StartAlertDigest(ctx context.Context, key string, t time.Time) error {
+func (s *SQLite) StartAlertDigest(ctx context.Context, key string, t time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO alert_state (alert_key, last_digest) VALUES (?, ?)
@@ -302,7 +273,7 @@ func (s *Store) StartAlertDigest(ctx context.Context, key string, t time.Time) e
 
 // AlertStates returns the state of every alert the store knows (that has a
 // state or waiting deliveries), by key.
-func (s *Store) AlertStates(ctx context.Context) (map[string]AlertState, error) {
+func (s *SQLite) AlertStates(ctx context.Context) (map[string]AlertState, error) {
 	out := map[string]AlertState{}
 	rows, err := s.db.QueryContext(ctx, `SELECT alert_key, last_success, last_error, last_error_at, last_digest FROM alert_state`)
 	if err != nil {
@@ -349,7 +320,7 @@ func (s *Store) AlertStates(ctx context.Context) (map[string]AlertState, error) 
 // and returns them. What the
 // alerts have seen stays, so that an alert configured again does not
 // repeat itself.
-func (s *Store) DropAlerts(ctx context.Context, keep []string, expired time.Time) ([]AlertDelivery, error) {
+func (s *SQLite) DropAlerts(ctx context.Context, keep []string, expired time.Time) ([]AlertDelivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var dropped []AlertDelivery
@@ -389,7 +360,7 @@ func (s *Store) DropAlerts(ctx context.Context, keep []string, expired time.Time
 }
 
 // inTx runs f in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, f func(*sql.Tx) error) error {
+func (s *SQLite) inTx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

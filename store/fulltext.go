@@ -5,19 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 )
 
-// A FullText is the article fetched for an item's link: its extracted
-// content, or why there is none.
-type FullText struct {
-	Content string
-	Error   string // why the fetch or extraction failed; Content is then empty
-	Fetched time.Time
-}
-
 // FullText returns the article stored for link, and whether there is one.
-func (s *Store) FullText(ctx context.Context, link string) (FullText, bool, error) {
+func (s *SQLite) FullText(ctx context.Context, link string) (FullText, bool, error) {
 	var ft FullText
 	var fetched int64
 	err := s.db.QueryRowContext(ctx, `SELECT content, error, fetched FROM fulltext WHERE link = ?`, link).Scan(&ft.Content, &ft.Error, &fetched)
@@ -32,7 +23,7 @@ func (s *Store) FullText(ctx context.Context, link string) (FullText, bool, erro
 }
 
 // PutFullText stores the article fetched for link (or the failure).
-func (s *Store) PutFullText(ctx context.Context, link string, ft FullText) error {
+func (s *SQLite) PutFullText(ctx context.Context, link string, ft FullText) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO fulltext (link, content, error, fetched) VALUES (?, ?, ?, ?)`,

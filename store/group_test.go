@@ -1,102 +1,153 @@
 package store
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 )
 
-// waitPending waits until n saves wait for a transaction.
-func waitPending(t *testing.T, s *Store, n int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s.saveMu.Lock()
-		got := len(s.pending)
-		s.saveMu.Unlock()
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d saves pending, want %d", got, n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // save runs SaveSource for one item of source on its own goroutine.
-func save(t *testing.T, s *Store, source string) <-chan error {
+func save(s *SQLite, source string, published time.Time) <-chan error {
 	errc := make(chan error, 1)
 	go func() {
 		it := mk(source, "", "https://example.org/"+source, "Story of "+source)
-		_, err := s.SaveSource(ctx, SourceState{Name: source}, []item.Item{it}, t0)
+		it.Published = published
+		_, err := s.SaveSource(ctx, SourceState{Name: source, LastSuccess: t0}, []item.Item{it}, t0)
 		errc <- err
 	}()
 	return errc
 }
 
-// A save waits for one announced by Expect, and both share a commit.
-func TestExpectedSaveSharesCommit(t *testing.T) {
-	s, _ := open(t)
-	s.groupWait = time.Hour // wait for b, however slow the machine
-	before := s.commits.Load()
-	arrived := s.Expect(8)
-	a := save(t, s, "a")
-	waitPending(t, s, 1)
-	b := save(t, s, "b")
-	waitPending(t, s, 2) // the writer still waits for b's announcement
-	arrived()
-	for _, errc := range []<-chan error{a, b} {
-		if err := <-errc; err != nil {
-			t.Fatal(err)
+// waitQueued waits until n saves wait for the writer to take them.
+func waitQueued(t *testing.T, s *SQLite, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.saves) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d saves queued, want %d", len(s.saves), n)
 		}
-	}
-	if n := s.commits.Load() - before; n != 1 {
-		t.Errorf("%d commits for two saves, want 1", n)
-	}
-	if n, err := s.Count(ctx, AllFeed); err != nil || n != 2 {
-		t.Errorf("%d items stored, want 2 (%v)", n, err)
+		time.Sleep(time.Millisecond)
 	}
 }
 
-// An announced save that never comes holds the others back for
-// groupWait at most; one called off, or announced with no room for more
-// saves than are ready, does not hold them at all.
-func TestExpectedSaveDoesNotHoldForever(t *testing.T) {
+// TestSavesWaitingShareACommit: saves that come while the database is busy
+// (here: held by the test, as by another transaction) are written in one
+// transaction, with one commit; one of them that fails fails none of the
+// others.
+func TestSavesWaitingShareACommit(t *testing.T) {
 	s, _ := open(t)
-	s.groupWait = 50 * time.Millisecond
-	never := s.Expect(8)
-	defer never()
-	start := time.Now()
-	if err := <-save(t, s, "a"); err != nil {
-		t.Fatal(err)
+	before := s.Commits()
+	const n = 10
+	s.mu.Lock()
+	var errs []<-chan error
+	for i := range n {
+		published := t0
+		if i == 3 {
+			published = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) // cannot be encoded
+		}
+		errs = append(errs, save(s, fmt.Sprintf("s%02d", i), published))
 	}
-	if took := time.Since(start); took < s.groupWait {
-		t.Errorf("save took %v, want it to wait %v for the announced one", took, s.groupWait)
+	// The writer took one and waits for the database; the others queue.
+	waitQueued(t, s, n-1)
+	s.mu.Unlock()
+	for i, errc := range errs {
+		if err := <-errc; (err != nil) != (i == 3) {
+			t.Errorf("save %d: %v", i, err)
+		}
 	}
+	if c := s.Commits() - before; c != 1 {
+		t.Errorf("%d commits for %d saves waiting together, want 1", c, n)
+	}
+	if c, err := s.Count(ctx, config.AllFeed); err != nil || c != n-1 {
+		t.Errorf("%d items stored, want %d (%v)", c, n-1, err)
+	}
+}
 
-	never()
-	never() // a second call changes nothing
-	s.groupWait = time.Hour
-	off := s.Expect(8)
-	b := save(t, s, "b")
-	waitPending(t, s, 1)
-	off()
-	if err := <-b; err != nil {
-		t.Fatal(err)
+// TestSaveAlone: a save with no other waiting is written at once, in a
+// commit of its own, whatever saves came before.
+func TestSaveAlone(t *testing.T) {
+	s, _ := open(t)
+	for i := range 3 {
+		before := s.Commits()
+		start := time.Now()
+		if err := <-save(s, fmt.Sprint("a", i), t0); err != nil {
+			t.Fatal(err)
+		}
+		if c := s.Commits() - before; c != 1 {
+			t.Errorf("save %d: %d commits, want 1", i, c)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("save %d took %v", i, took)
+		}
 	}
-	// Nor does one announced with no room for more saves than are ready.
-	full := s.Expect(1)
-	defer full()
-	if err := <-save(t, s, "c"); err != nil {
-		t.Fatal(err)
-	}
-	full()
+}
 
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	if s.expected != 0 {
-		t.Errorf("%d saves still expected", s.expected)
+// TestCloseWaitsForSaves: Close lets the saves under way finish; a save
+// after Close fails with ErrClosed, and Close may be called again.
+func TestCloseWaitsForSaves(t *testing.T) {
+	path := t.TempDir() + "/" + FileName
+	s, err := OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	var errs []<-chan error
+	for i := range 5 {
+		errs = append(errs, save(s, fmt.Sprint("c", i), t0))
+	}
+	waitQueued(t, s, 4)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	s.mu.Unlock()
+	for i, errc := range errs {
+		if err := <-errc; err != nil {
+			t.Errorf("save %d under way at Close: %v", i, err)
+		}
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveSource(ctx, SourceState{Name: "late"}, nil, t0); !errors.Is(err, ErrClosed) {
+		t.Errorf("save after Close: %v, want ErrClosed", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	s, err = OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if c, err := s.Count(ctx, config.AllFeed); err != nil || c != 5 {
+		t.Errorf("%d items after Close, want 5 (%v)", c, err)
+	}
+}
+
+// TestSaveGivesUpWaitingWhenCanceled: a save that cannot be handed to the
+// writer (the queue is full) returns when its context ends.
+func TestSaveGivesUpWaitingWhenCanceled(t *testing.T) {
+	s, _ := open(t)
+	s.mu.Lock()
+	var errs []<-chan error
+	for i := range maxBatch + 1 {
+		errs = append(errs, save(s, fmt.Sprint("q", i), t0))
+	}
+	waitQueued(t, s, maxBatch)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := s.SaveSource(cctx, SourceState{Name: "canceled"}, nil, t0)
+	s.mu.Unlock()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled save: %v", err)
+	}
+	for _, errc := range errs {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -6,198 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 )
-
-// TitleWindow is how far apart two items from different sources with the
-// same normalized title may be published to count as one story.
-const TitleWindow = 48 * time.Hour
-
-// An Entry is an item that entered a topic.
-type Entry struct {
-	Topic string
-	Item  item.Item
-}
-
-// A SaveResult says what saving a source's items changed.
-type SaveResult struct {
-	New     int // items stored for the first time
-	Updated int // stored items whose content changed
-	Merged  int // items recognized as a story another source carried
-	// Changed lists the feeds (topic slugs and AllFeed) whose items
-	// changed, sorted.
-	Changed []string
-	// Entered lists the items that entered a topic, in the order saved.
-	Entered []Entry
-	// First reports that the source had never been saved before.
-	First bool
-}
-
-// SaveSource stores the items of one successful fetch of a source and the
-// source's new state, in one transaction. Items carry their topics; an item
-// already stored (same id, or the same story from another source: same
-// GUID, same normalized link, or the same normalized title within
-// TitleWindow) is updated or merged, never duplicated. Items that retention
-// removed are not stored again.
-func (s *Store) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
-	req := &saveRequest{st: st, items: items, now: now, done: make(chan struct{})}
-	// What a new item's row needs is computed here, on the caller's
-	// goroutine, rather than by the one writer that saves the batch.
-	req.prep = make([]newRow, len(items))
-	for i := range items {
-		it := &items[i]
-		if it.ID == "" {
-			it.ID = item.NewID(st.Name, it)
-		}
-		req.prep[i] = prepareRow(it, now)
-	}
-	s.saveMu.Lock()
-	s.pending = append(s.pending, req)
-	s.wake()
-	lead := !s.saving
-	s.saving = true
-	s.saveMu.Unlock()
-	if lead {
-		s.saveBatches(context.WithoutCancel(ctx))
-	}
-	<-req.done
-	if req.err != nil {
-		return nil, fmt.Errorf("save source %s: %w", st.Name, req.err)
-	}
-	return req.res, nil
-}
-
-// A saveRequest is one SaveSource call waiting for its transaction.
-type saveRequest struct {
-	st    SourceState
-	items []item.Item
-	prep  []newRow // by item: its row, should it be new
-	now   time.Time
-	res   *SaveResult
-	err   error
-	done  chan struct{}
-}
-
-// groupWait is how long, at most, a transaction waits for the saves
-// announced by Expect before it begins (Store.groupWait, but in tests).
-const groupWait = 20 * time.Millisecond
-
-// Expect announces a SaveSource call to come soon: its caller is, say,
-// fetching and cleaning the items it will save. Until the returned
-// function is called (when that call is made, or will not be), a save
-// that is ready waits a little (at most 20 ms) for it, so that both share
-// one transaction and its commit (an fsync, and a write of the pages both
-// change) rather than paying one each. It waits only while fewer than
-// room saves are ready: room is how many saves the caller lets wait for a
-// transaction at once, more of which could not come before one ends. The
-// returned function may be called more than once.
-func (s *Store) Expect(room int) (arrived func()) {
-	s.saveMu.Lock()
-	s.expected++
-	if s.room == 0 || room < s.room {
-		s.room = room
-	}
-	s.saveMu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.saveMu.Lock()
-			s.expected--
-			if s.expected == 0 {
-				s.room = 0
-			}
-			s.wake()
-			s.saveMu.Unlock()
-		})
-	}
-}
-
-// Commits returns the number of save transactions committed since the
-// store was opened: what saving cost in commits (each an fsync).
-func (s *Store) Commits() int64 { return s.commits.Load() }
-
-// wake wakes a writer waiting for expected saves. s.saveMu is held.
-func (s *Store) wake() {
-	if s.changed != nil {
-		close(s.changed)
-		s.changed = nil
-	}
-}
-
-// awaitExpected waits, for at most s.groupWait, until no announced save is
-// still to come or the room it was announced with is full. With no save
-// pending, it does not wait: there is nothing to save yet, and the caller
-// (the leading SaveSource) should return rather than wait for others.
-func (s *Store) awaitExpected() {
-	// A refresh just let go on, by the caller giving up its fetch slot,
-	// may not have announced its save yet.
-	runtime.Gosched()
-	var timeout <-chan time.Time
-	for {
-		s.saveMu.Lock()
-		if s.expected == 0 || len(s.pending) == 0 || len(s.pending) >= s.room {
-			s.saveMu.Unlock()
-			return
-		}
-		if s.changed == nil {
-			s.changed = make(chan struct{})
-		}
-		changed := s.changed
-		s.saveMu.Unlock()
-		if timeout == nil {
-			t := time.NewTimer(s.groupWait)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			return
-		}
-	}
-}
-
-// saveBatches saves the waiting requests, several in one transaction,
-// until none waits. Saves that come while a transaction runs wait for the
-// next one, and a transaction waits a little for the saves announced by
-// Expect: concurrent refreshes share their commits (and fsyncs) instead
-// of queueing for one each. One save that fails does not fail the others
-// (see saveBatch).
-func (s *Store) saveBatches(ctx context.Context) {
-	for {
-		s.awaitExpected()
-		s.saveMu.Lock()
-		batch := s.pending
-		s.pending = nil
-		if len(batch) == 0 {
-			s.saving = false
-			s.saveMu.Unlock()
-			return
-		}
-		s.saveMu.Unlock()
-		s.saveBatch(ctx, batch)
-		for _, req := range batch {
-			close(req.done)
-		}
-	}
-}
 
 // saveBatch saves a batch of requests in one transaction. It first saves
 // them all without savepoints, which cost SQLite a copy of every page a
 // save changes; only when a save of several fails does it start again with
-// a savepoint for each, so that the others are saved nonetheless.
-func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// a savepoint for each, so that the others are saved nonetheless. The
+// caller holds s.mu.
+func (s *SQLite) saveBatch(ctx context.Context, batch []*saveRequest) {
 	if s.saveTx(ctx, batch, false) && len(batch) > 1 {
 		s.saveTx(ctx, batch, true)
 	}
@@ -208,7 +33,7 @@ func (s *Store) saveBatch(ctx context.Context, batch []*saveRequest) {
 // it. Without savepoints, a request that fails fails them all, and saveTx
 // reports that (so that they can be saved again with savepoints); failing
 // to begin or commit the transaction fails them all in any case.
-func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) (requestFailed bool) {
+func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bool) (requestFailed bool) {
 	fail := func(err error) {
 		for _, req := range batch {
 			if req.err == nil || !savepoints {
@@ -227,7 +52,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	defer tx.Rollback()
 	for _, req := range batch {
 		if !savepoints {
-			if req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.prep, req.now); req.err != nil {
+			if req.res, req.err = s.saveSource(ctx, tx, req); req.err != nil {
 				fail(req.err)
 				return true
 			}
@@ -237,7 +62,7 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 			fail(err)
 			return false
 		}
-		req.res, req.err = s.saveSource(ctx, tx, req.st, req.items, req.prep, req.now)
+		req.res, req.err = s.saveSource(ctx, tx, req)
 		release := `RELEASE save`
 		if req.err != nil {
 			release = `ROLLBACK TO save; RELEASE save`
@@ -256,7 +81,9 @@ func (s *Store) saveTx(ctx context.Context, batch []*saveRequest, savepoints boo
 	return false
 }
 
-func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
+// saveSource saves one request in tx.
+func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*SaveResult, error) {
+	st, items, prep := req.st, req.items, req.prep
 	res := &SaveResult{}
 	var prevSuccess int64
 	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
@@ -266,7 +93,6 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 		return nil, err
 	}
 
-	changed := map[string]bool{}
 	seen := make(map[string]bool, len(items))
 	todo := make([]*item.Item, 0, len(items))
 	for i := range items {
@@ -282,13 +108,16 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	// What the store knows of the items is read at once: saving one item
 	// of the source cannot change what another finds (each finds its own
 	// id, and stories of other sources).
-	w := writes{stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep))}
+	sv := &sourceSave{
+		tx: tx, source: st.Name, now: req.now, res: res, changed: map[string]bool{},
+		stored: map[string]*storedItem{}, prep: make(map[*item.Item]*newRow, len(prep)),
+	}
 	for i := range prep {
-		w.prep[&items[i]] = &prep[i]
+		sv.prep[&items[i]] = &prep[i]
 	}
 	keys := make([]*newRow, len(todo))
 	for i, it := range todo {
-		keys[i] = w.prep[it]
+		keys[i] = sv.prep[it]
 	}
 	found, err := lookupAll(ctx, tx, st.Name, todo, keys)
 	if err != nil {
@@ -309,22 +138,22 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 		}
 	}
 	if len(once) > 0 {
-		if w.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
+		if sv.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
 			return nil, err
 		}
 	}
 	for i, it := range todo {
-		if err := saveItem(ctx, tx, &w, st.Name, it, found[i], now, res, changed); err != nil {
+		if err := sv.item(ctx, it, found[i]); err != nil {
 			return nil, fmt.Errorf("item %s: %w", it.ID, err)
 		}
 		if it.Fingerprint != "" {
-			w.fingerprints = append(w.fingerprints, st.Name, it.ID, it.Fingerprint)
+			sv.fingerprints = append(sv.fingerprints, st.Name, it.ID, it.Fingerprint)
 		}
 	}
-	if err := insertItems.exec(ctx, tx, w.newItems); err != nil {
+	if err := insertItems.exec(ctx, tx, sv.newItems); err != nil {
 		return nil, err
 	}
-	if err := putFingerprints.exec(ctx, tx, w.fingerprints); err != nil {
+	if err := putFingerprints.exec(ctx, tx, sv.fingerprints); err != nil {
 		return nil, err
 	}
 	// What entered topics is kept with the save, in the same transaction,
@@ -337,7 +166,7 @@ func (s *Store) saveSource(ctx context.Context, tx *txn, st SourceState, items [
 	if err := putSource(ctx, tx, st); err != nil {
 		return nil, err
 	}
-	for k := range changed {
+	for k := range sv.changed {
 		res.Changed = append(res.Changed, k)
 	}
 	sort.Strings(res.Changed)
@@ -573,9 +402,16 @@ func lookupSome(ctx context.Context, tx *txn, source string, items []*item.Item,
 	return rows.Err()
 }
 
-// writes are the rows a save writes several at a time, at its end, and
-// the stored items it read at its start.
-type writes struct {
+// A sourceSave is the save of one source's items in progress, in its
+// transaction: what it saves, the rows it writes several at a time at its
+// end, the stored items it read at its start, and what it changed.
+type sourceSave struct {
+	tx      *txn
+	source  string
+	now     time.Time
+	res     *SaveResult
+	changed map[string]bool // the feeds whose items changed
+
 	newItems     []any // of insertItems
 	fingerprints []any // of putFingerprints
 	stored       map[string]*storedItem
@@ -600,7 +436,9 @@ func prepareRow(it *item.Item, now time.Time) newRow {
 	return r
 }
 
-func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, f found, now time.Time, res *SaveResult, changed map[string]bool) error {
+// item saves it, found as f.
+func (sv *sourceSave) item(ctx context.Context, it *item.Item, f found) error {
+	tx, source := sv.tx, sv.source
 	canonical := f.known
 	if canonical == "" {
 		if f.gone {
@@ -608,15 +446,15 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 		}
 		canonical = f.story
 		if canonical == "" {
-			return insertItem(ctx, tx, w, source, it, now, res, changed)
+			return sv.insert(ctx, it)
 		}
 		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
 		}
-		res.Merged++
+		sv.res.Merged++
 	}
 
-	si, read := w.stored[canonical]
+	si, read := sv.stored[canonical]
 	if !read {
 		m, err := readStored(ctx, tx, []string{canonical}, source)
 		if err != nil {
@@ -647,14 +485,14 @@ func saveItem(ctx context.Context, tx *txn, w *writes, source string, it *item.I
 				stored.GUID, link, title, keyHash(stored.GUID), keyHash(link), keyHash(title), sortTime(&stored), h, data, canonical); err != nil {
 				return err
 			}
-			res.Updated++
-			changed[AllFeed] = true
+			sv.res.Updated++
+			sv.changed[config.AllFeed] = true
 			for _, t := range before {
-				changed[t] = true
+				sv.changed[t] = true
 			}
 		}
 	}
-	return setTopics(ctx, tx, canonical, source, &stored, before, mine, res, changed)
+	return sv.setTopics(ctx, canonical, &stored, before, mine)
 }
 
 // A storedItem is what a save reads of a stored item.
@@ -716,7 +554,7 @@ func readSomeStored(ctx context.Context, tx *txn, ids []string, source string, o
 // sent last, by item id (the id the source's item has before any merge).
 // An item whose fingerprint is unchanged need not be saved again: saving it
 // would change nothing.
-func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]string, error) {
+func (s *SQLite) Fingerprints(ctx context.Context, source string) (map[string]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, fingerprint FROM fingerprints WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("read fingerprints of %s: %w", source, err)
@@ -733,43 +571,44 @@ func (s *Store) Fingerprints(ctx context.Context, source string) (map[string]str
 	return out, rows.Err()
 }
 
-// insertItem stores a new item (in w.newItems, inserted later).
-func insertItem(ctx context.Context, tx *txn, w *writes, source string, it *item.Item, now time.Time, res *SaveResult, changed map[string]bool) error {
+// insert stores a new item (in sv.newItems, inserted later).
+func (sv *sourceSave) insert(ctx context.Context, it *item.Item) error {
 	stored := *it
-	stored.FirstSeen = now.UTC()
-	row, ok := w.prep[it]
+	stored.FirstSeen = sv.now.UTC()
+	row, ok := sv.prep[it]
 	if !ok {
-		r := prepareRow(it, now)
+		r := prepareRow(it, sv.now)
 		row = &r
 	}
 	if row.err != nil {
 		return row.err
 	}
-	w.newItems = append(w.newItems,
-		stored.ID, source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
-	res.New++
-	changed[AllFeed] = true
+	sv.newItems = append(sv.newItems,
+		stored.ID, sv.source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
+	sv.res.New++
+	sv.changed[config.AllFeed] = true
 	// A new item is in no topic yet.
 	for _, t := range stored.Topics {
-		if _, err := tx.ExecContext(ctx, qAddTopic, stored.ID, t, source); err != nil {
+		if _, err := sv.tx.ExecContext(ctx, qAddTopic, stored.ID, t, sv.source); err != nil {
 			return err
 		}
-		changed[t] = true
-		res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
+		sv.changed[t] = true
+		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, Item: stored})
 	}
 	return nil
 }
 
-// setTopics makes the topics source gives item id equal to it.Topics and
-// records the topics the item newly entered; before are the item's topics
-// and mine those source gave it.
-func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, before, mine []string, res *SaveResult, changed map[string]bool) error {
+// setTopics makes the topics the source gives item id equal to it.Topics
+// and records the topics the item newly entered; before are the item's
+// topics and mine those the source gave it.
+func (sv *sourceSave) setTopics(ctx context.Context, id string, it *item.Item, before, mine []string) error {
+	tx, source := sv.tx, sv.source
 	for _, t := range mine {
 		if !slices.Contains(it.Topics, t) {
 			if _, err := tx.ExecContext(ctx, qDropTopic, id, source, t); err != nil {
 				return err
 			}
-			changed[t] = true
+			sv.changed[t] = true
 		}
 	}
 	var entered []string
@@ -781,7 +620,7 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, b
 			return err
 		}
 		if !slices.Contains(before, t) {
-			changed[t] = true
+			sv.changed[t] = true
 			entered = append(entered, t)
 		}
 	}
@@ -789,7 +628,7 @@ func setTopics(ctx context.Context, tx *txn, id, source string, it *item.Item, b
 		stored := *it
 		stored.ID = id
 		for _, t := range entered {
-			res.Entered = append(res.Entered, Entry{Topic: t, Item: stored})
+			sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, Item: stored})
 		}
 	}
 	return nil
@@ -815,9 +654,9 @@ func topicsOf(ctx context.Context, q interface {
 }
 
 // Feed returns the newest items of a feed, newest first: every item for
-// AllFeed, else the items of the topic with that slug. Items carry their
+// config.AllFeed, else the items of the topic with that slug. Items carry their
 // topics and sources.
-func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
+func (s *SQLite) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
 	// The item's own source is first, without a row in item_sources.
 	const cols = `SELECT i.data, i.source,
 		(SELECT group_concat(topic) FROM (SELECT DISTINCT topic FROM item_topics WHERE item_id = i.id ORDER BY topic)),
@@ -825,7 +664,7 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 		FROM items i `
 	var rows *sql.Rows
 	var err error
-	if slug == AllFeed {
+	if slug == config.AllFeed {
 		rows, err = s.db.QueryContext(ctx, cols+`ORDER BY i.sort_time DESC, i.id LIMIT ?`, limit)
 	} else {
 		rows, err = s.db.QueryContext(ctx, cols+`WHERE i.id IN (SELECT item_id FROM item_topics WHERE topic = ?) ORDER BY i.sort_time DESC, i.id LIMIT ?`, slug, limit)
@@ -857,10 +696,10 @@ func (s *Store) Feed(ctx context.Context, slug string, limit int) ([]item.Item, 
 }
 
 // Count returns the number of items of a feed (see Feed).
-func (s *Store) Count(ctx context.Context, slug string) (int, error) {
+func (s *SQLite) Count(ctx context.Context, slug string) (int, error) {
 	var n int
 	var err error
-	if slug == AllFeed {
+	if slug == config.AllFeed {
 		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n)
 	} else {
 		err = s.db.QueryRowContext(ctx, `SELECT count(DISTINCT item_id) FROM item_topics WHERE topic = ?`, slug).Scan(&n)
@@ -883,7 +722,7 @@ func split(s string) []string {
 // newest maxItems of no feed. Removed items are remembered so that a
 // source still carrying them does not bring them back. It returns the
 // feeds that changed.
-func (s *Store) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+func (s *SQLite) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed, err := s.prune(ctx, maxItems, maxAge, now)
@@ -893,7 +732,7 @@ func (s *Store) Prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	return changed, nil
 }
 
-func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+func (s *SQLite) prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -973,7 +812,7 @@ func (s *Store) prune(ctx context.Context, maxItems int, maxAge time.Duration, n
 	if kept == total {
 		return nil, tx.Commit()
 	}
-	changed = append(changed, AllFeed)
+	changed = append(changed, config.AllFeed)
 	// Tombstones are written in key order: appended, not scattered.
 	at := now.UnixNano()
 	if err := exec(`INSERT OR REPLACE INTO gone (id, at) SELECT alias, ? FROM aliases WHERE id NOT IN (SELECT id FROM keep) ORDER BY alias`, at); err != nil {
@@ -1075,7 +914,7 @@ func keepOnly(ctx context.Context, tx *sql.Tx, table, col string, rebuild bool) 
 // the configured topics changed, and returns the feeds that changed. Items
 // entering a topic this way are not reported as entered: they were already
 // there when the topic came.
-func (s *Store) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+func (s *SQLite) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed, err := s.retag(ctx, match)
@@ -1085,7 +924,7 @@ func (s *Store) Retag(ctx context.Context, match func(*item.Item) []string) ([]s
 	return changed, nil
 }
 
-func (s *Store) retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+func (s *SQLite) retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 )
 
@@ -89,7 +90,7 @@ func v4Store(t *testing.T) (path string, a, b, merged item.Item) {
 // and saving, reading and retention go on as before.
 func TestMigrationFromVersion4(t *testing.T) {
 	path, a, b, merged := v4Store(t)
-	s, err := Open(path)
+	s, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestMigrationFromVersion4(t *testing.T) {
 	if err := s.DB().QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
 		t.Errorf("integrity_check = %q, %v", ok, err)
 	}
-	all, err := s.Feed(ctx, AllFeed, 10)
+	all, err := s.Feed(ctx, config.AllFeed, 10)
 	if err != nil || len(all) != 2 || all[0].ID != b.ID || all[1].ID != a.ID {
 		t.Fatalf("feed after migration: %+v, %v", all, err)
 	}
@@ -161,7 +162,7 @@ func TestMigrationFromVersion4(t *testing.T) {
 			t.Errorf("saving %s's item of a stored story: %+v, %v", c.it.Source, res, err)
 			continue
 		}
-		all, _ := s.Feed(ctx, AllFeed, 10)
+		all, _ := s.Feed(ctx, config.AllFeed, 10)
 		for _, it := range all {
 			if it.ID == c.want && !slices.Contains(it.Sources, c.it.Source) {
 				t.Errorf("%s's item not merged into %s: sources %v", c.it.Source, c.want, it.Sources)
@@ -173,7 +174,7 @@ func TestMigrationFromVersion4(t *testing.T) {
 	if res, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: later}, []item.Item{gone}, later); err != nil || res.New != 0 {
 		t.Errorf("saving a removed item: %+v, %v", res, err)
 	}
-	if n, _ := s.Count(ctx, AllFeed); n != 2 {
+	if n, _ := s.Count(ctx, config.AllFeed); n != 2 {
 		t.Errorf("%d items after saving again", n)
 	}
 	taken := 0
@@ -186,7 +187,7 @@ func TestMigrationFromVersion4(t *testing.T) {
 	if _, err := s.Prune(ctx, 10, time.Minute, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.Count(ctx, AllFeed); n != 0 {
+	if n, _ := s.Count(ctx, config.AllFeed); n != 0 {
 		t.Errorf("%d items after pruning", n)
 	}
 	for _, table := range []string{"aliases", "item_sources", "item_topics"} {

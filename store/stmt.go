@@ -20,7 +20,7 @@ type txn struct {
 
 // prepare prepares the statements of saveQueries. (It cannot happen in a
 // transaction: the store has one connection, which the transaction holds.)
-func (s *Store) prepare() error {
+func (s *SQLite) prepare() error {
 	s.prepared = make(map[string]*sql.Stmt, len(saveQueries))
 	for _, q := range saveQueries {
 		st, err := s.db.Prepare(q)
@@ -34,7 +34,7 @@ func (s *Store) prepare() error {
 
 // begin starts a transaction that reuses its statements. The caller holds
 // s.mu.
-func (s *Store) begin(ctx context.Context) (*txn, error) {
+func (s *SQLite) begin(ctx context.Context) (*txn, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

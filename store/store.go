@@ -1,342 +1,137 @@
-// Package store keeps refeed's state in one SQLite file: the cleaned items
-// with their topics and first-seen times, the fetch state of every source,
-// and what retention removed.
+// Package store keeps refeed's state: the cleaned items with their topics
+// and first-seen times, the fetch state of every source, what retention
+// removed, the alerts' deliveries and the full-text articles.
 //
-// The schema is versioned; migrations run when the file is opened. Every
-// change is one transaction, so a crash never leaves half of a refresh.
+// Callers see the interface Store (or a part of it, such as Alerts); its
+// batching and transactions stay inside. SQLite (OpenSQLite) is the
+// default backend. Package storetest holds the promises of Store as tests
+// that every backend runs.
 package store
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite" // the database/sql driver "sqlite"
+	"github.com/refeed/refeed/item"
 )
 
-// FileName is the name of the database in the data directory.
-const FileName = "refeed.db"
+// A Store keeps refeed's state between refreshes. It is safe for
+// concurrent use; every method that changes something does so at once or
+// not at all.
+type Store interface {
+	// Source returns the state of the named source; a source never
+	// fetched has a zero state with its name.
+	Source(ctx context.Context, name string) (SourceState, error)
+	// Sources returns the state of every source the store knows, by name.
+	Sources(ctx context.Context) ([]SourceState, error)
+	// PutSource records the state of a source.
+	PutSource(ctx context.Context, st SourceState) error
+	// PutSources records the states of several sources at once.
+	PutSources(ctx context.Context, states []SourceState) error
 
-// AllFeed is the slug of the feed of every item.
-const AllFeed = "all"
+	// SaveSource stores the items of one successful fetch of a source and
+	// the source's new state, at once. Items carry their topics; an item
+	// already stored (same id, or the same story from another source:
+	// same GUID, same normalized link, or the same normalized title
+	// within TitleWindow) is updated or merged, never duplicated. Items
+	// that retention removed are not stored again. Items without an id
+	// are given one (item.NewID). Concurrent saves may share a
+	// transaction, but one that fails does not fail the others.
+	SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error)
+	// Fingerprints returns the fingerprints of the items the named source
+	// sent last, by item id (the id the source's item has before any
+	// merge). An item whose fingerprint is unchanged need not be saved
+	// again: saving it would change nothing.
+	Fingerprints(ctx context.Context, source string) (map[string]string, error)
+	// Feed returns the newest items of a feed, newest first: every item
+	// for config.AllFeed, else the items of the topic with that slug.
+	// Items carry their topics and sources (their own first).
+	Feed(ctx context.Context, slug string, limit int) ([]item.Item, error)
+	// Count returns the number of items of a feed (see Feed).
+	Count(ctx context.Context, slug string) (int, error)
+	// Prune applies retention: it removes items first seen more than
+	// maxAge ago (an old item of a newly added source stays for maxAge)
+	// and items that are among the newest maxItems of no feed. Removed
+	// items are remembered, for twice maxAge, so that a source still
+	// carrying them does not bring them back; so are their fingerprints
+	// and full-text articles. It returns the feeds that changed, sorted.
+	Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error)
+	// Retag gives every stored item the topics match returns for it, as
+	// when the configured topics changed, and returns the feeds that
+	// changed, sorted. Items entering a topic this way are not reported
+	// as entered: they were already there when the topic came.
+	Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error)
 
-// A Store is an open database. It is safe for concurrent use.
-type Store struct {
-	db   *sql.DB
-	path string
-	mu   sync.Mutex // serializes writers
+	// FullText returns the article stored for link, and whether there is
+	// one.
+	FullText(ctx context.Context, link string) (FullText, bool, error)
+	// PutFullText stores the article fetched for link (or the failure).
+	PutFullText(ctx context.Context, link string, ft FullText) error
 
-	// prepared holds the statements of a save, prepared once (see txn);
-	// only writers, holding mu, use it.
-	prepared map[string]*sql.Stmt
+	// Meta returns a stored setting, or "" when unset.
+	Meta(ctx context.Context, key string) (string, error)
+	// SetMeta stores a setting.
+	SetMeta(ctx context.Context, key, value string) error
 
-	saveMu  sync.Mutex     // guards pending, saving, expected and changed
-	pending []*saveRequest // SaveSource calls waiting for a transaction
-	saving  bool           // a SaveSource call is saving the pending ones
-	// expected counts the SaveSource calls announced by Expect and not
-	// yet made, room the least room they were announced with; changed,
-	// when not nil, is closed (and cleared) when pending or expected
-	// change, to wake a writer waiting for them.
-	expected  int
-	room      int
-	groupWait time.Duration // see Expect
-	changed   chan struct{}
-	commits   atomic.Int64 // save transactions committed
+	Alerts
 
-	ckpt *checkpointer
+	// Close waits for the saves under way and closes the store. Calls
+	// after Close fail.
+	Close() error
 }
 
-// migrations are applied in order; the schema version is the number of
-// migrations applied (PRAGMA user_version).
-var migrations = []string{
-	// 1: items, their sources and topics, fetch state, retention tombstones.
-	`CREATE TABLE items (
-		id         TEXT PRIMARY KEY,
-		source     TEXT NOT NULL,
-		guid       TEXT NOT NULL DEFAULT '',
-		link_key   TEXT NOT NULL DEFAULT '',
-		title_key  TEXT NOT NULL DEFAULT '',
-		sort_time  INTEGER NOT NULL,
-		first_seen INTEGER NOT NULL,
-		hash       TEXT NOT NULL,
-		data       TEXT NOT NULL
-	);
-	CREATE INDEX items_guid ON items(guid) WHERE guid != '';
-	CREATE INDEX items_link ON items(link_key) WHERE link_key != '';
-	CREATE INDEX items_title ON items(title_key) WHERE title_key != '';
-	CREATE INDEX items_sort ON items(sort_time DESC, id);
-	CREATE TABLE aliases (
-		alias TEXT PRIMARY KEY,
-		id    TEXT NOT NULL
-	);
-	CREATE INDEX aliases_id ON aliases(id);
-	CREATE TABLE item_sources (
-		item_id TEXT NOT NULL,
-		source  TEXT NOT NULL,
-		PRIMARY KEY (item_id, source)
-	);
-	CREATE TABLE item_topics (
-		item_id TEXT NOT NULL,
-		topic   TEXT NOT NULL,
-		source  TEXT NOT NULL,
-		PRIMARY KEY (topic, item_id, source)
-	);
-	CREATE INDEX item_topics_item ON item_topics(item_id);
-	CREATE TABLE sources (
-		name          TEXT PRIMARY KEY,
-		url           TEXT NOT NULL DEFAULT '',
-		title         TEXT NOT NULL DEFAULT '',
-		link          TEXT NOT NULL DEFAULT '',
-		etag          TEXT NOT NULL DEFAULT '',
-		last_modified TEXT NOT NULL DEFAULT '',
-		hash          TEXT NOT NULL DEFAULT '',
-		last_attempt  INTEGER NOT NULL DEFAULT 0,
-		last_success  INTEGER NOT NULL DEFAULT 0,
-		last_error    TEXT NOT NULL DEFAULT '',
-		failures      INTEGER NOT NULL DEFAULT 0,
-		next_attempt  INTEGER NOT NULL DEFAULT 0
-	);
-	CREATE TABLE gone (
-		id TEXT PRIMARY KEY,
-		at INTEGER NOT NULL
-	);
-	CREATE TABLE meta (
-		key   TEXT PRIMARY KEY,
-		value TEXT NOT NULL
-	);`,
-	// 2: topic alerts (see alerts.go): the items each alert has seen, the
-	// deliveries waiting to be sent, each alert's delivery state, and the
-	// items that entered topics, saved with them, until alerts take them.
-	`CREATE TABLE alert_seen (
-		alert_key TEXT NOT NULL,
-		item_id   TEXT NOT NULL,
-		at        INTEGER NOT NULL,
-		PRIMARY KEY (alert_key, item_id)
-	);
-	CREATE TABLE alert_queue (
-		alert_key    TEXT NOT NULL,
-		item_id      TEXT NOT NULL,
-		topic        TEXT NOT NULL,
-		data         TEXT NOT NULL,
-		queued       INTEGER NOT NULL,
-		attempts     INTEGER NOT NULL DEFAULT 0,
-		next_attempt INTEGER NOT NULL,
-		last_error   TEXT NOT NULL DEFAULT '',
-		PRIMARY KEY (alert_key, item_id)
-	);
-	CREATE INDEX alert_queue_due ON alert_queue(alert_key, next_attempt);
-	CREATE TABLE alert_state (
-		alert_key     TEXT PRIMARY KEY,
-		last_success  INTEGER NOT NULL DEFAULT 0,
-		last_error    TEXT NOT NULL DEFAULT '',
-		last_error_at INTEGER NOT NULL DEFAULT 0,
-		last_digest   INTEGER NOT NULL DEFAULT 0
-	);
-	CREATE TABLE entered (
-		seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-		topic   TEXT NOT NULL,
-		first   INTEGER NOT NULL,
-		item_id TEXT NOT NULL
-	);`,
-	// 3: full-text articles fetched for items (see fulltext.go).
-	`CREATE TABLE fulltext (
-		link    TEXT PRIMARY KEY,
-		content TEXT NOT NULL,
-		error   TEXT NOT NULL DEFAULT '',
-		fetched INTEGER NOT NULL
-	);`,
-	// 4: the fingerprint of every item as its source last sent it, so
-	// that unchanged items are not cleaned and saved again.
-	`CREATE TABLE fingerprints (
-		source      TEXT NOT NULL,
-		id          TEXT NOT NULL,
-		fingerprint TEXT NOT NULL,
-		PRIMARY KEY (source, id)
-	);`,
-	// 5: fewer rows and b-trees per item, and smaller ones, to make saving
-	// cheaper. An item is its own alias and carried by its own source
-	// without a row saying so (items.id and items.source say it); the
-	// tables of small rows keyed by their primary key lose their rowid
-	// (one b-tree each instead of two); items are found by the hashes of
-	// their GUIDs, link keys and title keys (see keyHash) instead of the
-	// keys; items are ordered by an index of their times alone, ties in
-	// the order of their rowids (new items are appended, not scattered
-	// among the ties by their random ids; queries sort ties by id).
-	`CREATE TABLE aliases5 (
-		alias TEXT PRIMARY KEY,
-		id    TEXT NOT NULL
-	) WITHOUT ROWID;
-	INSERT INTO aliases5 (alias, id) SELECT alias, id FROM aliases WHERE alias != id;
-	DROP TABLE aliases;
-	ALTER TABLE aliases5 RENAME TO aliases;
-	CREATE INDEX aliases_id ON aliases(id);
-	CREATE TABLE item_sources5 (
-		item_id TEXT NOT NULL,
-		source  TEXT NOT NULL,
-		PRIMARY KEY (item_id, source)
-	) WITHOUT ROWID;
-	INSERT INTO item_sources5 (item_id, source) SELECT s.item_id, s.source FROM item_sources s
-		WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = s.item_id AND i.source = s.source);
-	DROP TABLE item_sources;
-	ALTER TABLE item_sources5 RENAME TO item_sources;
-	CREATE TABLE item_topics5 (
-		item_id TEXT NOT NULL,
-		topic   TEXT NOT NULL,
-		source  TEXT NOT NULL,
-		PRIMARY KEY (topic, item_id, source)
-	) WITHOUT ROWID;
-	INSERT INTO item_topics5 (item_id, topic, source) SELECT item_id, topic, source FROM item_topics;
-	DROP TABLE item_topics;
-	ALTER TABLE item_topics5 RENAME TO item_topics;
-	CREATE INDEX item_topics_item ON item_topics(item_id);
-	CREATE TABLE fingerprints5 (
-		source      TEXT NOT NULL,
-		id          TEXT NOT NULL,
-		fingerprint TEXT NOT NULL,
-		PRIMARY KEY (source, id)
-	) WITHOUT ROWID;
-	INSERT INTO fingerprints5 (source, id, fingerprint) SELECT source, id, fingerprint FROM fingerprints;
-	DROP TABLE fingerprints;
-	ALTER TABLE fingerprints5 RENAME TO fingerprints;
-	CREATE TABLE gone5 (
-		id TEXT PRIMARY KEY,
-		at INTEGER NOT NULL
-	) WITHOUT ROWID;
-	INSERT INTO gone5 (id, at) SELECT id, at FROM gone;
-	DROP TABLE gone;
-	ALTER TABLE gone5 RENAME TO gone;
-	DROP INDEX items_guid;
-	DROP INDEX items_link;
-	DROP INDEX items_title;
-	ALTER TABLE items ADD COLUMN guid_h INTEGER NOT NULL DEFAULT 0;
-	ALTER TABLE items ADD COLUMN link_h INTEGER NOT NULL DEFAULT 0;
-	ALTER TABLE items ADD COLUMN title_h INTEGER NOT NULL DEFAULT 0;
-	UPDATE items SET guid_h = refeed_key_hash(guid), link_h = refeed_key_hash(link_key), title_h = refeed_key_hash(title_key);
-	CREATE INDEX items_guid ON items(guid_h) WHERE guid_h != 0;
-	CREATE INDEX items_link ON items(link_h) WHERE link_h != 0;
-	CREATE INDEX items_title ON items(title_h) WHERE title_h != 0;
-	DROP INDEX items_sort;
-	CREATE INDEX items_sort ON items(sort_time);`,
-}
-
-func init() {
-	// refeed_key_hash(key) is keyHash(key), for the queries that find
-	// items by the hashes of their keys and for migration 5.
-	err := sqlite.RegisterDeterministicScalarFunction("refeed_key_hash", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		switch k := args[0].(type) {
-		case string:
-			return keyHash(k), nil
-		case []byte:
-			return keyHash(string(k)), nil
-		case nil:
-			return int64(0), nil
-		}
-		return nil, fmt.Errorf("refeed_key_hash of %T", args[0])
-	})
-	if err != nil {
-		panic(err)
-	}
-}
-
-// Open opens (creating if needed) the database at path, in WAL mode, and
-// brings its schema up to date.
-func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	// The page cache is 16 MiB (SQLite's default is 2 MiB): saves insert
-	// into indexes at random places, and with 500,000 items stored a
-	// small cache reads most of those pages back from the file (10,000
-	// sources × 50 items, cold: 58.6 -> 54.9 s, peak RSS 233 -> 261 MiB;
-	// 32 MiB took RSS near 300 MiB for little more). Temporary
-	// storage (savepoints' journals, Prune's tables, which hold only what
-	// stays) stays in memory: a save's savepoint journal would otherwise
-	// spill to a file. The WAL is copied into the database by a
-	// checkpointer of its own (see checkpointer), on another connection,
-	// so that saving does not wait for it; the writer checkpoints only as a
-	// backstop, when the WAL reaches 40,000 pages (160 MB).
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(40000)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path, groupWait: groupWait}
-	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	if err := s.prepare(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	if s.ckpt, err = newCheckpointer(path); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	return s, nil
-}
-
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.path }
-
-// Close closes the database.
-func (s *Store) Close() error {
-	var cerr error
-	if s.ckpt != nil {
-		cerr = s.ckpt.close()
-	}
-	for _, st := range s.prepared {
-		st.Close()
-	}
-	return errors.Join(s.db.Close(), cerr)
-}
-
-// DB returns the underlying database, for checks such as
-// PRAGMA integrity_check.
-func (s *Store) DB() *sql.DB { return s.db }
-
-func (s *Store) migrate() error {
-	ctx := context.Background()
-	var version int
-	if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this refeed knows (%d)", version, len(migrations))
-	}
-	for v := version; v < len(migrations); v++ {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-	}
-	return nil
-}
-
-// Version returns the schema version of the open database.
-func (s *Store) Version(ctx context.Context) (int, error) {
-	var v int
-	err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v)
-	return v, err
+// Alerts is the part of a Store that package alert uses: what every alert
+// has seen, the deliveries waiting to be sent and each alert's delivery
+// state. An alert key is the alert's stable identity (chosen by package
+// alert); the store treats it as an opaque string.
+type Alerts interface {
+	// QueueAlerts records that the alerts of entries have seen their
+	// items. When queue is set, it also queues a delivery of every item
+	// an alert had not seen before, due at now or, when the alert is
+	// backing off after failures, with its other deliveries; an item
+	// seen before is never queued again. It returns the number of
+	// deliveries queued. Everything happens at once.
+	QueueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (int, error)
+	// TakeEntered queues alert deliveries for the items SaveSource
+	// recorded as entering topics since the last call, as QueueAlerts
+	// does (items of a source's first save are only remembered as seen),
+	// and forgets the records, at once: the records are saved with the
+	// items, so no alert is lost to a crash between the two. keys returns
+	// the alert keys of a topic; prepare returns the part of an item a
+	// delivery keeps. Items removed since they entered are left out. It
+	// returns the number of deliveries queued.
+	TakeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error)
+	// AlertSeen reports whether the alert with the given key has seen the
+	// item.
+	AlertSeen(ctx context.Context, key, itemID string) (bool, error)
+	// PendingAlerts returns the deliveries waiting for the alert with the
+	// given key, oldest first; with dueOnly, only those whose next
+	// attempt is not after now.
+	PendingAlerts(ctx context.Context, key string, dueOnly bool, now time.Time) ([]AlertDelivery, error)
+	// AlertDelivered records that the items were delivered to the alert
+	// with the given key: their deliveries leave the queue, and the
+	// alert's last success becomes now and its last error is cleared.
+	// When digest is set, now also starts the alert's next digest period.
+	AlertDelivered(ctx context.Context, key string, itemIDs []string, digest bool, now time.Time) error
+	// AlertFailed records a failed attempt to deliver the items to the
+	// alert with the given key: their attempts grow by one, their last
+	// error becomes msg and their next attempt next. Every other waiting
+	// delivery of the alert waits until next too (without counting an
+	// attempt), so that a failing receiver is tried once per backoff, not
+	// once per item.
+	AlertFailed(ctx context.Context, key string, itemIDs []string, msg string, next, now time.Time) error
+	// StartAlertDigest starts a new digest period of the alert with the
+	// given key at t.
+	StartAlertDigest(ctx context.Context, key string, t time.Time) error
+	// AlertStates returns the state of every alert the store knows (that
+	// has a state or waiting deliveries), by key.
+	AlertStates(ctx context.Context) (map[string]AlertState, error)
+	// DropAlerts removes from the queue the deliveries of alerts whose
+	// key is not in keep, and those queued before expired that failed at
+	// least once, and returns them (with their items' ids only). What the
+	// alerts have seen stays, so that an alert configured again does not
+	// repeat itself.
+	DropAlerts(ctx context.Context, keep []string, expired time.Time) ([]AlertDelivery, error)
 }
 
 // SourceState is what the store remembers of a source between fetches.
@@ -355,128 +150,63 @@ type SourceState struct {
 	NextAttempt  time.Time // earliest next fetch after failures
 }
 
-// Source returns the state of the named source; a source never fetched
-// has a zero state with its name.
-func (s *Store) Source(ctx context.Context, name string) (SourceState, error) {
-	st := SourceState{Name: name}
-	var attempt, success, next int64
-	err := s.db.QueryRowContext(ctx, `SELECT url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources WHERE name = ?`, name).
-		Scan(&st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, nil
-	}
-	if err != nil {
-		return st, fmt.Errorf("read source %s: %w", name, err)
-	}
-	st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
-	return st, nil
+// TitleWindow is how far apart two items from different sources with the
+// same normalized title may be published to count as one story.
+const TitleWindow = 48 * time.Hour
+
+// An Entry is an item that entered a topic.
+type Entry struct {
+	Topic string
+	Item  item.Item
 }
 
-// Sources returns the state of every source the store knows.
-func (s *Store) Sources(ctx context.Context) ([]SourceState, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("read sources: %w", err)
-	}
-	defer rows.Close()
-	var out []SourceState
-	for rows.Next() {
-		var st SourceState
-		var attempt, success, next int64
-		if err := rows.Scan(&st.Name, &st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next); err != nil {
-			return nil, fmt.Errorf("read sources: %w", err)
-		}
-		st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
-		out = append(out, st)
-	}
-	return out, rows.Err()
+// A SaveResult says what saving a source's items changed.
+type SaveResult struct {
+	New     int // items stored for the first time
+	Updated int // stored items whose content changed
+	Merged  int // items recognized as a story another source carried
+	// Changed lists the feeds (topic slugs and config.AllFeed) whose items
+	// changed, sorted.
+	Changed []string
+	// Entered lists the items that entered a topic, in the order saved.
+	Entered []Entry
+	// First reports that the source had never been saved before.
+	First bool
 }
 
-// PutSource records the state of a source.
-func (s *Store) PutSource(ctx context.Context, st SourceState) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := putSource(ctx, s.db, st); err != nil {
-		return fmt.Errorf("write source %s: %w", st.Name, err)
-	}
-	return nil
+// An AlertEntry is an item that entered the topic of an alert.
+type AlertEntry struct {
+	Key   string // the alert's key
+	Topic string // the topic's slug
+	Item  item.Item
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// An AlertDelivery is a delivery of an item waiting to be sent to an alert.
+type AlertDelivery struct {
+	Key         string
+	Topic       string
+	Item        item.Item
+	Queued      time.Time
+	Attempts    int       // failed attempts so far
+	NextAttempt time.Time // not before
+	LastError   string    // of the last failed attempt
 }
 
-// qPutSource records the state of a source.
-const qPutSource = `INSERT INTO sources (name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT(name) DO UPDATE SET url = excluded.url, title = excluded.title, link = excluded.link, etag = excluded.etag,
-		last_modified = excluded.last_modified, hash = excluded.hash, last_attempt = excluded.last_attempt,
-		last_success = excluded.last_success, last_error = excluded.last_error, failures = excluded.failures,
-		next_attempt = excluded.next_attempt`
-
-func putSource(ctx context.Context, db execer, st SourceState) error {
-	_, err := db.ExecContext(ctx, qPutSource,
-		st.Name, st.URL, st.Title, st.Link, st.ETag, st.LastModified, st.Hash,
-		toUnix(st.LastAttempt), toUnix(st.LastSuccess), st.LastError, st.Failures, toUnix(st.NextAttempt))
-	return err
+// An AlertState is what the store knows of an alert's deliveries.
+type AlertState struct {
+	Key         string
+	LastSuccess time.Time // of the last delivery; zero: never
+	LastError   string    // of the last attempt; empty when it succeeded
+	LastErrorAt time.Time
+	LastDigest  time.Time // start of the current digest period; zero: none yet
+	Pending     int       // deliveries waiting
+	NextAttempt time.Time // earliest next attempt of a waiting delivery; zero: none waiting
 }
 
-// Meta returns a stored setting, or "" when unset.
-func (s *Store) Meta(ctx context.Context, key string) (string, error) {
-	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read meta %s: %w", key, err)
-	}
-	return v, nil
-}
-
-// SetMeta stores a setting.
-func (s *Store) SetMeta(ctx context.Context, key, value string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value); err != nil {
-		return fmt.Errorf("write meta %s: %w", key, err)
-	}
-	return nil
-}
-
-func toUnix(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnix(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-// PutSources records the states of several sources in one transaction.
-func (s *Store) PutSources(ctx context.Context, states []SourceState) error {
-	if len(states) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("write sources: %w", err)
-	}
-	defer tx.Rollback()
-	for _, st := range states {
-		if err := putSource(ctx, tx, st); err != nil {
-			return fmt.Errorf("write source %s: %w", st.Name, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("write sources: %w", err)
-	}
-	return nil
+// A FullText is the article fetched for an item's link: its extracted
+// content, or why there is none.
+type FullText struct {
+	Content string
+	Error   string // why the fetch or extraction failed; Content is then empty
+	Fetched time.Time
 }

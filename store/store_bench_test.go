@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/refeed/refeed/cmd/refeed-bench/benchdata"
+	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/store"
 )
@@ -33,7 +34,7 @@ func processed(b *testing.B, set string) (feeds []benchdata.Feed, size, items in
 	return benchdata.Process(feeds, c, m), size, items
 }
 
-func openStore(b *testing.B, dir string) *store.Store {
+func openStore(b *testing.B, dir string) store.Store {
 	b.Helper()
 	st, err := store.Open(filepath.Join(dir, store.FileName))
 	if err != nil {
@@ -43,7 +44,7 @@ func openStore(b *testing.B, dir string) *store.Store {
 }
 
 // saveAll saves every feed's items as a successful fetch of its source.
-func saveAll(b *testing.B, st *store.Store, feeds []benchdata.Feed, now time.Time) (saved int) {
+func saveAll(b *testing.B, st store.Store, feeds []benchdata.Feed, now time.Time) (saved int) {
 	ctx := context.Background()
 	for _, f := range feeds {
 		state := store.SourceState{Name: f.Name, URL: f.URL, LastAttempt: now, LastSuccess: now}
@@ -279,7 +280,7 @@ func BenchmarkStoreFeed(b *testing.B) {
 	defer st.Close()
 	saveAll(b, st, feeds, time.Now())
 	ctx := context.Background()
-	for _, slug := range []string{store.AllFeed, "nato-korea"} {
+	for _, slug := range []string{config.AllFeed, "nato-korea"} {
 		b.Run(slug, func(b *testing.B) {
 			items, err := st.Feed(ctx, slug, 200)
 			if err != nil || len(items) == 0 {
@@ -327,7 +328,7 @@ func BenchmarkStorePrune(b *testing.B) {
 		}
 		cpu += cpuTime(b) - c
 		b.StopTimer()
-		if k, err := st.Count(ctx, store.AllFeed); err != nil || k < 200 || k > 400 {
+		if k, err := st.Count(ctx, config.AllFeed); err != nil || k < 200 || k > 400 {
 			b.Fatalf("%d items after pruning, %v", k, err)
 		}
 		st.Close()

@@ -159,7 +159,7 @@ func run(o options) error {
 		level = slog.LevelError + 1
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	st, err := store.OpenSQLite(filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func run(o options) error {
 
 // runCycle refreshes every source once and publishes the feeds that
 // changed, as the daemon does (Sources, Publish, UpdateFeed).
-func runCycle(ctx context.Context, o options, name string, r *refresh.Refresher, st *store.Store, srv *server.Server, child *feedChild) (cycleResult, error) {
+func runCycle(ctx context.Context, o options, name string, r *refresh.Refresher, st *store.SQLite, srv *server.Server, child *feedChild) (cycleResult, error) {
 	res := cycleResult{name: name}
 	runtime.GC()
 	if o.cpuProfile != "" {

@@ -201,7 +201,7 @@ func once(cfgPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	n, err := st.Count(context.Background(), store.AllFeed)
+	n, err := st.Count(context.Background(), config.AllFeed)
 	if err != nil {
 		return "", err
 	}

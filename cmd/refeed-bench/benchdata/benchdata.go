@@ -329,7 +329,7 @@ func AllFeed(set string) (*publish.Feed, error) {
 	}
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	f := &publish.Feed{
-		Slug: "all", Title: "All items", Description: "Every item of every source, cleaned by refeed",
+		Slug: config.AllFeed, Title: "All items", Description: "Every item of every source, cleaned by refeed",
 		BaseURL: "http://localhost:8080", TopicNames: map[string]string{}, Sources: map[string]publish.SourceInfo{},
 	}
 	for _, t := range Topics() {
