@@ -305,9 +305,6 @@ func (ep *elementPolicy) allows(a html.Attribute) bool {
 // image.
 func validURL(v string) (string, bool) {
 	v = strings.TrimSpace(v)
-	if _, _, ok := splitWebURL(v); ok {
-		return v, true
-	}
 	if strings.ContainsAny(v, " \t\n") {
 		if !strings.HasPrefix(v, "data:") {
 			return "", false
