@@ -104,8 +104,8 @@ func TestPolicyElements(t *testing.T) {
 		slot small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead
 		time title tr track tt u ul var video wbr xmp my-element`)
 	attrs := map[string]bool{"class": true, "style": true, "onclick": true, "name": true, "xmlns": true, "rel": true, "target": true}
-	for _, ep := range policy {
-		for k := range ep.attrs {
+	for _, e := range allowlist {
+		for k := range e.attrs {
 			attrs[k] = true
 		}
 	}

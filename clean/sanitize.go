@@ -2,7 +2,6 @@ package clean
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -10,25 +9,10 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// dangerous are the elements removed with everything in them.
-var dangerous = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Object: true, atom.Embed: true,
-	atom.Applet: true, atom.Form: true, atom.Input: true, atom.Button: true,
-	atom.Textarea: true, atom.Select: true, atom.Link: true, atom.Meta: true,
-	atom.Base: true, atom.Frame: true, atom.Frameset: true, atom.Template: true,
-	atom.Svg: true, atom.Math: true, atom.Title: true, atom.Head: true,
-	atom.Iframe: true, atom.Param: true, atom.Noembed: true, atom.Noframes: true,
-}
-
-// embedHosts are the video players whose iframes are kept.
-var allowedIframe = regexp.MustCompile(`^https://(?:www\.)?(?:youtube\.com/embed/|youtube-nocookie\.com/embed/|player\.vimeo\.com/video/|w\.soundcloud\.com/player/|open\.spotify\.com/embed/|www\.dailymotion\.com/embed/|player\.podigee\.io/)`)
-
-// urlAttrs are the attributes holding URLs, made absolute.
-var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "data": true, "action": true, "background": true}
-
-// sanitize removes dangerous elements from the tree under root (recording
-// them) and makes URLs absolute against base. Attributes are left to the
-// final policy, after trackers have been recognized by their style.
+// sanitize removes the elements the allowlist drops (bySanitize) from the
+// tree under root with their content, recording them, and makes URLs
+// absolute against base. Attributes are left to the final policy, after
+// trackers have been recognized by their style.
 func sanitize(root *html.Node, base *url.URL, field string) []Removal {
 	var out []Removal
 	var walk func(n *html.Node)
@@ -41,7 +25,7 @@ func sanitize(root *html.Node, base *url.URL, field string) []Removal {
 			case html.ElementNode:
 				absolutize(c, base)
 				out = append(out, dropUnsafeAttrs(c, field)...)
-				if dangerous[c.DataAtom] || c.Namespace != "" && c.DataAtom != atom.Img {
+				if allowlist[c.Data].drop == bySanitize || c.Namespace != "" && c.DataAtom != atom.Img {
 					if c.DataAtom == atom.Iframe && allowedIframe.MatchString(attr(c, "src")) {
 						// A player is kept without its content: raw
 						// text that browsers do not show, and that the
