@@ -3,7 +3,6 @@ package clean
 import (
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -65,20 +64,15 @@ func dropUnsafeAttrs(n *html.Node, field string) []Removal {
 }
 
 // unsafeURL reports whether a URL would run script: javascript: and
-// vbscript: URLs, and data: URLs other than images where allowed.
+// vbscript: URLs, and data: URLs other than images where allowed. Case,
+// white space and control characters are ignored, as browsers ignore some.
 func unsafeURL(v string, imageOK bool) bool {
-	if p, ok := asciiPrefix(v, len("data:image/svg")); ok {
-		// The same test without building the lower-case copy.
-		v = p
-	} else {
-		v = slowFold(v)
-	}
-	return unsafeFolded(v, imageOK)
-}
-
-// unsafeFolded is unsafeURL of v already lower-cased, without white space
-// and control characters.
-func unsafeFolded(v string, imageOK bool) bool {
+	v = strings.ToLower(strings.Map(func(r rune) rune {
+		if r <= ' ' {
+			return -1
+		}
+		return r
+	}, v))
 	switch {
 	case strings.HasPrefix(v, "javascript:"), strings.HasPrefix(v, "vbscript:"):
 		return true
@@ -86,56 +80,6 @@ func unsafeFolded(v string, imageOK bool) bool {
 		return !imageOK || !strings.HasPrefix(v, "data:image/") || strings.HasPrefix(v, "data:image/svg")
 	}
 	return false
-}
-
-// asciiPrefix returns the first n bytes of v (or all of it) in lower
-// case, without white space and control characters, as slowFold would,
-// and false when they hold anything but ASCII (which slowFold lower-cases
-// by Unicode's rules). It allocates only for a prefix that changes.
-func asciiPrefix(v string, n int) (string, bool) {
-	i := 0
-	for i < len(v) && v[i] <= ' ' {
-		i++
-	}
-	v = v[i:]
-	end := min(n, len(v))
-	plain := true
-	for i := 0; i < end; i++ {
-		c := v[i]
-		switch {
-		case c >= utf8.RuneSelf:
-			return "", false
-		case c <= ' ' || 'A' <= c && c <= 'Z':
-			plain = false
-		}
-	}
-	if plain {
-		return v[:end], true
-	}
-	b := make([]byte, 0, n)
-	for i := 0; i < len(v) && len(b) < n; i++ {
-		switch c := v[i]; {
-		case c >= utf8.RuneSelf:
-			return "", false
-		case c <= ' ':
-		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b), true
-}
-
-// slowFold returns v in lower case, without white space and control
-// characters.
-func slowFold(v string) string {
-	return strings.ToLower(strings.Map(func(r rune) rune {
-		if r <= ' ' {
-			return -1
-		}
-		return r
-	}, v))
 }
 
 func absolutize(n *html.Node, base *url.URL) {
@@ -151,35 +95,16 @@ func absolutize(n *html.Node, base *url.URL) {
 
 func resolve(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
-	if base == nil || ref == "" || strings.HasPrefix(ref, "#") || hasScheme(ref) {
-		// An absolute URL stays as it is, and so does one that does not
-		// parse.
+	if base == nil || ref == "" || strings.HasPrefix(ref, "#") {
 		return ref
 	}
 	u, err := url.Parse(ref)
 	if err != nil || u.IsAbs() {
+		// An absolute URL stays as it is, and so does one that does not
+		// parse.
 		return ref
 	}
 	return base.ResolveReference(u).String()
-}
-
-// hasScheme reports whether ref starts with a scheme ("https:"), as
-// net/url reads it: then it is absolute, or does not parse.
-func hasScheme(ref string) bool {
-	for i := 0; i < len(ref); i++ {
-		switch c := ref[i]; {
-		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.':
-			if i == 0 {
-				return false
-			}
-		case c == ':':
-			return i > 0
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 func resolveSrcset(base *url.URL, set string) string {

@@ -294,19 +294,6 @@ func textOf(n *html.Node) string {
 	return plaintext.Collapse(b.String())
 }
 
-// appendCollapsed appends plaintext.Collapse(s) to b.
-func appendCollapsed(b []byte, s string) []byte {
-	first := true
-	for w := range strings.FieldsSeq(s) {
-		if !first {
-			b = append(b, ' ')
-		}
-		first = false
-		b = append(b, w...)
-	}
-	return b
-}
-
 func attr(n *html.Node, key string) string {
 	for _, a := range n.Attr {
 		if a.Key == key {
