@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -22,93 +20,33 @@ import (
 // A valueCheck accepts or rejects an attribute's value; nil accepts any.
 type valueCheck func(string) bool
 
-// The value checks of UGCPolicy (bluemonday's helpers and policies): its
-// regular expressions, or functions with the same meaning for the most
-// used ones.
+// The value checks of UGCPolicy: bluemonday's regular expressions (its
+// helpers and policies).
 var (
 	cellAlign            = regexp.MustCompile(`(?i)^(center|justify|left|right|char)$`).MatchString
 	cellVerticalAlign    = regexp.MustCompile(`(?i)^(baseline|bottom|middle|top)$`).MatchString
 	direction            = regexp.MustCompile(`(?i)^(rtl|ltr)$`).MatchString
 	imageAlign           = regexp.MustCompile(`(?i)^(left|right|top|texttop|middle|absmiddle|baseline|bottom|absbottom)$`).MatchString
-	integer              = isInteger
+	integer              = regexp.MustCompile(`^[0-9]+$`).MatchString
 	iso8601              = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2}([ T][0-9]{2}(:[0-9]{2}){1,2}(.[0-9]{1,6})?Z?([\+-][0-9]{2}:[0-9]{2})?)?)?)?$`).MatchString
 	listType             = regexp.MustCompile(`(?i)^(circle|disc|square|a|A|i|I|1)$`).MatchString
 	spaceSeparatedTokens = regexp.MustCompile(`^([\s\p{L}\p{N}_-]+)$`).MatchString
 	number               = regexp.MustCompile(`^[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$`).MatchString
-	numberOrPercent      = isNumberOrPercent
-	paragraph            = isParagraph
+	numberOrPercent      = regexp.MustCompile(`^[0-9]+[%]?$`).MatchString
+	paragraph            = regexp.MustCompile(`^[\p{L}\p{N}\s\-_',\[\]!\./\\\(\)]*$`).MatchString
 	detailsOpen          = regexp.MustCompile(`(?i)^(|open)$`).MatchString
 	mapName              = regexp.MustCompile(`^([\p{L}\p{N}_-]+)$`).MatchString
 	areaCoords           = regexp.MustCompile(`^([0-9]+,)+[0-9]+$`).MatchString
 	areaShape            = regexp.MustCompile(`(?i)^(default|circle|rect|poly)$`).MatchString
 	useMap               = regexp.MustCompile(`(?i)^#[\p{L}\p{N}_-]+$`).MatchString
 	cellScope            = regexp.MustCompile(`(?i)(?:row|col)(?:group)?`).MatchString
-	langCode             = hasTwoLetters
-	idValue              = hasIDByte
+	langCode             = regexp.MustCompile(`[a-zA-Z]{2,20}`).MatchString
+	idValue              = regexp.MustCompile(`[a-zA-Z0-9\:\-_\.]+`).MatchString
 	iframeSrc            = allowedIframe.MatchString
 
 	dataImagePrefix  = regexp.MustCompile(`^image/(gif|jpeg|png|svg\+xml|webp);base64,`)
 	dataBase64Prefix = regexp.MustCompile(`^data:[^,]*;base64,`)
 )
-
-// The most used checks, written out; TestValueChecks holds them to
-// bluemonday's expressions.
-
-// isInteger is ^[0-9]+$.
-func isInteger(s string) bool {
-	return s != "" && strings.TrimLeft(s, "0123456789") == ""
-}
-
-// isNumberOrPercent is ^[0-9]+[%]?$.
-func isNumberOrPercent(s string) bool {
-	return isInteger(strings.TrimSuffix(s, "%"))
-}
-
-// isParagraph is ^[\p{L}\p{N}\s\-_',\[\]!\./\\\(\)]*$: letters, numbers, ASCII
-// white space and some punctuation.
-func isParagraph(s string) bool {
-	for _, r := range s {
-		if r < utf8.RuneSelf {
-			if !paragraphASCII[r] {
-				return false
-			}
-		} else if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
-			return false
-		}
-	}
-	return true
-}
-
-// paragraphASCII are the ASCII characters isParagraph allows.
-var paragraphASCII = func() (t [utf8.RuneSelf]bool) {
-	for c := 0; c < utf8.RuneSelf; c++ {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.ContainsRune("\t\n\f\r -_',[]!./\\()", rune(c))
-	}
-	return t
-}()
-
-// hasTwoLetters is [a-zA-Z]{2,20}, unanchored: two ASCII letters in a row.
-func hasTwoLetters(s string) bool {
-	run := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; 'a' <= c && c <= 'z' {
-			if run++; run == 2 {
-				return true
-			}
-		} else {
-			run = 0
-		}
-	}
-	return false
-}
-
-// hasIDByte is [a-zA-Z0-9\:\-_\.]+, unanchored: one such character.
-func hasIDByte(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune(":-_.", r)
-	})
-}
 
 // anyValue marks an attribute allowed with any value.
 var anyValue valueCheck
