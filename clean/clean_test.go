@@ -246,6 +246,22 @@ func TestTrackers(t *testing.T) {
 	}
 }
 
+// TestTrackingParamsSiteOfLink: the parameters of a site are removed
+// from links to that site by their host, as net/url reads it, not from
+// links that only name the site in their query.
+func TestTrackingParamsSiteOfLink(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Medium.com/p?source=rss":                      "https://Medium.com/p",
+		"https://user@medium.com:443/p?source=rss":             "https://user@medium.com:443/p",
+		"/out?to=//medium.com/p&source=rss":                    "/out?to=//medium.com/p&source=rss",
+		"https://ex.org/out?to=https://medium.com/&source=rss": "https://ex.org/out?to=https://medium.com/&source=rss",
+	} {
+		if got, _ := builtinParams.strip(in); got != want {
+			t.Errorf("strip(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestTrackingParams(t *testing.T) {
 	c := newCleaner(t)
 	for _, tc := range []struct{ in, want string }{

@@ -106,24 +106,6 @@ func (m paramMatcher) match(name, host string) bool {
 	return false
 }
 
-// urlHost returns the lower-case host of an absolute URL, or "".
-func urlHost(raw string) string {
-	_, rest, ok := strings.Cut(raw, "//")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.HasSuffix(rest, "]") {
-		rest = rest[:i]
-	}
-	return strings.ToLower(rest)
-}
-
 // strip removes tracking parameters from raw's query and fragment and
 // returns the new URL and the removed parameters. Everything else of the
 // URL, including the order and encoding of the remaining parameters, stays
@@ -133,7 +115,7 @@ func (m paramMatcher) strip(raw string) (string, []string) {
 		// No parameters.
 		return raw, nil
 	}
-	host := urlHost(raw)
+	host := strings.ToLower(hostOf(raw))
 	base, frag, hasFrag := strings.Cut(raw, "#")
 	path, query, hasQuery := strings.Cut(base, "?")
 	var removed []string

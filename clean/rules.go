@@ -283,7 +283,6 @@ func removeRanges(root *html.Node, f *flat, name, field string, from, to *anchor
 // text, white space collapsed, matches re.
 func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp) []Removal {
 	var out []Removal
-	var buf []byte // a collapsed line, reused
 	for start := 0; start < len(f.text); {
 		end := strings.IndexByte(f.text[start:], '\n')
 		if end < 0 {
@@ -291,17 +290,8 @@ func removeLines(root *html.Node, f *flat, name, field string, re *regexp.Regexp
 		} else {
 			end += start
 		}
-		line := f.text[start:end]
-		var match bool
-		if plaintext.IsCollapsed(line) {
-			match = line != "" && re.MatchString(line)
-		} else {
-			buf = appendCollapsed(buf[:0], line)
-			if match = len(buf) > 0 && re.Match(buf); match {
-				line = string(buf)
-			}
-		}
-		if match {
+		line := plaintext.Collapse(f.text[start:end])
+		if line != "" && re.MatchString(line) {
 			if removed := f.removeSpan(root, start, end); len(removed) > 0 {
 				out = append(out, Removal{Rule: name, Field: field, Text: line})
 				if !slices.ContainsFunc(removed, isBlock) {

@@ -2,33 +2,16 @@ package clean
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
-// dangerous are the elements removed with everything in them.
-var dangerous = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Object: true, atom.Embed: true,
-	atom.Applet: true, atom.Form: true, atom.Input: true, atom.Button: true,
-	atom.Textarea: true, atom.Select: true, atom.Link: true, atom.Meta: true,
-	atom.Base: true, atom.Frame: true, atom.Frameset: true, atom.Template: true,
-	atom.Svg: true, atom.Math: true, atom.Title: true, atom.Head: true,
-	atom.Iframe: true, atom.Param: true, atom.Noembed: true, atom.Noframes: true,
-}
-
-// embedHosts are the video players whose iframes are kept.
-var allowedIframe = regexp.MustCompile(`^https://(?:www\.)?(?:youtube\.com/embed/|youtube-nocookie\.com/embed/|player\.vimeo\.com/video/|w\.soundcloud\.com/player/|open\.spotify\.com/embed/|www\.dailymotion\.com/embed/|player\.podigee\.io/)`)
-
-// urlAttrs are the attributes holding URLs, made absolute.
-var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "data": true, "action": true, "background": true}
-
-// sanitize removes dangerous elements from the tree under root (recording
-// them) and makes URLs absolute against base. Attributes are left to the
-// final policy, after trackers have been recognized by their style.
+// sanitize removes the elements the allowlist drops (bySanitize) from the
+// tree under root with their content, recording them, and makes URLs
+// absolute against base. Attributes are left to the final policy, after
+// trackers have been recognized by their style.
 func sanitize(root *html.Node, base *url.URL, field string) []Removal {
 	var out []Removal
 	var walk func(n *html.Node)
@@ -41,7 +24,7 @@ func sanitize(root *html.Node, base *url.URL, field string) []Removal {
 			case html.ElementNode:
 				absolutize(c, base)
 				out = append(out, dropUnsafeAttrs(c, field)...)
-				if dangerous[c.DataAtom] || c.Namespace != "" && c.DataAtom != atom.Img {
+				if allowlist[c.Data].drop == bySanitize || c.Namespace != "" && c.DataAtom != atom.Img {
 					if c.DataAtom == atom.Iframe && allowedIframe.MatchString(attr(c, "src")) {
 						// A player is kept without its content: raw
 						// text that browsers do not show, and that the
@@ -81,20 +64,15 @@ func dropUnsafeAttrs(n *html.Node, field string) []Removal {
 }
 
 // unsafeURL reports whether a URL would run script: javascript: and
-// vbscript: URLs, and data: URLs other than images where allowed.
+// vbscript: URLs, and data: URLs other than images where allowed. Case,
+// white space and control characters are ignored, as browsers ignore some.
 func unsafeURL(v string, imageOK bool) bool {
-	if p, ok := asciiPrefix(v, len("data:image/svg")); ok {
-		// The same test without building the lower-case copy.
-		v = p
-	} else {
-		v = slowFold(v)
-	}
-	return unsafeFolded(v, imageOK)
-}
-
-// unsafeFolded is unsafeURL of v already lower-cased, without white space
-// and control characters.
-func unsafeFolded(v string, imageOK bool) bool {
+	v = strings.ToLower(strings.Map(func(r rune) rune {
+		if r <= ' ' {
+			return -1
+		}
+		return r
+	}, v))
 	switch {
 	case strings.HasPrefix(v, "javascript:"), strings.HasPrefix(v, "vbscript:"):
 		return true
@@ -102,56 +80,6 @@ func unsafeFolded(v string, imageOK bool) bool {
 		return !imageOK || !strings.HasPrefix(v, "data:image/") || strings.HasPrefix(v, "data:image/svg")
 	}
 	return false
-}
-
-// asciiPrefix returns the first n bytes of v (or all of it) in lower
-// case, without white space and control characters, as slowFold would,
-// and false when they hold anything but ASCII (which slowFold lower-cases
-// by Unicode's rules). It allocates only for a prefix that changes.
-func asciiPrefix(v string, n int) (string, bool) {
-	i := 0
-	for i < len(v) && v[i] <= ' ' {
-		i++
-	}
-	v = v[i:]
-	end := min(n, len(v))
-	plain := true
-	for i := 0; i < end; i++ {
-		c := v[i]
-		switch {
-		case c >= utf8.RuneSelf:
-			return "", false
-		case c <= ' ' || 'A' <= c && c <= 'Z':
-			plain = false
-		}
-	}
-	if plain {
-		return v[:end], true
-	}
-	b := make([]byte, 0, n)
-	for i := 0; i < len(v) && len(b) < n; i++ {
-		switch c := v[i]; {
-		case c >= utf8.RuneSelf:
-			return "", false
-		case c <= ' ':
-		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b), true
-}
-
-// slowFold returns v in lower case, without white space and control
-// characters.
-func slowFold(v string) string {
-	return strings.ToLower(strings.Map(func(r rune) rune {
-		if r <= ' ' {
-			return -1
-		}
-		return r
-	}, v))
 }
 
 func absolutize(n *html.Node, base *url.URL) {
@@ -167,35 +95,16 @@ func absolutize(n *html.Node, base *url.URL) {
 
 func resolve(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
-	if base == nil || ref == "" || strings.HasPrefix(ref, "#") || hasScheme(ref) {
-		// An absolute URL stays as it is, and so does one that does not
-		// parse.
+	if base == nil || ref == "" || strings.HasPrefix(ref, "#") {
 		return ref
 	}
 	u, err := url.Parse(ref)
 	if err != nil || u.IsAbs() {
+		// An absolute URL stays as it is, and so does one that does not
+		// parse.
 		return ref
 	}
 	return base.ResolveReference(u).String()
-}
-
-// hasScheme reports whether ref starts with a scheme ("https:"), as
-// net/url reads it: then it is absolute, or does not parse.
-func hasScheme(ref string) bool {
-	for i := 0; i < len(ref); i++ {
-		switch c := ref[i]; {
-		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.':
-			if i == 0 {
-				return false
-			}
-		case c == ':':
-			return i > 0
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 func resolveSrcset(base *url.URL, set string) string {

@@ -62,19 +62,11 @@ func (l *trackerList) find(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	host, path, ok := splitWebURL(raw)
-	if ok {
-		if i := strings.LastIndexByte(host, ':'); i >= 0 {
-			host = host[:i]
-		}
-	} else {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			return ""
-		}
-		host, path = u.Hostname(), u.EscapedPath()
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
 	}
-	host, path = strings.ToLower(host), strings.ToLower(path)
+	host, path := strings.ToLower(u.Hostname()), strings.ToLower(u.EscapedPath())
 	for _, p := range l.anyPaths {
 		if containsPath(path, p, false) {
 			return "*" + p

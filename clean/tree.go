@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -11,23 +12,15 @@ import (
 	"github.com/refeed/refeed/plaintext"
 )
 
-// parseFragment parses s as the content of a <body> and returns a root
-// element holding it. <noscript> is parsed as markup (scripting disabled),
-// so the tracking images inside it can be seen and removed. Simple HTML
-// takes the fast path (parseSimple), the rest x/net/html's parser.
+// parseFragment parses s with x/net/html as the content of a <body> and
+// returns a root element holding it. <noscript> is parsed as markup
+// (scripting disabled), so the tracking images inside it can be seen and
+// removed.
 func parseFragment(s string) (*html.Node, error) {
-	if root := parseSimple(s); root != nil {
-		return root, nil
-	}
-	return parseHTML5(s)
-}
-
-// parseHTML5 is parseFragment with x/net/html's parser alone.
-func parseHTML5(s string) (*html.Node, error) {
 	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(s), body, html.ParseOptionEnableScripting(false))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parse HTML fragment: %w", err)
 	}
 	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	for _, n := range nodes {
@@ -299,19 +292,6 @@ func textOf(n *html.Node) string {
 	var b strings.Builder
 	plaintext.WriteText(&b, n)
 	return plaintext.Collapse(b.String())
-}
-
-// appendCollapsed appends plaintext.Collapse(s) to b.
-func appendCollapsed(b []byte, s string) []byte {
-	first := true
-	for w := range strings.FieldsSeq(s) {
-		if !first {
-			b = append(b, ' ')
-		}
-		first = false
-		b = append(b, w...)
-	}
-	return b
 }
 
 func attr(n *html.Node, key string) string {
