@@ -1,9 +1,10 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -17,7 +18,42 @@ import (
 	"testing"
 )
 
-var seedPath = filepath.Join("..", "shared", "examples", "taz-article-page.txt")
+// refeedBin is the refeed binary the tests run: TestMain builds it before
+// any test starts; it is only read afterwards.
+var refeedBin string
+
+// TestMain builds refeed once, with -race when the tests are built with
+// it, and runs the tests against that binary. A failed build fails the run.
+func TestMain(m *testing.M) {
+	os.Exit(buildAndTest(m))
+}
+
+func buildAndTest(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "refeed-e2e-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	refeedBin = filepath.Join(dir, "refeed")
+	args := []string{"build", "-o", refeedBin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "github.com/refeed/refeed")
+	// go test puts its own go first in PATH.
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n%s", strings.Join(args, " "), err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// shared is the folder of examples, corpus and interop checks beside the
+// repository.
+var shared = filepath.Join("..", "..", "shared")
+
+var seedPath = filepath.Join(shared, "examples", "taz-article-page.txt")
 
 // seedFeed returns an RSS feed with the taz example twice: as plain text,
 // and as HTML with the tracking image in a <noscript>.
@@ -25,7 +61,7 @@ func seedFeed(t *testing.T) (feed string, article []string) {
 	t.Helper()
 	b, err := os.ReadFile(seedPath)
 	if err != nil {
-		t.Skipf("seed example not available (%v): ../shared is absent", err)
+		t.Skipf("seed example not available (%v): the shared folder beside the repository is absent", err)
 	}
 	text := strings.TrimSpace(string(b))
 	paras := strings.Split(text, "\n\n")
@@ -108,11 +144,28 @@ topics:
 	return path
 }
 
+// runCmd runs the refeed binary with args and returns its exit status,
+// stdout and stderr.
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runProcess(t, exec.Command(refeedBin, args...))
+}
+
+// runProcess runs cmd, a refeed process, to its end and returns its exit
+// status, stdout and stderr; a process that could not start or was killed
+// fails the test.
+func runProcess(t *testing.T, cmd *exec.Cmd) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
-	return code, out.String(), errb.String()
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.Exited() {
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, errb.String())
+	}
+	return 0, out.String(), errb.String()
 }
 
 type rssDoc struct {
@@ -365,7 +418,7 @@ func TestVersion(t *testing.T) {
 func checkFeeds(t *testing.T, dir string) {
 	t.Helper()
 	checkJSONFeeds(t, dir)
-	script := filepath.Join("..", "shared", "interop", "check-feeds")
+	script := filepath.Join(shared, "interop", "check-feeds")
 	if _, err := os.Stat(script); err != nil {
 		t.Logf("skipping the interop check: %v", err)
 		return
@@ -394,7 +447,7 @@ func checkJSONFeeds(t *testing.T, dir string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {
-		_, err = os.Stat(filepath.Join(".ci", "node_modules", "feedsmith", "package.json"))
+		_, err = os.Stat(filepath.Join("..", ".ci", "node_modules", "feedsmith", "package.json"))
 	}
 	if err != nil {
 		if os.Getenv("REFEED_REQUIRE_INTEROP") != "" {
@@ -403,7 +456,7 @@ func checkJSONFeeds(t *testing.T, dir string) {
 		t.Logf("skipping the JSON Feed check: %v", err)
 		return
 	}
-	out, err := exec.Command(node, filepath.Join(".ci", "jsonfeed-check.mjs"), dir).CombinedOutput()
+	out, err := exec.Command(node, filepath.Join("..", ".ci", "jsonfeed-check.mjs"), dir).CombinedOutput()
 	if err != nil {
 		t.Errorf("jsonfeed-check %s: %v\n%s", dir, err, out)
 	}
@@ -413,13 +466,13 @@ func checkJSONFeeds(t *testing.T, dir string) {
 // the files that are not feeds fail one by one, the others are published,
 // and every output passes the interoperability check.
 func TestOnceCorpus(t *testing.T) {
-	corpus, err := filepath.Abs(filepath.Join("..", "shared", "corpus"))
+	corpus, err := filepath.Abs(filepath.Join(shared, "corpus"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(corpus)
 	if err != nil {
-		t.Skipf("corpus not available (%v): ../shared is absent", err)
+		t.Skipf("corpus not available (%v): the shared folder beside the repository is absent", err)
 	}
 	var sources strings.Builder
 	n := 0
@@ -501,18 +554,21 @@ func TestOnceAnnouncesToHubs(t *testing.T) {
 	}
 }
 
+// TestLoggerOmitsTimeUnderJournald: refeed's log lines carry time=,
+// except when JOURNAL_STREAM says journald reads them (it stamps lines
+// itself).
 func TestLoggerOmitsTimeUnderJournald(t *testing.T) {
-	var b bytes.Buffer
+	srv := newCountingFeed(t, "log")
+	cfg := writeConfig(t, t.TempDir(), "  - name: log\n    url: "+srv.URL+"\n")
 	t.Setenv("JOURNAL_STREAM", "")
-	newLogger(&b, false).Info("hello")
-	if !strings.Contains(b.String(), "time=") {
-		t.Errorf("no time without journald: %s", b.String())
+	code, _, stderr := runCmd(t, "once", "-config", cfg)
+	if code != 0 || !strings.Contains(stderr, "time=") {
+		t.Errorf("no time without journald: exit %d\n%s", code, stderr)
 	}
-	b.Reset()
 	t.Setenv("JOURNAL_STREAM", "8:12345")
-	newLogger(&b, false).Info("hello")
-	if strings.Contains(b.String(), "time=") || !strings.Contains(b.String(), "msg=hello") {
-		t.Errorf("under journald: %s", b.String())
+	code, _, stderr = runCmd(t, "once", "-config", cfg)
+	if code != 0 || strings.Contains(stderr, "time=") || !strings.Contains(stderr, `msg="refresh done"`) {
+		t.Errorf("under journald: exit %d\n%s", code, stderr)
 	}
 }
 
