@@ -35,7 +35,7 @@ func newReadOnlyRunner(t *testing.T, dir string) *readOnlyRunner {
 		defer os.Remove(probe)
 		if f, err := os.Create(filepath.Join(probe, "x")); err == nil {
 			f.Close()
-			t.Skip("a directory with mode 0555 is writable here (CAP_DAC_OVERRIDE?)")
+			skipOrFail(t, "a directory with mode 0555 is writable here (CAP_DAC_OVERRIDE?)")
 		}
 		return &readOnlyRunner{bin: refeedBin}
 	}
@@ -66,7 +66,7 @@ func newReadOnlyRunner(t *testing.T, dir string) *readOnlyRunner {
 	r := &readOnlyRunner{bin: bin, cred: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	cmd := r.command("version")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("running as root, and cannot run refeed as nobody to test a read-only directory: %v %s", err, out)
+		skipOrFail(t, "running as root, and cannot run refeed as nobody to test a read-only directory: %v %s", err, out)
 	}
 	return r
 }

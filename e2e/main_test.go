@@ -61,7 +61,7 @@ func seedFeed(t *testing.T) (feed string, article []string) {
 	t.Helper()
 	b, err := os.ReadFile(seedPath)
 	if err != nil {
-		t.Skipf("seed example not available (%v): the shared folder beside the repository is absent", err)
+		skipOrFail(t, "seed example not available (%v): the shared folder beside the repository is absent", err)
 	}
 	text := strings.TrimSpace(string(b))
 	paras := strings.Split(text, "\n\n")
@@ -412,6 +412,33 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// requireReal reports whether the tests must not do without a real part
+// (a tool, the shared folder): in CI (CI set) and under .ci/run
+// (REFEED_REQUIRE_INTEROP set).
+func requireReal() bool {
+	return os.Getenv("CI") != "" || os.Getenv("REFEED_REQUIRE_INTEROP") != ""
+}
+
+// skipOrFail skips the test for want of a real part, or fails it when
+// requireReal.
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if requireReal() {
+		t.Fatalf(format+" (required in CI)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// logOrFail logs a check left out for want of a real part, or fails the
+// test when requireReal.
+func logOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if requireReal() {
+		t.Fatalf(format+" (required in CI)", args...)
+	}
+	t.Logf("skipped: "+format, args...)
+}
+
 // checkFeeds runs the shared interoperability check (Python feedparser,
 // xmllint, jing) and the JSON Feed check (feedsmith) over dir, when their
 // tools are installed.
@@ -420,15 +447,12 @@ func checkFeeds(t *testing.T, dir string) {
 	checkJSONFeeds(t, dir)
 	script := filepath.Join(shared, "interop", "check-feeds")
 	if _, err := os.Stat(script); err != nil {
-		t.Logf("skipping the interop check: %v", err)
+		logOrFail(t, "the interop check cannot run: %v", err)
 		return
 	}
 	for _, tool := range []string{"/usr/bin/python3", "xmllint", "jing"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("REFEED_REQUIRE_INTEROP") != "" {
-				t.Fatalf("interop check required, but %s is not installed", tool)
-			}
-			t.Logf("skipping the interop check: %s is not installed", tool)
+			logOrFail(t, "the interop check cannot run: %s is not installed", tool)
 			return
 		}
 	}
@@ -450,10 +474,7 @@ func checkJSONFeeds(t *testing.T, dir string) {
 		_, err = os.Stat(filepath.Join("..", ".ci", "node_modules", "feedsmith", "package.json"))
 	}
 	if err != nil {
-		if os.Getenv("REFEED_REQUIRE_INTEROP") != "" {
-			t.Fatalf("the JSON Feed check is required, but cannot run (npm ci --prefix .ci): %v", err)
-		}
-		t.Logf("skipping the JSON Feed check: %v", err)
+		logOrFail(t, "the JSON Feed check cannot run (npm ci --prefix .ci): %v", err)
 		return
 	}
 	out, err := exec.Command(node, filepath.Join("..", ".ci", "jsonfeed-check.mjs"), dir).CombinedOutput()
@@ -472,7 +493,7 @@ func TestOnceCorpus(t *testing.T) {
 	}
 	entries, err := os.ReadDir(corpus)
 	if err != nil {
-		t.Skipf("corpus not available (%v): the shared folder beside the repository is absent", err)
+		skipOrFail(t, "corpus not available (%v): the shared folder beside the repository is absent", err)
 	}
 	var sources strings.Builder
 	n := 0
