@@ -11,7 +11,7 @@
 //	refeed alert-test [-config PATH] TOPIC
 //	refeed version
 //
-// See README.md and SPEC.md for the configuration and the outputs.
+// See README.md for the configuration and the outputs.
 package main
 
 import (
