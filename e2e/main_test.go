@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 	os.Exit(buildAndTest(m))
 }
 
+// buildAndTest builds refeed into a temporary folder, runs the tests and
+// returns their exit status.
 func buildAndTest(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "refeed-e2e-")
 	if err != nil {
@@ -67,6 +69,7 @@ func buildAndTest(m *testing.M) int {
 // repository.
 var shared = filepath.Join("..", "..", "shared")
 
+// seedPath is the taz article the project started with.
 var seedPath = filepath.Join(shared, "examples", "taz-article-page.txt")
 
 // seedFeed returns an RSS feed with the taz example twice: as plain text,
