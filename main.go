@@ -11,7 +11,7 @@
 //	refeed alert-test [-config PATH] TOPIC
 //	refeed version
 //
-// See README.md and SPEC.md for the configuration and the outputs.
+// See README.md for the configuration and the outputs.
 package main
 
 import (
@@ -25,14 +25,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/refeed/refeed/alert"
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
-	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/daemon"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
 	"github.com/refeed/refeed/store"
@@ -65,6 +64,8 @@ commands:
 Every command takes -config PATH (default config.yaml). Run 'refeed COMMAND -h' for its flags.
 `
 
+// run runs the command args[0] with the flags and arguments that follow
+// and returns its exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -99,6 +100,8 @@ type common struct {
 	verbose bool
 }
 
+// newFlags returns the flag set of the command name, with the flags every
+// command takes.
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
 	fs := flag.NewFlagSet("refeed "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -154,6 +157,8 @@ func loadConfig(path string, w io.Writer) (*config.Config, bool) {
 	return cfg, true
 }
 
+// cmdCheck runs 'refeed check': it prints the problems of the
+// configuration, nothing when it is valid.
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("check", stderr)
 	if err := fs.Parse(args); err != nil {
@@ -165,6 +170,42 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// cmdRun runs 'refeed run', the daemon, until SIGINT or SIGTERM; SIGHUP
+// reloads the configuration.
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("run", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitBadConfig
+	}
+	log := newLogger(stderr, c.verbose)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is pending already
+			}
+		}
+	}()
+	err := daemon.Run(ctx, daemon.Options{ConfigPath: c.config, Log: log, Reload: reload})
+	switch {
+	case errors.Is(err, daemon.ErrConfig):
+		fmt.Fprintln(stderr, err)
+		return exitBadConfig
+	case err != nil:
+		log.Error("refeed stopped", "err", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// cmdOnce runs 'refeed once': one refresh of every source, then the feeds
+// and the alerts.
 func cmdOnce(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("once", stderr)
 	if err := fs.Parse(args); err != nil {
@@ -224,6 +265,7 @@ func deliverAlerts(ctx context.Context, cfg *config.Config, st store.Store, log 
 	return d.Deliver(ctx)
 }
 
+// cmdAlertTest runs 'refeed alert-test TOPIC'.
 func cmdAlertTest(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("alert-test", stderr)
 	topic, ok := parseArg(fs, args, stderr, "usage: refeed alert-test [-config PATH] TOPIC\n\nSends one sample message to every alert of the topic (its slug).")
@@ -244,6 +286,8 @@ func cmdAlertTest(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// cmdVersion runs 'refeed version': the version and what the binary was
+// built from.
 func cmdVersion(stdout io.Writer) int {
 	fmt.Fprintf(stdout, "refeed %s\n", version)
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -264,6 +308,7 @@ func cmdVersion(stdout io.Writer) int {
 	return exitOK
 }
 
+// cmdPreview runs 'refeed preview SOURCE'.
 func cmdPreview(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("preview", stderr)
 	format := fs.String("format", "", "print the cleaned feed as rss, atom or json instead of the item list")
@@ -287,33 +332,4 @@ func cmdPreview(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
-}
-
-// previewConfig loads the configuration for a preview; a missing default
-// file gives the defaults, so that any URL can be previewed anywhere.
-func previewConfig(path string, stderr io.Writer) (*config.Config, bool) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && path == "config.yaml" {
-		cfg, err := config.Parse(nil, path, config.Options{KnownRules: clean.PackNames()})
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return nil, false
-		}
-		return cfg, true
-	}
-	return loadConfig(path, stderr)
-}
-
-// sourceFor returns the configured source named arg, or a source for the
-// URL or path arg.
-func sourceFor(cfg *config.Config, arg string) config.Source {
-	if s, ok := cfg.Source(arg); ok {
-		return s
-	}
-	u := arg
-	if p, ok := fetch.FilePath(arg); ok {
-		if abs, err := filepath.Abs(p); err == nil && !strings.HasPrefix(arg, "file://") {
-			u = abs
-		}
-	}
-	return config.Source{Name: "preview", URL: u}
 }

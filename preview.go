@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
 )
@@ -22,6 +26,7 @@ type preview struct {
 	diff   bool
 }
 
+// run prints what refeed makes of the source arg.
 func (p *preview) run(ctx context.Context, arg string) error {
 	src := sourceFor(p.cfg, arg)
 	r, err := refresh.New(p.cfg, nil, p.log)
@@ -75,6 +80,36 @@ func (p *preview) run(ctx context.Context, arg string) error {
 	return nil
 }
 
+// previewConfig loads the configuration for a preview; a missing default
+// file gives the defaults, so that any URL can be previewed anywhere.
+func previewConfig(path string, stderr io.Writer) (*config.Config, bool) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && path == "config.yaml" {
+		cfg, err := config.Parse(nil, path, config.Options{KnownRules: clean.PackNames()})
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return nil, false
+		}
+		return cfg, true
+	}
+	return loadConfig(path, stderr)
+}
+
+// sourceFor returns the configured source named arg, or a source for the
+// URL or path arg.
+func sourceFor(cfg *config.Config, arg string) config.Source {
+	if s, ok := cfg.Source(arg); ok {
+		return s
+	}
+	u := arg
+	if p, ok := fetch.FilePath(arg); ok {
+		if abs, err := filepath.Abs(p); err == nil && !strings.HasPrefix(arg, "file://") {
+			u = abs
+		}
+	}
+	return config.Source{Name: "preview", URL: u}
+}
+
+// topicNames maps the slug of every topic to its name.
 func topicNames(cfg *config.Config) map[string]string {
 	m := map[string]string{}
 	for _, t := range cfg.Topics {
@@ -83,6 +118,7 @@ func topicNames(cfg *config.Config) map[string]string {
 	return m
 }
 
+// orNone returns s, or "-" for nothing.
 func orNone(s string) string {
 	if s == "" {
 		return "-"
@@ -90,6 +126,7 @@ func orNone(s string) string {
 	return s
 }
 
+// indent indents every line of s by four spaces.
 func indent(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i, l := range lines {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -24,15 +24,6 @@ import (
 	"github.com/refeed/refeed/store"
 )
 
-// TestMain lets the test binary run as refeed itself, so that daemon
-// tests start a real process without a separate build.
-func TestMain(m *testing.M) {
-	if os.Getenv("REFEED_TEST_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
-
 // proc is a refeed process started by a test.
 type proc struct {
 	cmd    *exec.Cmd
@@ -57,11 +48,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startRefeed starts the refeed binary with args, as startProc does.
 func startRefeed(t *testing.T, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "REFEED_TEST_MAIN=1")
-	return startProc(t, cmd)
+	return startProc(t, exec.Command(refeedBin, args...))
 }
 
 // startProc starts cmd, a refeed process, killed at the end of the test;
@@ -325,12 +315,9 @@ func TestRunBadConfig(t *testing.T) {
 // every feed a running refeed serves: it reads every item.
 func TestNewsboatReadsServedFeeds(t *testing.T) {
 	if _, err := exec.LookPath("newsboat"); err != nil {
-		if os.Getenv("REFEED_REQUIRE_INTEROP") != "" {
-			t.Fatal("newsboat is required but not installed")
-		}
-		t.Skip("newsboat is not installed")
+		skipOrFail(t, "newsboat is not installed")
 	}
-	example, err := filepath.Abs(filepath.Join("examples", "offline"))
+	example, err := filepath.Abs(filepath.Join("..", "examples", "offline"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build !race
 
-package main
+package e2e
 
 // raceEnabled reports a test binary built with -race, which runs refeed
 // several times slower: time bounds of the tests are relaxed.

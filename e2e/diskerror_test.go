@@ -1,8 +1,7 @@
-package main
+package e2e
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -36,19 +35,19 @@ func newReadOnlyRunner(t *testing.T, dir string) *readOnlyRunner {
 		defer os.Remove(probe)
 		if f, err := os.Create(filepath.Join(probe, "x")); err == nil {
 			f.Close()
-			t.Skip("a directory with mode 0555 is writable here (CAP_DAC_OVERRIDE?)")
+			skipOrFail(t, "a directory with mode 0555 is writable here (CAP_DAC_OVERRIDE?)")
 		}
-		return &readOnlyRunner{bin: os.Args[0]}
+		return &readOnlyRunner{bin: refeedBin}
 	}
-	// As root: refeed runs as nobody, from a copy of the test binary it
-	// can reach, in dir, which it owns.
+	// As root: refeed runs as nobody, from a copy of the binary it can
+	// reach, in dir, which it owns.
 	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
 		if err := os.Chmod(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bin := filepath.Join(dir, "refeed.test")
-	in, err := os.Open(os.Args[0])
+	bin := filepath.Join(dir, "refeed")
+	in, err := os.Open(refeedBin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,14 +66,13 @@ func newReadOnlyRunner(t *testing.T, dir string) *readOnlyRunner {
 	r := &readOnlyRunner{bin: bin, cred: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	cmd := r.command("version")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("running as root, and cannot run refeed as nobody to test a read-only directory: %v %s", err, out)
+		skipOrFail(t, "running as root, and cannot run refeed as nobody to test a read-only directory: %v %s", err, out)
 	}
 	return r
 }
 
 func (r *readOnlyRunner) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(r.bin, args...)
-	cmd.Env = append(os.Environ(), "REFEED_TEST_MAIN=1")
 	if r.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.cred}
 	}
@@ -84,18 +82,8 @@ func (r *readOnlyRunner) command(args ...string) *exec.Cmd {
 // once runs 'refeed once' and returns its exit status and stderr.
 func (r *readOnlyRunner) once(t *testing.T, cfg string) (int, string) {
 	t.Helper()
-	cmd := r.command("once", "-config", cfg)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), stderr.String()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0, stderr.String()
+	code, _, stderr := runProcess(t, r.command("once", "-config", cfg))
+	return code, stderr
 }
 
 // start starts 'refeed run' as startRefeed does.
