@@ -339,7 +339,7 @@ func choose(n int, date func(int) time.Time, nodes func(int) int, budget int) []
 }
 
 // limitJSON keeps the newest items of a JSON Feed within MaxItems and
-// MaxNodes (counting the values in arrays and objects).
+// MaxNodes (counting the values in arrays and objects as jsonBounds does).
 func limitJSON(body []byte) ([]byte, int, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -349,11 +349,11 @@ func limitJSON(body []byte) ([]byte, int, error) {
 	if err := json.Unmarshal(top["items"], &items); err != nil {
 		items = nil
 	}
-	total := jsonNodes(body)
+	total, _ := jsonBounds(body)
 	nodes := make([]int, len(items))
 	outside := total
 	for i, raw := range items {
-		nodes[i] = jsonNodes(raw)
+		nodes[i], _ = jsonBounds(raw)
 		outside -= nodes[i]
 	}
 	if outside > MaxNodes {
@@ -396,10 +396,11 @@ func limitJSON(body []byte) ([]byte, int, error) {
 	return out, len(items) - len(kept), nil
 }
 
-// jsonBounds returns jsonNodes(b) and, for a document that is valid JSON,
-// an upper bound of the items of a feed: the most elements of an array
-// that is the value of a member of the top-level object (the commas
-// directly in it, plus one).
+// jsonBounds is the scan of the JSON limits. It returns the values of b in
+// arrays and objects, roughly (its commas, brackets and braces outside
+// strings), and, for a document that is valid JSON, an upper bound of the
+// items of a feed: the most elements of an array that is the value of a
+// member of the top-level object (the commas directly in it, plus one).
 func jsonBounds(b []byte) (nodes, items int) {
 	inString, escaped := false, false
 	depth, commas := 0, 0
@@ -437,33 +438,6 @@ func jsonBounds(b []byte) (nodes, items int) {
 		}
 	}
 	return nodes, items
-}
-
-// jsonNodes counts the values of a JSON document in arrays and objects,
-// roughly: its commas, brackets and braces outside strings.
-func jsonNodes(b []byte) int {
-	n := 0
-	inString, escaped := false, false
-	for _, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[', ',':
-			n++
-		}
-	}
-	return n
 }
 
 // newestFirst returns the indexes 0..n-1 ordered by date, newest first;
