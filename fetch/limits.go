@@ -79,18 +79,21 @@ func limit(body []byte) (out []byte, dropped int, err error) {
 // document is certainly within the limits, so that the full check (a
 // token pass, costing about half of what parsing does) can be skipped. It
 // counts upper bounds: every "<" may be an element and every "=" an
-// attribute, every "<item" or "<entry" an item, every "xmlns" a
-// declaration; and it follows the nesting of tags, skipping comments,
-// CDATA sections and declarations. A document with entity declarations is
-// always checked fully.
+// attribute, every "<item" or "<entry" an item, every "xmlns" in a tag a
+// declaration in scope until the tag's element ends; and it follows the
+// nesting of tags, skipping comments, CDATA sections and declarations. A
+// document with entity declarations is always checked fully.
 func withinLimitsXML(body []byte) bool {
 	if bytes.Count(body, []byte("<"))+bytes.Count(body, []byte("=")) > MaxNodes ||
 		bytes.Count(body, []byte("<item"))+bytes.Count(body, []byte("<entry")) > MaxItems ||
-		bytes.Count(body, []byte("xmlns")) > MaxNamespaces ||
 		bytes.Contains(body, []byte("<!ENTITY")) {
 		return false
 	}
-	depth := 0
+	// Only a document of more "xmlns" than MaxNamespaces in all needs them
+	// counted by scope (a podcast feed may declare one on every element).
+	byScope := bytes.Count(body, []byte("xmlns")) > MaxNamespaces
+	var ns [MaxDepth + 1]int // "xmlns" in the tag of the open element at each depth
+	depth, inScope := 0, 0
 	for i := 0; i < len(body); i++ {
 		if body[i] != '<' {
 			continue
@@ -112,16 +115,31 @@ func withinLimitsXML(body []byte) bool {
 		case len(rest) > 1 && (rest[1] == '?' || rest[1] == '!'):
 			// a processing instruction or a declaration: no element
 		case len(rest) > 1 && rest[1] == '/':
+			if depth >= 0 {
+				inScope -= ns[depth]
+				ns[depth] = 0
+			}
 			depth--
 		default:
 			end := tagEnd(rest)
 			if end < 0 {
 				return true // an unfinished tag ends the document
 			}
+			n := 0
+			if byScope {
+				n = bytes.Count(rest[:end], []byte("xmlns"))
+				if inScope+n > MaxNamespaces {
+					return false
+				}
+			}
 			if rest[end-1] != '/' {
 				depth++
 				if depth > MaxDepth {
 					return false
+				}
+				if depth >= 0 {
+					ns[depth] = n
+					inScope += n
 				}
 			}
 			i += end
