@@ -24,25 +24,18 @@ var xmlDecl = regexp.MustCompile(`^(?:\xEF\xBB\xBF)?\s*<\?xml[^>]*?\bencoding\s*
 // as windows-1252, byte sequences that are valid UTF-8 being kept as they
 // are.
 func ToUTF8(body []byte, contentTypeCharset string) []byte {
-	out, _ := toUTF8(body, contentTypeCharset)
-	return out
-}
-
-// toUTF8 is ToUTF8; valid reports that body was valid UTF-8 already (and
-// so is out).
-func toUTF8(body []byte, contentTypeCharset string) (out []byte, valid bool) {
 	declared := ""
 	if m := xmlDecl.FindSubmatch(body); m != nil {
 		declared = strings.ToLower(strings.TrimSpace(string(m[1])))
 	}
 	if isUTF16(body) {
-		return body, false // leave UTF-16 with its BOM to the XML decoder
+		return body // leave UTF-16 with its BOM to utf16ToUTF8
 	}
 	if utf8.Valid(body) {
 		if declared == "" || isUTF8Label(declared) {
-			return body, true
+			return body
 		}
-		return setDeclUTF8(body), true
+		return setDeclUTF8(body)
 	}
 	var enc encoding.Encoding
 	if declared != "" && !isUTF8Label(declared) {
@@ -52,6 +45,7 @@ func toUTF8(body []byte, contentTypeCharset string) (out []byte, valid bool) {
 		enc = lookup(contentTypeCharset)
 	}
 	body = bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))
+	var out []byte
 	if enc != nil {
 		dec, err := enc.NewDecoder().Bytes(body)
 		if err == nil {
@@ -64,7 +58,7 @@ func toUTF8(body []byte, contentTypeCharset string) (out []byte, valid bool) {
 	if declared != "" {
 		out = setDeclUTF8(out)
 	}
-	return out, false
+	return out
 }
 
 func isUTF8Label(l string) bool {

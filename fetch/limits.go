@@ -79,18 +79,21 @@ func limit(body []byte) (out []byte, dropped int, err error) {
 // document is certainly within the limits, so that the full check (a
 // token pass, costing about half of what parsing does) can be skipped. It
 // counts upper bounds: every "<" may be an element and every "=" an
-// attribute, every "<item" or "<entry" an item, every "xmlns" a
-// declaration; and it follows the nesting of tags, skipping comments,
-// CDATA sections and declarations. A document with entity declarations is
-// always checked fully.
+// attribute, every "<item" or "<entry" an item, every "xmlns" in a tag a
+// declaration in scope until the tag's element ends; and it follows the
+// nesting of tags, skipping comments, CDATA sections and declarations. A
+// document with entity declarations is always checked fully.
 func withinLimitsXML(body []byte) bool {
 	if bytes.Count(body, []byte("<"))+bytes.Count(body, []byte("=")) > MaxNodes ||
 		bytes.Count(body, []byte("<item"))+bytes.Count(body, []byte("<entry")) > MaxItems ||
-		bytes.Count(body, []byte("xmlns")) > MaxNamespaces ||
 		bytes.Contains(body, []byte("<!ENTITY")) {
 		return false
 	}
-	depth := 0
+	// Only a document of more "xmlns" than MaxNamespaces in all needs them
+	// counted by scope (a podcast feed may declare one on every element).
+	byScope := bytes.Count(body, []byte("xmlns")) > MaxNamespaces
+	var ns [MaxDepth + 1]int // "xmlns" in the tag of the open element at each depth
+	depth, inScope := 0, 0
 	for i := 0; i < len(body); i++ {
 		if body[i] != '<' {
 			continue
@@ -112,16 +115,31 @@ func withinLimitsXML(body []byte) bool {
 		case len(rest) > 1 && (rest[1] == '?' || rest[1] == '!'):
 			// a processing instruction or a declaration: no element
 		case len(rest) > 1 && rest[1] == '/':
+			if depth >= 0 {
+				inScope -= ns[depth]
+				ns[depth] = 0
+			}
 			depth--
 		default:
 			end := tagEnd(rest)
 			if end < 0 {
 				return true // an unfinished tag ends the document
 			}
+			n := 0
+			if byScope {
+				n = bytes.Count(rest[:end], []byte("xmlns"))
+				if inScope+n > MaxNamespaces {
+					return false
+				}
+			}
 			if rest[end-1] != '/' {
 				depth++
 				if depth > MaxDepth {
 					return false
+				}
+				if depth >= 0 {
+					ns[depth] = n
+					inScope += n
 				}
 			}
 			i += end
@@ -339,7 +357,7 @@ func choose(n int, date func(int) time.Time, nodes func(int) int, budget int) []
 }
 
 // limitJSON keeps the newest items of a JSON Feed within MaxItems and
-// MaxNodes (counting the values in arrays and objects).
+// MaxNodes (counting the values in arrays and objects as jsonBounds does).
 func limitJSON(body []byte) ([]byte, int, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -349,11 +367,11 @@ func limitJSON(body []byte) ([]byte, int, error) {
 	if err := json.Unmarshal(top["items"], &items); err != nil {
 		items = nil
 	}
-	total := jsonNodes(body)
+	total, _ := jsonBounds(body)
 	nodes := make([]int, len(items))
 	outside := total
 	for i, raw := range items {
-		nodes[i] = jsonNodes(raw)
+		nodes[i], _ = jsonBounds(raw)
 		outside -= nodes[i]
 	}
 	if outside > MaxNodes {
@@ -396,10 +414,11 @@ func limitJSON(body []byte) ([]byte, int, error) {
 	return out, len(items) - len(kept), nil
 }
 
-// jsonBounds returns jsonNodes(b) and, for a document that is valid JSON,
-// an upper bound of the items of a feed: the most elements of an array
-// that is the value of a member of the top-level object (the commas
-// directly in it, plus one).
+// jsonBounds is the scan of the JSON limits. It returns the values of b in
+// arrays and objects, roughly (its commas, brackets and braces outside
+// strings), and, for a document that is valid JSON, an upper bound of the
+// items of a feed: the most elements of an array that is the value of a
+// member of the top-level object (the commas directly in it, plus one).
 func jsonBounds(b []byte) (nodes, items int) {
 	inString, escaped := false, false
 	depth, commas := 0, 0
@@ -437,33 +456,6 @@ func jsonBounds(b []byte) (nodes, items int) {
 		}
 	}
 	return nodes, items
-}
-
-// jsonNodes counts the values of a JSON document in arrays and objects,
-// roughly: its commas, brackets and braces outside strings.
-func jsonNodes(b []byte) int {
-	n := 0
-	inString, escaped := false, false
-	for _, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[', ',':
-			n++
-		}
-	}
-	return n
 }
 
 // newestFirst returns the indexes 0..n-1 ordered by date, newest first;

@@ -33,71 +33,13 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 // Parse parses body, a feed document, into items of the named source.
 // feedURL is where the document came from; contentType is the HTTP
 // Content-Type, used for the charset of documents that declare none.
+//
+// gofeed parses every document; around it, Parse repairs the charset
+// (ToUTF8), brings the document within the limits (MaxItems, MaxNodes,
+// MaxDepth, MaxNamespaces) and turns a panic of the parser into
+// ErrParserPanic.
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
-	body, valid := prepare(body, contentType)
-	switch firstByte(body) {
-	case '<':
-		if f, err := fastParse(body, valid); err == nil {
-			return finish(f, source, feedURL), nil
-		}
-	case '{':
-		if f, err := fastParseJSON(body); err == nil {
-			return finish(f, source, feedURL), nil
-		}
-	}
-	return parseGofeed(body, source, feedURL)
-}
-
-// prepare returns body in UTF-8 and, for an XML document, without the
-// control characters XML does not allow; valid reports that it is known to
-// be valid UTF-8.
-func prepare(body []byte, contentType string) (out []byte, valid bool) {
-	body, valid = toUTF8(body, contentTypeCharset(contentType))
-	if isUTF16(body) {
-		body, valid = utf16ToUTF8(body), false
-	}
-	if firstByte(body) == '<' {
-		body = dropControlChars(body) // removes ASCII bytes only
-	}
-	return body, valid
-}
-
-// finish completes a Feed of the fast path as Parse completes gofeed's.
-func finish(f *Feed, source, feedURL string) *Feed {
-	f.Title = plaintext.Text(f.Title)
-	items := f.Items
-	f.Items = make([]item.Item, 0, len(items))
-	for _, it := range items {
-		it.Source = source
-		it.SourceURL = feedURL
-		it.SourceTitle = f.Title
-		f.Items = append(f.Items, it)
-	}
-	return f
-}
-
-// parseGofeed is Parse's path through gofeed, for the documents the fast
-// paths (fastParse, fastParseJSON) decline: body, in UTF-8, is brought within
-// the limits, parsed with gofeed and its items converted.
-// ErrParserPanic is returned for a document on which the parser panicked:
-// gofeed's JSON translator dereferences a null item or author
-// ({"items":[null]}), for one. One hostile document must not take the
-// daemon down.
-var ErrParserPanic = errors.New("the feed parser failed on this document")
-
-// gofeedParse parses body with gofeed, turning a panic into ErrParserPanic.
-func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			f, err = nil, fmt.Errorf("%w: %v", ErrParserPanic, v)
-		}
-	}()
-	p := gofeed.NewParser()
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	return p.Parse(bytes.NewReader(body))
-}
-
-func parseGofeed(body []byte, source, feedURL string) (*Feed, error) {
+	body = prepare(body, contentType)
 	body, dropped, err := limit(body)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
@@ -128,6 +70,39 @@ func parseGofeed(body []byte, source, feedURL string) (*Feed, error) {
 		out.Items = append(out.Items, it)
 	}
 	return out, nil
+}
+
+// prepare returns body in UTF-8 and, for an XML document, without the
+// control characters XML does not allow (gofeed drops them too, but the
+// limits are checked with encoding/xml, which stops at them).
+func prepare(body []byte, contentType string) []byte {
+	body = ToUTF8(body, contentTypeCharset(contentType))
+	if isUTF16(body) {
+		body = utf16ToUTF8(body)
+	}
+	if firstByte(body) == '<' {
+		body = dropControlChars(body) // removes ASCII bytes only
+	}
+	return body
+}
+
+// ErrParserPanic is returned for a document on which the parser panicked:
+// gofeed's JSON translator dereferences a null item or author
+// ({"items":[null]}), for one. One hostile document must not take the
+// daemon down.
+var ErrParserPanic = errors.New("the feed parser failed on this document")
+
+// gofeedParse parses body with gofeed, turning a panic into ErrParserPanic.
+// RSS content is not scanned for images (refeed uses no item image).
+func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			f, err = nil, fmt.Errorf("%w: %v", ErrParserPanic, v)
+		}
+	}()
+	p := gofeed.NewParser()
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	return p.Parse(bytes.NewReader(body))
 }
 
 // newest returns the MaxItems newest items, in their order (limit has
