@@ -260,3 +260,16 @@ func tempPattern(name string) string { return "." + name + ".tmp-*" }
 func validSlug(slug string) bool {
 	return slug != "" && slug != "." && slug != ".." && !strings.ContainsAny(slug, `/\`)
 }
+
+// Missing reports whether a file of the feed slug is missing from the
+// directory (never written, or removed since), so that it is published
+// although its items did not change.
+func (p *Publisher) Missing(slug string) bool {
+	for _, format := range Formats {
+		fi, err := os.Lstat(filepath.Join(p.path, slug+format.Ext()))
+		if err != nil || !fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}

@@ -58,11 +58,8 @@ type Refresher struct {
 	// publisher writes the feeds' files under publish.PublicDir.
 	publisher *publish.Publisher
 
-	mu sync.Mutex
-	// unpublished holds the feeds whose last publication failed: they are
-	// published again with the next refresh, changed or not.
-	unpublished map[string]bool
-	lastPrune   time.Time // when retention last ran
+	mu        sync.Mutex
+	lastPrune time.Time // when retention last ran
 }
 
 // New returns a refresher for cfg storing into st.
@@ -79,18 +76,17 @@ func New(cfg *config.Config, st store.Store, log *slog.Logger) (*Refresher, erro
 		return nil, err
 	}
 	return &Refresher{
-		cfg:         cfg,
-		client:      fetch.NewClient(cfg.Fetch),
-		limiter:     fetch.NewLimiter(cfg.Fetch.Concurrency, cfg.Fetch.PerHost),
-		storing:     make(chan struct{}, max(cfg.Fetch.Concurrency, 1)),
-		cleaner:     cleaner,
-		matcher:     matcher,
-		fulltext:    newFullText(cfg, log),
-		store:       st,
-		log:         log,
-		now:         time.Now,
-		publisher:   publish.NewPublisher(publish.PublicDir(cfg.DataDir), log),
-		unpublished: map[string]bool{},
+		cfg:       cfg,
+		client:    fetch.NewClient(cfg.Fetch),
+		limiter:   fetch.NewLimiter(cfg.Fetch.Concurrency, cfg.Fetch.PerHost),
+		storing:   make(chan struct{}, max(cfg.Fetch.Concurrency, 1)),
+		cleaner:   cleaner,
+		matcher:   matcher,
+		fulltext:  newFullText(cfg, log),
+		store:     st,
+		log:       log,
+		now:       time.Now,
+		publisher: publish.NewPublisher(publish.PublicDir(cfg.DataDir), log),
 	}, nil
 }
 
@@ -318,8 +314,9 @@ func Backoff(failures int) time.Duration {
 // A Report sums up a refresh of several sources.
 type Report struct {
 	Outcomes []*Outcome
-	// Changed lists the feeds to publish: those whose items changed, and
-	// those whose last publication failed.
+	// Changed lists the feeds to publish: those whose items changed since
+	// they were last published (by this refresh, or before it, when a
+	// publication failed or was cut short).
 	Changed []string
 }
 
@@ -376,33 +373,40 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	if err := r.store.PutSources(context.WithoutCancel(ctx), states); err != nil {
 		r.log.Error("store failed", "err", err)
 	}
+	r.prune(ctx)
+	rep.Changed = r.unpublished(ctx, rep.Outcomes)
+	return rep
+}
+
+// unpublished returns the feeds the store marked as changed since their
+// last publication, sorted; should reading the marks fail, those the
+// outcomes changed.
+func (r *Refresher) unpublished(ctx context.Context, outcomes []*Outcome) []string {
 	changed := map[string]bool{}
-	for _, o := range rep.Outcomes {
-		if o.Save != nil {
-			for _, f := range o.Save.Changed {
-				changed[f] = true
+	marks, err := r.store.Unpublished(context.WithoutCancel(ctx))
+	if err != nil {
+		r.log.Error("store failed", "err", err)
+		for _, o := range outcomes {
+			if o.Save != nil {
+				for _, f := range o.Save.Changed {
+					changed[f] = true
+				}
 			}
 		}
 	}
-	for _, f := range r.prune(ctx) {
+	for f := range marks {
 		changed[f] = true
 	}
-	r.mu.Lock()
-	for f := range r.unpublished {
-		changed[f] = true
-	}
-	r.mu.Unlock()
-	rep.Changed = sortedKeys(changed)
-	return rep
+	return sortedKeys(changed)
 }
 
 // PruneInterval is how often at most retention runs: it looks at every
 // stored item, too much to do after each source's refresh.
 const PruneInterval = time.Minute
 
-// prune applies retention, unless it ran less than PruneInterval ago, and
-// returns the feeds that changed.
-func (r *Refresher) prune(ctx context.Context) []string {
+// prune applies retention, unless it ran less than PruneInterval ago; the
+// store marks the feeds that changed.
+func (r *Refresher) prune(ctx context.Context) {
 	now := r.now()
 	r.mu.Lock()
 	due := r.lastPrune.IsZero() || now.Sub(r.lastPrune) >= PruneInterval
@@ -411,13 +415,11 @@ func (r *Refresher) prune(ctx context.Context) []string {
 	}
 	r.mu.Unlock()
 	if !due {
-		return nil
+		return
 	}
-	changed, err := r.store.Prune(ctx, r.cfg.Retention.MaxItems, r.cfg.Retention.MaxAge, now)
-	if err != nil {
+	if _, err := r.store.Prune(ctx, r.cfg.Retention.MaxItems, r.cfg.Retention.MaxAge, now); err != nil {
 		r.log.Error("retention failed", "err", err)
 	}
-	return changed
 }
 
 // Retag re-matches every stored item when the configured topics differ
@@ -516,8 +518,10 @@ type Rendered struct {
 // writes the files that changed under publish.PublicDir and announces
 // changed feeds to the WebSub hubs. It returns the feeds published. A feed
 // that fails to render or write is reported and its previous files stay;
-// the others are still published. A feed that failed is published again
-// with the next refresh (see Report.Changed).
+// the others are still published. The store's marks of the feeds published
+// are cleared; a feed that failed keeps them, and is published again with
+// the next refresh (see Report.Changed). When every feed was published,
+// the store remembers what shaped them (see Pending).
 //
 // Publishing is not cut short when ctx ends (at shutdown, say): items a
 // refresh has stored are written out, so that the files never lag behind
@@ -532,6 +536,13 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 		added []Rendered // in the order added
 		errs  []error
 	)
+	// The marks are read before the feeds: a mark made while they render
+	// stays, for the next publication.
+	marks, err := r.store.Unpublished(wctx)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	digest := r.digest()
 	results, err := r.publisher.Publish(func(add func(string, [][]byte)) {
 		for _, slug := range slugs {
 			if !slices.Contains(r.Feeds(), slug) {
@@ -540,13 +551,11 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 			f, err := r.FeedOf(wctx, slug)
 			if err != nil {
 				errs = append(errs, err)
-				r.setUnpublished(slug, true)
 				continue
 			}
 			docs, err := publish.RenderAll(f)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
-				r.setUnpublished(slug, true)
 				continue
 			}
 			rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
@@ -561,25 +570,57 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 		errs = append(errs, err)
 	}
 	var out []Rendered
+	done := map[string]int64{}
 	for i, res := range results {
-		r.setUnpublished(res.Slug, res.Err != nil)
 		if res.Err == nil {
 			added[i].Changed = res.Changed
 			out = append(out, added[i])
+			if m, ok := marks[res.Slug]; ok {
+				done[res.Slug] = m
+			}
+		}
+	}
+	if err := r.store.Published(wctx, done); err != nil {
+		errs = append(errs, err)
+	}
+	if len(out) == len(r.Feeds()) && len(errs) == 0 {
+		if err := r.store.SetMeta(wctx, metaPublished, digest); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	r.announce(ctx, out)
 	return out, errors.Join(errs...)
 }
 
-func (r *Refresher) setUnpublished(slug string, failed bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if failed {
-		r.unpublished[slug] = true
-	} else {
-		delete(r.unpublished, slug)
+// metaPublished is the store's setting holding the digest of what shaped
+// the feeds last published in full (see Pending).
+const metaPublished = "published"
+
+// Pending returns the feeds a publication must write, sorted: those whose
+// items changed since they were last published, those with a file missing,
+// and, when what shapes every feed besides its items (the configuration,
+// the program) differs from the last publication of all of them, every
+// feed.
+func (r *Refresher) Pending(ctx context.Context) ([]string, error) {
+	prev, err := r.store.Meta(ctx, metaPublished)
+	if err != nil {
+		return nil, err
 	}
+	if prev != r.digest() {
+		return r.Feeds(), nil
+	}
+	marks, err := r.store.Unpublished(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, slug := range r.Feeds() {
+		if _, changed := marks[slug]; changed || r.publisher.Missing(slug) {
+			out = append(out, slug)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // announce pings the WebSub hubs for the feeds that changed.
@@ -617,15 +658,22 @@ func newest(items []item.Item) time.Time {
 	return t
 }
 
-// Once refreshes every configured source, then publishes every feed (all
-// of them, so that a first run writes every file). It returns the report
-// and any publishing error.
+// Once refreshes every configured source, then publishes the feeds that
+// need it (see Pending): a first run writes every file, a run that changed
+// nothing writes none. It returns the report and any publishing error.
 func (r *Refresher) Once(ctx context.Context) (*Report, error) {
 	if _, err := r.Retag(ctx); err != nil {
 		return nil, err
 	}
 	rep := r.Sources(ctx, r.cfg.Sources, true)
-	_, err := r.Publish(ctx, r.Feeds())
+	slugs, err := r.Pending(context.WithoutCancel(ctx))
+	if err != nil {
+		return rep, err
+	}
+	if len(slugs) == 0 {
+		return rep, nil
+	}
+	_, err = r.Publish(ctx, slugs)
 	return rep, err
 }
 

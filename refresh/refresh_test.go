@@ -214,3 +214,85 @@ func TestUnchangedItemsAreNotProcessedAgain(t *testing.T) {
 		t.Errorf("after a rule change, %d items skipped", out.Unchanged)
 	}
 }
+
+// TestOncePublishesWhatNeedsIt: a run of Once publishes every feed the
+// first time, none when nothing changed, a feed whose file went missing,
+// and every feed when the configuration shaping them changed.
+func TestOncePublishesWhatNeedsIt(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(feedXML)) }))
+	defer srv.Close()
+	r, st, _ := setup(t, srv.URL, natoTopic())
+	pending := func(r *Refresher) []string {
+		t.Helper()
+		p, err := r.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if got := pending(r); !slices.Equal(got, []string{"all", "nato"}) {
+		t.Errorf("pending before the first run: %v", got)
+	}
+	if _, err := r.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(r); len(got) != 0 {
+		t.Errorf("pending after the first run: %v", got)
+	}
+	if m, err := st.Unpublished(ctx); err != nil || len(m) != 0 {
+		t.Errorf("marks after the first run: %v, %v", m, err)
+	}
+	dir := publish.PublicDir(r.Config().DataDir)
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.*"))
+	if len(files) != 6 {
+		t.Fatalf("files: %v", files)
+	}
+	for _, f := range files {
+		os.Chtimes(f, old, old)
+	}
+	if _, err := r.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	touched := func() []string {
+		var out []string
+		for _, f := range files {
+			if fi, err := os.Stat(f); err != nil || !fi.ModTime().Equal(old) {
+				out = append(out, filepath.Base(f))
+			}
+		}
+		return out
+	}
+	if got := touched(); len(got) != 0 {
+		t.Errorf("a run that changed nothing wrote %v", got)
+	}
+	os.Remove(filepath.Join(dir, "nato.json"))
+	if got := pending(r); !slices.Equal(got, []string{"nato"}) {
+		t.Errorf("pending with nato.json missing: %v", got)
+	}
+	if _, err := r.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := touched(); !slices.Equal(got, []string{"nato.json"}) {
+		t.Errorf("with nato.json missing, the run wrote %v", got)
+	}
+	// A new base URL changes every feed: a refresher with it publishes all.
+	cfg := *r.Config()
+	cfg.BaseURL = "https://feeds.example.org"
+	r2, err := New(&cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(r2); !slices.Equal(got, []string{"all", "nato"}) {
+		t.Errorf("pending with a new base URL: %v", got)
+	}
+	if _, err := r2.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "all.rss")); err != nil || !strings.Contains(string(b), "https://feeds.example.org/all.rss") {
+		t.Errorf("all.rss not published with the new base URL: %v", err)
+	}
+	if got := pending(r2); len(got) != 0 {
+		t.Errorf("pending after publishing with the new base URL: %v", got)
+	}
+}

@@ -86,7 +86,8 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	st, items, prep := req.st, req.items, req.prep
 	res := &SaveResult{}
 	var prevSuccess int64
-	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess)
+	var prevTitle string
+	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess, &prevTitle)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && prevSuccess == 0 {
 		res.First = true
 	} else if err != nil {
@@ -166,11 +167,39 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	if err := putSource(ctx, tx, st); err != nil {
 		return nil, err
 	}
+	// The feeds name an item's sources by their titles: a new title
+	// changes every feed that holds items (of this source, or others).
+	if !res.First && st.Title != prevTitle {
+		if err := sv.retitled(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for k := range sv.changed {
 		res.Changed = append(res.Changed, k)
 	}
 	sort.Strings(res.Changed)
+	if err := markChanged(ctx, tx, res.Changed); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// retitled marks as changed every feed that holds items.
+func (sv *sourceSave) retitled(ctx context.Context) error {
+	sv.changed[config.AllFeed] = true
+	rows, err := sv.tx.QueryContext(ctx, `SELECT DISTINCT topic FROM item_topics`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return err
+		}
+		sv.changed[t] = true
+	}
+	return rows.Err()
 }
 
 // The queries of a save, prepared once for the store (see txn).
@@ -207,7 +236,7 @@ const (
 	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
 	qDropTopic   = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
 	qEntered     = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
-	qPrevSuccess = `SELECT last_success FROM sources WHERE name = ?`
+	qPrevSuccess = `SELECT last_success, title FROM sources WHERE name = ?`
 )
 
 // saveQueries are prepared when the store opens.
@@ -835,7 +864,11 @@ func (s *SQLite) prune(ctx context.Context, maxItems int, maxAge time.Duration, 
 		}
 	}
 	sort.Strings(changed)
-	return slices.Compact(changed), tx.Commit()
+	changed = slices.Compact(changed)
+	if err := markChanged(ctx, tx, changed); err != nil {
+		return nil, err
+	}
+	return changed, tx.Commit()
 }
 
 // maxRebuild is the most items Prune sets aside to empty the tables
@@ -988,14 +1021,17 @@ func (s *SQLite) retag(ctx context.Context, match func(*item.Item) []string) ([]
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
 	out := make([]string, 0, len(changed))
 	for k := range changed {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	if err := markChanged(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -219,6 +219,15 @@ var migrations = []string{
 	CREATE INDEX items_title ON items(title_h) WHERE title_h != 0;
 	DROP INDEX items_sort;
 	CREATE INDEX items_sort ON items(sort_time);`,
+	// 6: the feeds whose items changed since their last publication (see
+	// Store.Unpublished): a log of marks, each numbered above every mark
+	// before it, so that clearing the marks a publication read leaves
+	// those made while it rendered.
+	`CREATE TABLE feed_changes (
+		seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+		slug TEXT NOT NULL
+	);
+	CREATE INDEX feed_changes_slug ON feed_changes(slug, seq);`,
 }
 
 func init() {

@@ -62,6 +62,20 @@ type Store interface {
 	// as entered: they were already there when the topic came.
 	Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error)
 
+	// Unpublished returns the feeds marked as changed since they were
+	// last published, each with its newest mark. SaveSource, Prune and
+	// Retag mark the feeds they change, in the same transaction as the
+	// change, so that a publication lost to a crash or a failure is made
+	// by the next one.
+	Unpublished(ctx context.Context) (map[string]int64, error)
+	// MarkChanged marks feeds as changed, for what changes them besides
+	// their items (the configuration, say).
+	MarkChanged(ctx context.Context, slugs []string) error
+	// Published clears the marks of published feeds: those of each feed
+	// in marks up to the mark given (as Unpublished returned it before
+	// the feed was read), not those made since.
+	Published(ctx context.Context, marks map[string]int64) error
+
 	// FullText returns the article stored for link, and whether there is
 	// one.
 	FullText(ctx context.Context, link string) (FullText, bool, error)

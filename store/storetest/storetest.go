@@ -53,6 +53,7 @@ var tests = []struct {
 	{"Retag", testRetag},
 	{"FullTextCache", testFullTextCache},
 	{"Meta", testMeta},
+	{"FeedMarks", testFeedMarks},
 	{"AlertQueueOnceEver", testAlertQueueOnceEver},
 	{"AlertFailureDefersTheAlert", testAlertFailureDefersTheAlert},
 	{"AlertDigestAndDrop", testAlertDigestAndDrop},
@@ -801,5 +802,83 @@ func testTakeEnteredKeepsAlertsAcrossACrash(t *testing.T, e *env) {
 	}
 	if n, _ := s.TakeEntered(ctx, keys, same, t0); n != 0 {
 		t.Errorf("taken twice: %d", n)
+	}
+}
+
+// testFeedMarks: saves, retention, retagging and a source's new title mark
+// the feeds they change, durably; a publication clears the marks it read,
+// not those made since.
+func testFeedMarks(t *testing.T, e *env) {
+	s := e.open()
+	marks := func() map[string]int64 {
+		t.Helper()
+		m, err := s.Unpublished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	slugs := func(m map[string]int64) []string {
+		var out []string
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if m := marks(); len(m) != 0 {
+		t.Fatalf("a new store has marks: %v", m)
+	}
+	a := store.SourceState{Name: "a", Title: "A", LastSuccess: t0}
+	s.SaveSource(ctx, a, []item.Item{mk("a", "1", "https://x/1", "Korea news", "nato")}, t0)
+	s = e.reopen()
+	first := marks()
+	if got := slugs(first); !slices.Equal(got, []string{config.AllFeed, "nato"}) {
+		t.Fatalf("after a save: %v", got)
+	}
+	// A save while the feeds are published keeps its marks.
+	s.SaveSource(ctx, a, []item.Item{mk("a", "1", "https://x/1", "Korea news", "nato"), mk("a", "2", "https://x/2", "Weather")}, t0.Add(time.Minute))
+	if err := s.Published(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if got := slugs(marks()); !slices.Equal(got, []string{config.AllFeed}) {
+		t.Errorf("after publishing what was read before a save: %v", got)
+	}
+	if err := s.Published(ctx, marks()); err != nil {
+		t.Fatal(err)
+	}
+	if m := marks(); len(m) != 0 {
+		t.Errorf("after publishing: %v", m)
+	}
+	// The same items again mark nothing.
+	s.SaveSource(ctx, a, []item.Item{mk("a", "1", "https://x/1", "Korea news", "nato"), mk("a", "2", "https://x/2", "Weather")}, t0.Add(2*time.Minute))
+	if m := marks(); len(m) != 0 {
+		t.Errorf("after an unchanged save: %v", m)
+	}
+	// A new title of the source marks every feed that holds items.
+	a.Title = "A, renamed"
+	s.SaveSource(ctx, a, nil, t0.Add(3*time.Minute))
+	if got := slugs(marks()); !slices.Equal(got, []string{config.AllFeed, "nato"}) {
+		t.Errorf("after a new title: %v", got)
+	}
+	s.Published(ctx, marks())
+	if _, err := s.Retag(ctx, func(*item.Item) []string { return []string{"weather"} }); err != nil {
+		t.Fatal(err)
+	}
+	if got := slugs(marks()); !slices.Equal(got, []string{"nato", "weather"}) {
+		t.Errorf("after retagging: %v", got)
+	}
+	s.Published(ctx, marks())
+	if _, err := s.Prune(ctx, 1, 30*24*time.Hour, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := slugs(marks()); !slices.Equal(got, []string{config.AllFeed, "weather"}) {
+		t.Errorf("after retention: %v", got)
+	}
+	if err := s.MarkChanged(ctx, []string{"nato", "nato"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := slugs(marks()); !slices.Equal(got, []string{config.AllFeed, "nato", "weather"}) {
+		t.Errorf("after MarkChanged: %v", got)
 	}
 }
