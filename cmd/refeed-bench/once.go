@@ -92,6 +92,7 @@ type onceSet struct {
 	runs          []onceRun
 	gofeedCPU     time.Duration
 	gofeedItems   int
+	startup       time.Duration // mean CPU of refeed check; 0: not measured
 	documentBytes int
 }
 
@@ -141,6 +142,9 @@ func cmdOnce(args []string) error {
 		set, err := onceSequence(o, dir, 1, func(cfg string, _ string) []string { return []string{bin, "once", "-config", cfg} })
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		if set.startup, err = startupCPU(bin, filepath.Join(dir, "config.yaml"), filepath.Join(dir, "check.log")); err != nil {
+			return fmt.Errorf("run %d: refeed check: %w", i+1, err)
 		}
 		sets = append(sets, set)
 		printOnceSet(os.Stdout, i+1, set)
@@ -267,6 +271,21 @@ func writeOnceConfig(path, dir string, o onceOptions, child *feedChild) error {
 // runRefeed runs args as a process with GOMAXPROCS=1, its standard error
 // (refeed's log) into logPath, and reads what it did from the log.
 func runRefeed(name string, args []string, logPath string) (onceRun, error) {
+	run, err := runProcess(name, args, logPath)
+	if err != nil {
+		return run, err
+	}
+	logFile, err := os.Open(logPath)
+	if err != nil {
+		return run, err
+	}
+	defer logFile.Close()
+	return run, readRefeedLog(logFile, &run)
+}
+
+// runProcess runs args as a process with GOMAXPROCS=1, its output into
+// logPath, and returns its wall time, CPU time and peak memory.
+func runProcess(name string, args []string, logPath string) (onceRun, error) {
 	run := onceRun{name: name}
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -286,10 +305,26 @@ func runRefeed(name string, args []string, logPath string) (onceRun, error) {
 		run.maxRSS = rusageBytes(ru.Maxrss)
 	}
 	run.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if _, err := logFile.Seek(0, io.SeekStart); err != nil {
-		return run, err
+	return run, nil
+}
+
+// startupRuns is how many times the start-up cost is measured (it is a few
+// milliseconds, near the resolution of the CPU times).
+const startupRuns = 5
+
+// startupCPU returns the mean CPU time of `refeed check` on cfg: the
+// floor of any run of refeed (starting the process, loading the
+// configuration).
+func startupCPU(bin, cfg, logPath string) (time.Duration, error) {
+	var total time.Duration
+	for range startupRuns {
+		run, err := runProcess("check", []string{bin, "check", "-config", cfg}, logPath)
+		if err != nil {
+			return 0, err
+		}
+		total += run.cpu
 	}
-	return run, readRefeedLog(logFile, &run)
+	return total / startupRuns, nil
 }
 
 // rusageBytes converts rusage's Maxrss to bytes.
@@ -412,6 +447,9 @@ func printOnceSet(w io.Writer, n int, set onceSet) {
 	}
 	fmt.Fprintf(tw, "%d\tgofeed alone\t\t%.3fs\t%d\t\t%s\t%.1f%%\t\t\n", n, set.gofeedCPU.Seconds(), set.gofeedItems,
 		perItem(set.gofeedCPU, set.gofeedItems).Round(time.Microsecond), 100*set.gofeedCPU.Seconds()/cold.Seconds())
+	if set.startup > 0 {
+		fmt.Fprintf(tw, "%d\trefeed check (start-up)\t\t%.3fs\t\t\t\t%.1f%%\t\t\n", n, set.startup.Seconds(), 100*set.startup.Seconds()/cold.Seconds())
+	}
 	tw.Flush()
 	fmt.Fprintln(w)
 }
@@ -434,7 +472,7 @@ func (s *span) add(v float64, first bool) {
 // printOnceSummary prints the range of each figure over the sets, against
 // the goals.
 func printOnceSummary(w io.Writer, o onceOptions, sets []onceSet) {
-	var coldItem, warm, incr, incrItem, gofeedItem, rss span
+	var coldItem, warm, incr, incrItem, gofeedItem, rss, startup span
 	var wall [3]span // cold, warm, incremental
 	for i, s := range sets {
 		first := i == 0
@@ -445,6 +483,7 @@ func printOnceSummary(w io.Writer, o onceOptions, sets []onceSet) {
 		incr.add(100*last.cpu.Seconds()/cold, first)
 		incrItem.add(micros(perItem(last.cpu, last.newItems)), first)
 		gofeedItem.add(micros(perItem(s.gofeedCPU, s.gofeedItems)), first)
+		startup.add(100*s.startup.Seconds()/cold, first)
 		wall[0].add(s.runs[0].wall.Seconds(), first)
 		wall[1].add(s.runs[1].wall.Seconds(), first)
 		wall[2].add(last.wall.Seconds(), first)
@@ -467,6 +506,7 @@ func printOnceSummary(w io.Writer, o onceOptions, sets []onceSet) {
 	fmt.Fprintf(w, "  incremental: %.1f–%.1f %% of cold CPU (goal ≤ %.0f %%: %s), %.0f–%.0f µs per new item, wall %.2f–%.2f s\n", incr.lo, incr.hi,
 		100*goalIncremental, verdict(incr.hi <= 100*goalIncremental), incrItem.lo, incrItem.hi, wall[2].lo, wall[2].hi)
 	fmt.Fprintf(w, "  gofeed alone: %.0f–%.0f µs CPU per item\n", gofeedItem.lo, gofeedItem.hi)
+	fmt.Fprintf(w, "  start-up:    %.1f–%.1f %% of cold CPU (refeed check: process and configuration)\n", startup.lo, startup.hi)
 	fmt.Fprintf(w, "  peak RSS:    %.0f–%.0f MiB\n", rss.lo, rss.hi)
 }
 
