@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,10 @@ type feedParams struct {
 	sources      int
 	items        int     // per feed
 	noValidators float64 // fraction of sources without ETag and Last-Modified
+	// article makes every item article-sized: its content:encoded is the
+	// seed article's HTML (about 4 KB), its paragraphs in an order of its
+	// own; title, summary and categories stay the corpus item's.
+	article bool
 }
 
 // validators reports whether source s sends an ETag (and Last-Modified).
@@ -98,7 +103,36 @@ func newFeedServer(p feedParams) (*feedServer, error) {
 	if len(fs.pool) == 0 {
 		return nil, errors.New("no corpus items")
 	}
+	if p.article {
+		if err := fs.useArticles(); err != nil {
+			return nil, err
+		}
+	}
 	return fs, nil
+}
+
+// useArticles gives the items of the pool the seed article's HTML as their
+// content (in CDATA, as taz's feeds carry it), in as many variants as it has paragraphs: variant k starts with
+// paragraph k, so that documents do not repeat one content.
+func (fs *feedServer) useArticles() error {
+	t, err := benchdata.TazArticle()
+	if err != nil {
+		return err
+	}
+	n := len(t.Article)
+	variants := make([]string, n)
+	for k := range variants {
+		v := *t
+		v.Article = append(slices.Clone(t.Article[k:]), t.Article[:k]...)
+		variants[k] = "<![CDATA[" + strings.ReplaceAll(v.ContentHTML(k), "]]>", "]]]]><![CDATA[>") + "]]>"
+	}
+	for i := range fs.pool {
+		fs.pool[i].content = variants[i%n]
+		if fs.pool[i].summary == "" || len(fs.pool[i].summary) > 1000 {
+			fs.pool[i].summary = escape(t.Subtitle)
+		}
+	}
+	return nil
 }
 
 func prepare(it item.Item) poolItem {
@@ -234,7 +268,7 @@ func startFeedChild(p feedParams) (*feedChild, error) {
 		return nil, err
 	}
 	cmd := exec.Command(exe, "-feed-server", "-sources", strconv.Itoa(p.sources), "-items", strconv.Itoa(p.items),
-		"-novalidators", strconv.FormatFloat(p.noValidators, 'g', -1, 64))
+		"-novalidators", strconv.FormatFloat(p.noValidators, 'g', -1, 64), "-article="+strconv.FormatBool(p.article))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -13,6 +13,7 @@
 //	go run ./cmd/refeed-bench                       # the default size
 //	go run ./cmd/refeed-bench -sources 10000 -items 50
 //	go run ./cmd/refeed-bench -serve-bench          # and load-test serving
+//	go run ./cmd/refeed-bench once                  # the real command as a process (see once.go)
 //
 // The default size (150 sources of 50 items) keeps the default run under
 // two minutes on a 2-core machine with the store as it is: its cold cycle
@@ -72,6 +73,17 @@ type options struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "once" || os.Args[1] == "profile-once") {
+		run := cmdOnce
+		if os.Args[1] == "profile-once" {
+			run = cmdProfileOnce
+		}
+		if err := run(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "refeed-bench "+os.Args[1]+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	var feedServer bool
 	flag.IntVar(&o.sources, "sources", 150, "number of synthetic sources (the goal's size is 10000)")
@@ -87,6 +99,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "duration of each -serve-bench test")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary data folder (store and published files)")
 	flag.BoolVar(&o.verbose, "v", false, "log refeed's messages (warnings and errors)")
+	flag.BoolVar(&o.article, "article", false, "article-sized items: the seed article's HTML (about 4 KB) as every item's content")
 	flag.BoolVar(&feedServer, "feed-server", false, "(internal) serve the synthetic sources until standard input closes")
 	flag.Parse()
 	if o.sources <= 0 || o.items <= 0 {
