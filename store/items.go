@@ -160,7 +160,7 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
 	for _, e := range res.Entered {
-		if _, err := tx.ExecContext(ctx, qEntered, e.Topic, res.First, e.Item.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, qEntered, e.Topic, res.First, e.ItemID); err != nil {
 			return nil, err
 		}
 	}
@@ -622,7 +622,7 @@ func (sv *sourceSave) insert(ctx context.Context, it *item.Item) error {
 			return err
 		}
 		sv.changed[t] = true
-		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, Item: stored})
+		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, ItemID: stored.ID})
 	}
 	return nil
 }
@@ -653,12 +653,8 @@ func (sv *sourceSave) setTopics(ctx context.Context, id string, it *item.Item, b
 			entered = append(entered, t)
 		}
 	}
-	if len(entered) > 0 {
-		stored := *it
-		stored.ID = id
-		for _, t := range entered {
-			sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, Item: stored})
-		}
+	for _, t := range entered {
+		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, ItemID: id})
 	}
 	return nil
 }

@@ -168,10 +168,12 @@ type SourceState struct {
 // same normalized title may be published to count as one story.
 const TitleWindow = 48 * time.Hour
 
-// An Entry is an item that entered a topic.
+// An Entry is an item that entered a topic: its id, not the item, so that
+// the results of a cycle's saves stay small however large the items are
+// (TakeEntered reads the items when alerts are queued).
 type Entry struct {
-	Topic string
-	Item  item.Item
+	Topic  string
+	ItemID string
 }
 
 // A SaveResult says what saving a source's items changed.

@@ -273,7 +273,7 @@ func testSaveAndFeed(t *testing.T, e *env) {
 	if !res.First || res.New != 2 || !slices.Equal(res.Changed, []string{config.AllFeed, "nato"}) {
 		t.Errorf("result = %+v", res)
 	}
-	if len(res.Entered) != 1 || res.Entered[0].Topic != "nato" || res.Entered[0].Item.Title != "One" {
+	if len(res.Entered) != 1 || res.Entered[0].Topic != "nato" || res.Entered[0].ItemID != items[0].ID {
 		t.Errorf("entered = %+v", res.Entered)
 	}
 	all, err := s.Feed(ctx, config.AllFeed, 10)
@@ -574,7 +574,7 @@ func testTwoItemsOfOneSaveAreOneStory(t *testing.T, e *env) {
 	}
 	var entered []string
 	for _, en := range res.Entered {
-		entered = append(entered, en.Topic+" "+en.Item.ID)
+		entered = append(entered, en.Topic+" "+en.ItemID)
 	}
 	if res.Merged != 2 || !slices.Equal(entered, []string{"nato " + story.ID, "korea " + story.ID}) || !slices.Equal(res.Changed, []string{"korea", "nato"}) {
 		t.Errorf("merged %d, entered %v, changed %v", res.Merged, entered, res.Changed)
