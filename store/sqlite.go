@@ -473,7 +473,7 @@ func (s *SQLite) PutSources(ctx context.Context, states []SourceState) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx) // qPutSource prepared once, not per state
 	if err != nil {
 		return fmt.Errorf("write sources: %w", err)
 	}
