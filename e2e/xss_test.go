@@ -187,7 +187,7 @@ topics:
 			n, probs = checkJSONFeed(b)
 			if filepath.Base(f) == "all.json" {
 				for _, name := range []string{"rss", "atom", "json"} {
-					sources += bytes.Count(b, []byte(`"url": "`+srv.URL+"/"+name+`"`))
+					sources += bytes.Count(b, []byte(`"url":"`+srv.URL+"/"+name+`"`))
 				}
 			}
 		default:
