@@ -32,6 +32,7 @@ import (
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/daemon"
+	"github.com/refeed/refeed/internal/lockfile"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
 	"github.com/refeed/refeed/store"
@@ -219,6 +220,13 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// One process at a time uses a data directory.
+	lock, err := lockfile.Acquire(cfg.DataDir)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailed
+	}
+	defer lock.Release()
 	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		log.Error("cannot open the store", "err", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/refeed/refeed/alert"
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/internal/lockfile"
 	"github.com/refeed/refeed/metrics"
 	"github.com/refeed/refeed/refresh"
 	"github.com/refeed/refeed/schedule"
@@ -79,6 +80,12 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("%w:\n%v", ErrConfig, err)
 	}
+	// One process at a time uses a data directory (a reload keeps it).
+	lock, err := lockfile.Acquire(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		return err
