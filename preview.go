@@ -13,6 +13,7 @@ import (
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/fetch"
+	"github.com/refeed/refeed/internal/redact"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
 )
@@ -37,8 +38,14 @@ func (p *preview) run(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
+	// What is shown names the source without its secrets.
+	secrets := p.cfg.Fetch.SecretParams
+	shown := redact.URL(src.URL, secrets)
+	for i := range items {
+		items[i].Item.SourceURL = redact.URL(items[i].Item.SourceURL, secrets)
+	}
 	if p.format != "" {
-		f := &publish.Feed{Slug: config.AllFeed, Title: feed.Title, Description: "Preview of " + src.URL, BaseURL: p.cfg.BaseURL, TopicNames: topicNames(p.cfg)}
+		f := &publish.Feed{Slug: config.AllFeed, Title: feed.Title, Description: "Preview of " + shown, BaseURL: p.cfg.BaseURL, TopicNames: topicNames(p.cfg)}
 		for _, pv := range items {
 			f.Items = append(f.Items, pv.Item)
 		}
@@ -50,7 +57,7 @@ func (p *preview) run(ctx context.Context, arg string) error {
 		return err
 	}
 	names := topicNames(p.cfg)
-	fmt.Fprintf(p.out, "%s: %d items\n", src.URL, len(items))
+	fmt.Fprintf(p.out, "%s: %d items\n", shown, len(items))
 	for _, pv := range items {
 		it := pv.Item
 		fmt.Fprintf(p.out, "\n%s\n  link: %s\n", it.Title, it.Link)

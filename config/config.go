@@ -41,6 +41,10 @@ type Fetch struct {
 	Concurrency int           `yaml:"concurrency"`
 	PerHost     int           `yaml:"per_host"`
 	UserAgent   string        `yaml:"user_agent"`
+	// SecretParams names query parameters of source URLs whose values are
+	// secrets, besides those refeed knows (token, key, password, ...):
+	// they never reach an output (see package redact).
+	SecretParams []string `yaml:"secret_params"`
 }
 
 // Retention bounds what is kept and published.

@@ -150,7 +150,7 @@ func TestLoadErrors(t *testing.T) {
 		`testdata/broken.yaml:7:12: fetch.timeout: invalid duration "30" (use a Go duration such as 30s, 15m or 720h)`,
 		`testdata/broken.yaml:8:13: fetch.max_body: invalid size "20 MB!" (use bytes or a size such as 512KiB, 20MiB or 1GB)`,
 		`testdata/broken.yaml:9:16: fetch.concurrency: must be at least 1, got 0`,
-		`testdata/broken.yaml:10:3: fetch: unknown key "per_hots" (allowed: timeout, max_body, concurrency, per_host, user_agent)`,
+		`testdata/broken.yaml:10:3: fetch: unknown key "per_hots" (allowed: timeout, max_body, concurrency, per_host, user_agent, secret_params)`,
 		`testdata/broken.yaml:12:14: retention.max_items: must be at least 1, got -5`,
 		`testdata/broken.yaml:13:12: retention.max_age: must be positive, got 0s`,
 		`testdata/broken.yaml:17:18: sources[0].rules[1]: unknown rule "nope"`,

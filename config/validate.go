@@ -109,6 +109,11 @@ func (d *decoder) checkLimits(c *Config) {
 	positive("fetch.max_body", c.Fetch.MaxBody > 0, c.Fetch.MaxBody)
 	atLeast1("fetch.concurrency", c.Fetch.Concurrency)
 	atLeast1("fetch.per_host", c.Fetch.PerHost)
+	for i, p := range c.Fetch.SecretParams {
+		if strings.TrimSpace(p) == "" {
+			d.errorAt(fmt.Sprintf("fetch.secret_params[%d]", i), "must not be empty")
+		}
+	}
 	atLeast1("retention.max_items", c.Retention.MaxItems)
 	positive("retention.max_age", c.Retention.MaxAge > 0, c.Retention.MaxAge)
 }

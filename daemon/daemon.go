@@ -24,6 +24,7 @@ import (
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/internal/lockfile"
+	"github.com/refeed/refeed/internal/redact"
 	"github.com/refeed/refeed/metrics"
 	"github.com/refeed/refeed/refresh"
 	"github.com/refeed/refeed/schedule"
@@ -361,7 +362,7 @@ func (d *daemon) health() []server.SourceHealth {
 			next = s.NextAttempt
 		}
 		out = append(out, server.SourceHealth{
-			Name: src.Name, URL: src.URL,
+			Name: src.Name, URL: redact.URL(src.URL, cfg.Fetch.SecretParams),
 			LastSuccess: s.LastSuccess, LastAttempt: s.LastAttempt, LastError: s.LastError,
 			Failures: s.Failures, NextRun: next,
 		})

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/internal/redact"
 )
 
 // MaxRedirects is the number of redirects a fetch follows.
@@ -39,6 +40,7 @@ type Client struct {
 	userAgent string
 	maxBody   int64
 	timeout   time.Duration
+	secrets   []string // query parameters to hide, besides redact's own
 }
 
 // NewClient returns a client configured by cfg.
@@ -60,8 +62,12 @@ func NewClient(cfg config.Fetch) *Client {
 		userAgent: cfg.UserAgent,
 		maxBody:   int64(cfg.MaxBody),
 		timeout:   cfg.Timeout,
+		secrets:   cfg.SecretParams,
 	}
 }
+
+// public returns rawURL as errors may show it: without its secrets.
+func (c *Client) public(rawURL string) string { return redact.URL(rawURL, c.secrets) }
 
 // State is what a fetch remembers for the next one: the HTTP validators and
 // a hash of the body, so that an unchanged document is recognized even from
@@ -103,7 +109,7 @@ var ErrTooLarge = errors.New("body exceeds max_body")
 func (c *Client) Get(ctx context.Context, rawURL string, prev State) (*Document, error) {
 	doc, err := c.get(ctx, rawURL, prev)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+		return nil, fmt.Errorf("fetch %s: %w", c.public(rawURL), err)
 	}
 	return doc, nil
 }
@@ -138,8 +144,11 @@ func (c *Client) get(ctx context.Context, rawURL string, prev State) (*Document,
 		// The caller names the URL already; keep what went wrong, and the
 		// URL of a redirect if it was another one.
 		var ue *url.Error
-		if errors.As(err, &ue) && ue.URL == rawURL {
-			return nil, ue.Err
+		if errors.As(err, &ue) {
+			if ue.URL == rawURL {
+				return nil, ue.Err
+			}
+			ue.URL = c.public(ue.URL)
 		}
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (c *Client) Source(ctx context.Context, name, rawURL string, prev State) (*
 	}
 	feed, err := Parse(doc.Body, doc.ContentType, name, rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+		return nil, fmt.Errorf("fetch %s: %w", c.public(rawURL), err)
 	}
 	return &Result{Feed: feed, State: doc.State}, nil
 }

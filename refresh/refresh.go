@@ -23,6 +23,7 @@ import (
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/fetch"
 	"github.com/refeed/refeed/fulltext"
+	"github.com/refeed/refeed/internal/redact"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/metrics"
 	"github.com/refeed/refeed/publish"
@@ -287,7 +288,7 @@ func (r *Refresher) Process(ctx context.Context, it *item.Item, src config.Sourc
 
 func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, err error, at time.Time) {
 	st.Failures++
-	st.LastError = err.Error()
+	st.LastError = redact.Text(err.Error(), st.URL, r.cfg.Fetch.SecretParams)
 	delay := Backoff(st.Failures)
 	var he *fetch.HTTPError
 	if errors.As(err, &he) && he.RetryAfter > 0 {
@@ -472,6 +473,17 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 		Items:      items,
 		Sources:    r.sourceInfo(ctx),
 	}
+	// An item names the feed it came from: never by a URL with secrets.
+	for i := range items {
+		it := &items[i]
+		if redact.HasSecret(it.SourceURL, r.cfg.Fetch.SecretParams) {
+			if info, ok := f.Sources[it.Source]; ok {
+				it.SourceURL = info.URL
+			} else {
+				it.SourceURL = redact.URL(it.SourceURL, r.cfg.Fetch.SecretParams)
+			}
+		}
+	}
 	if slug == config.AllFeed {
 		f.Title = "All items"
 		f.Description = "Every item of every source, cleaned by refeed"
@@ -483,21 +495,30 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 }
 
 // sourceInfo describes every configured source for the feeds: its feed's
-// own title (as last fetched), else its name, and its URL.
+// own title (as last fetched), else its name, and its URL, or, when that
+// holds a secret (a password, a token), its feed's own site link (as last
+// fetched), else its URL without the secrets.
 func (r *Refresher) sourceInfo(ctx context.Context) map[string]publish.SourceInfo {
-	titles := map[string]string{}
+	known := map[string]store.SourceState{}
 	if states, err := r.store.Sources(ctx); err == nil {
 		for _, st := range states {
-			titles[st.Name] = st.Title
+			known[st.Name] = st
 		}
 	}
 	out := make(map[string]publish.SourceInfo, len(r.cfg.Sources))
 	for _, src := range r.cfg.Sources {
-		title := titles[src.Name]
+		st := known[src.Name]
+		title := st.Title
 		if title == "" {
 			title = src.Name
 		}
-		out[src.Name] = publish.SourceInfo{Title: title, URL: src.URL}
+		u := src.URL
+		if redact.HasSecret(u, r.cfg.Fetch.SecretParams) {
+			if u = redact.URL(st.Link, r.cfg.Fetch.SecretParams); u == "" {
+				u = redact.URL(src.URL, r.cfg.Fetch.SecretParams)
+			}
+		}
+		out[src.Name] = publish.SourceInfo{Title: title, URL: u}
 	}
 	return out
 }

@@ -86,8 +86,8 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	st, items, prep := req.st, req.items, req.prep
 	res := &SaveResult{}
 	var prevSuccess int64
-	var prevTitle string
-	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess, &prevTitle)
+	var prevTitle, prevLink string
+	err := tx.QueryRowContext(ctx, qPrevSuccess, st.Name).Scan(&prevSuccess, &prevTitle, &prevLink)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && prevSuccess == 0 {
 		res.First = true
 	} else if err != nil {
@@ -167,9 +167,10 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	if err := putSource(ctx, tx, st); err != nil {
 		return nil, err
 	}
-	// The feeds name an item's sources by their titles: a new title
+	// The feeds name an item's sources by their titles (and a source
+	// whose URL holds a secret by its site link): a new title or link
 	// changes every feed that holds items (of this source, or others).
-	if !res.First && st.Title != prevTitle {
+	if !res.First && (st.Title != prevTitle || st.Link != prevLink) {
 		if err := sv.retitled(ctx); err != nil {
 			return nil, err
 		}
@@ -236,7 +237,7 @@ const (
 	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
 	qDropTopic   = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
 	qEntered     = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
-	qPrevSuccess = `SELECT last_success, title FROM sources WHERE name = ?`
+	qPrevSuccess = `SELECT last_success, title, link FROM sources WHERE name = ?`
 )
 
 // saveQueries are prepared when the store opens.
