@@ -14,10 +14,13 @@ type Config struct {
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
 
-	Listen   string `yaml:"listen"`
-	BaseURL  string `yaml:"base_url"` // no trailing slash after loading
-	DataDir  string `yaml:"data_dir"` // absolute after loading
-	Schedule string `yaml:"schedule"` // default cron spec of sources
+	Listen string `yaml:"listen"`
+	// AdminListen, when set, is the address of /healthz and /metrics,
+	// which then leave Listen's server.
+	AdminListen string `yaml:"admin_listen"`
+	BaseURL     string `yaml:"base_url"` // no trailing slash after loading
+	DataDir     string `yaml:"data_dir"` // absolute after loading
+	Schedule    string `yaml:"schedule"` // default cron spec of sources
 
 	Fetch     Fetch     `yaml:"fetch"`
 	Retention Retention `yaml:"retention"`

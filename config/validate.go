@@ -87,6 +87,14 @@ func (d *decoder) checkServer(c *Config) {
 			d.errorAt("listen", "must be host:port, or empty to disable the server, got %q", c.Listen)
 		}
 	}
+	if c.AdminListen != "" {
+		switch {
+		case !validHostPort(c.AdminListen):
+			d.errorAt("admin_listen", "must be host:port, or empty to serve /healthz and /metrics beside the feeds, got %q", c.AdminListen)
+		case c.AdminListen == c.Listen:
+			d.errorAt("admin_listen", "must differ from listen (%q)", c.Listen)
+		}
+	}
 	if d.given("base_url") {
 		if err := checkHTTPURL(c.BaseURL); err != nil {
 			d.errorAt("base_url", "%v", err)

@@ -110,6 +110,8 @@ func Run(ctx context.Context, opt Options) error {
 		Health:   d.health,
 		Alerts:   d.alertHealth,
 		MaxAge:   maxAge(cfg, time.Now()),
+		// With admin_listen, /healthz and /metrics are served there only.
+		AdminApart: cfg.AdminListen != "",
 	})
 	jobCtx, cancelJobs := context.WithCancel(context.Background())
 	defer cancelJobs()
@@ -126,16 +128,30 @@ func Run(ctx context.Context, opt Options) error {
 		log.Error("publishing failed", "err", err)
 	}
 
-	var httpSrv *http.Server
-	serveErr := make(chan error, 1)
-	if cfg.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.Listen)
+	var servers []*http.Server
+	serveErr := make(chan error, 2)
+	serve := func(addr string, h http.Handler, what string, attrs ...any) error {
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+			return fmt.Errorf("listen %s: %w", addr, err)
 		}
-		httpSrv = d.server.HTTPServer(cfg.Listen)
-		go func() { serveErr <- httpSrv.Serve(ln) }()
-		log.Info("serving feeds", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+		hs := d.server.HTTPServer(addr)
+		hs.Handler = h
+		servers = append(servers, hs)
+		go func() { serveErr <- hs.Serve(ln) }()
+		log.Info(what, append([]any{"addr", ln.Addr().String()}, attrs...)...)
+		return nil
+	}
+	if cfg.Listen != "" {
+		if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
+			return err
+		}
+	}
+	if cfg.AdminListen != "" {
+		if err := serve(cfg.AdminListen, d.server.Admin(), "serving /healthz and /metrics"); err != nil {
+			d.shutdown(servers, cancelJobs)
+			return err
+		}
 	}
 
 	if err := d.schedule(cfg, nil); err != nil {
@@ -150,12 +166,12 @@ func Run(ctx context.Context, opt Options) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return d.shutdown(httpSrv, cancelJobs)
+			return d.shutdown(servers, cancelJobs)
 		case err := <-serveErr:
 			if errors.Is(err, http.ErrServerClosed) {
 				continue
 			}
-			d.shutdown(nil, cancelJobs)
+			d.shutdown(servers, cancelJobs)
 			return fmt.Errorf("serve: %w", err)
 		case <-opt.Reload:
 			d.reload(ctx)
@@ -260,9 +276,9 @@ func (d *daemon) reload(ctx context.Context) {
 	oc := old.Config()
 	// The store and the server's socket stay: a new data_dir or listen
 	// address takes effect at the next start.
-	if cfg.Listen != oc.Listen || cfg.DataDir != oc.DataDir {
-		d.log.Warn("reload: listen and data_dir take effect at the next restart", "listen", oc.Listen, "data_dir", oc.DataDir)
-		cfg.Listen, cfg.DataDir = oc.Listen, oc.DataDir
+	if cfg.Listen != oc.Listen || cfg.AdminListen != oc.AdminListen || cfg.DataDir != oc.DataDir {
+		d.log.Warn("reload: listen, admin_listen and data_dir take effect at the next restart", "listen", oc.Listen, "admin_listen", oc.AdminListen, "data_dir", oc.DataDir)
+		cfg.Listen, cfg.AdminListen, cfg.DataDir = oc.Listen, oc.AdminListen, oc.DataDir
 	}
 	ref, err := refresh.New(cfg, d.store, d.log)
 	if err != nil {
@@ -298,8 +314,8 @@ func (d *daemon) reload(ctx context.Context) {
 	d.log.Info("configuration reloaded", "sources", len(cfg.Sources), "topics", len(cfg.Topics))
 }
 
-// shutdown stops scheduling and refreshing, then the server.
-func (d *daemon) shutdown(httpSrv *http.Server, cancelJobs context.CancelFunc) error {
+// shutdown stops scheduling and refreshing, then the servers.
+func (d *daemon) shutdown(servers []*http.Server, cancelJobs context.CancelFunc) error {
 	d.opt.Notify(sd.SdNotifyStopping)
 	d.log.Info("stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
@@ -312,9 +328,9 @@ func (d *daemon) shutdown(httpSrv *http.Server, cancelJobs context.CancelFunc) e
 	case <-ctx.Done():
 		d.log.Warn("refreshes did not stop in time")
 	}
-	if httpSrv != nil {
-		if err := httpSrv.Shutdown(ctx); err != nil {
-			d.log.Warn("server shutdown", "err", err)
+	for _, hs := range servers {
+		if err := hs.Shutdown(ctx); err != nil {
+			d.log.Warn("server shutdown", "addr", hs.Addr, "err", err)
 		}
 	}
 	d.log.Info("stopped")

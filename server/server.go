@@ -129,6 +129,11 @@ type Options struct {
 	// MaxAge is the Cache-Control max-age of the feeds; DefaultMaxAge when
 	// not positive. It is rounded to whole seconds.
 	MaxAge time.Duration
+	// AdminApart moves /healthz and /metrics, which show the sources'
+	// state, from the server's handler to Admin's, to be served on an
+	// address of their own (admin_listen): the feeds can then be public
+	// while operations stay on loopback.
+	AdminApart bool
 }
 
 // A Server serves refeed's outputs. Create it with New; it is safe for
@@ -138,6 +143,7 @@ type Server struct {
 	health   func() []SourceHealth
 	alerts   func() any
 	promhttp http.Handler // nil: no /metrics
+	apart    bool         // /healthz and /metrics only on Admin's handler
 	index    *template.Template
 	now      func() time.Time
 	instr    [numHandlers]handlerInstr
@@ -164,6 +170,7 @@ func New(opt Options) *Server {
 		log:    log,
 		health: opt.Health,
 		alerts: opt.Alerts,
+		apart:  opt.AdminApart,
 		index:  template.Must(template.New("index").Parse(indexHTML)),
 		now:    time.Now,
 	}
@@ -276,8 +283,20 @@ func (s *Server) SetBaseURL(baseURL string) {
 	s.install(next)
 }
 
-// ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves one request: a feed, the index page, the OPML document
+// and, unless Options.AdminApart is set, /healthz and /metrics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r, true, !s.apart) }
+
+// Admin returns the handler of the operations endpoints, /healthz and
+// /metrics, alone: every other path is 404. With Options.AdminApart, it is
+// the only handler serving them.
+func (s *Server) Admin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, false, true) })
+}
+
+// serve serves one request, of the feeds and pages when public is set, of
+// the operations endpoints when admin is.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, public, admin bool) {
 	start := time.Now()
 	snap := s.cur.Load()
 	var h handlerID
@@ -285,7 +304,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch path := r.URL.Path; path {
 	case "/":
 		h, d = hIndex, snap.indexDoc
-		w.Header()["Content-Security-Policy"] = indexCSP
 	case "/opml":
 		h, d = hOPML, snap.opmlDoc
 	case "/healthz":
@@ -303,6 +321,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if isAdmin := h == hHealthz || h == hMetrics; isAdmin && !admin || !isAdmin && !public {
+		h = hOther
+	}
 	var code int
 	switch {
 	case h == hOther:
@@ -318,6 +339,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		code = sw.code
 	case h == hFeed:
 		code = d.serve(w, r, snap.maxAge)
+	case h == hIndex:
+		w.Header()["Content-Security-Policy"] = indexCSP
+		code = d.serve(w, r, noCache)
 	default:
 		code = d.serve(w, r, noCache)
 	}
