@@ -6,8 +6,8 @@
 // Every alert has a key, its stable identity: the topic's slug and the
 // target (the webhook URL, the ntfy URL, or the sorted email recipients).
 // Reordering the alerts of the configuration, or changing an alert's digest
-// period or SMTP server, keeps the key; changing its topic or target makes
-// it a new alert.
+// period, SMTP server, webhook headers or ntfy token keeps the key;
+// changing its topic or target makes it a new alert.
 //
 // [Dispatcher.Collect] takes what saving sources' items recorded in the
 // store, in the same transaction as the items (the items that entered a
@@ -67,14 +67,23 @@
 // A message sent by [Dispatcher.Test] (refeed alert-test) also has
 // "test": true.
 //
+// An alert's webhook_headers are sent with every request (after refeed's
+// User-Agent, which they may replace; Content-Type is refeed's). With
+// headers, a redirect to another host, or from https to http, is not
+// followed: the other host would get them.
+//
 // # ntfy
 //
 // An ntfy alert POSTs to the ntfy topic URL: the body is the item's summary
 // as plain text (a digest: the titles and links of its items), the Title
 // header the item's title (a digest: "N new items: TOPIC"), Tags the topic's
 // slug and Click the item's link. Non-ASCII header values are sent as RFC
-// 2047 encoded words, which ntfy decodes. Credentials in the URL
+// 2047 encoded words, which ntfy decodes. An alert's ntfy_token (an ntfy
+// access token, tk_…) is sent as "Authorization: Bearer TOKEN", ntfy's
+// documented way; credentials in the URL
 // (https://user:pass@ntfy.example/topic) are sent as basic authentication.
+// With a token, a redirect to another host, or from https to http, is not
+// followed.
 //
 // # Email
 //
@@ -83,7 +92,22 @@
 // configured, so a password never travels in clear), or over TLS from the
 // start on port 465; with AUTH PLAIN when a username is set. The message is
 // plain text (UTF-8, quoted-printable) with the title, link and summary of
-// each item.
+// each item. Its Message-ID, <HASH@DOMAIN-OF-FROM>, is derived from the
+// alert's key, the topic and the items' ids: a message sent again after a
+// failure (SMTP is at least once too) has the same Message-ID, by which
+// mail clients recognise it, and two items, or two digests of different
+// items, have different ones. A test message's Message-ID is random.
+//
+// # Secrets
+//
+// Header values, the ntfy token, the userinfo and query values of the
+// webhook or ntfy URL, and the SMTP password are secrets: an error of a
+// delivery (logged, stored as the alert's last error, shown by /healthz
+// and by refeed alert-test) has each of them, and each word of a header
+// value, replaced by REDACTED, including where the receiver's answer
+// quotes them; secrets shorter than 4 characters are not looked for. An
+// alert's name (in logs and /healthz) shows its URL without userinfo
+// password and query values.
 package alert
 
 import (
@@ -492,13 +516,16 @@ func (d *Dispatcher) send(ctx context.Context, t *target, items []item.Item, dig
 	ctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
 	msg := newMessage(t.topic, items, digest, test)
+	var err error
 	switch {
 	case t.alert.Webhook != "":
-		return d.sendWebhook(ctx, t.alert.Webhook, msg)
+		err = d.sendWebhook(ctx, t, msg)
 	case t.alert.Ntfy != "":
-		return d.sendNtfy(ctx, t.alert.Ntfy, msg)
+		err = d.sendNtfy(ctx, t, msg)
 	case t.alert.Email != nil:
-		return d.sendEmail(ctx, t.alert.Email, msg)
+		err = d.sendEmail(ctx, t, msg)
+	default:
+		err = errors.New("alert has no target")
 	}
-	return errors.New("alert has no target")
+	return t.scrub(err)
 }

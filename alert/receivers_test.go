@@ -97,6 +97,8 @@ type mailServer struct {
 	ClientTLS *tls.Config // trusts the server's certificate
 	mu        sync.Mutex
 	mails     []mail
+	rejected  []mail // received but answered with an error
+	reject    int    // how many more messages to reject after their data
 }
 
 const (
@@ -172,9 +174,29 @@ func (s *session) Data(r io.Reader) error {
 	s.m.Data = b
 	_, s.m.TLS = s.conn.TLSConnectionState()
 	s.ms.mu.Lock()
+	defer s.ms.mu.Unlock()
+	if s.ms.reject > 0 {
+		s.ms.reject--
+		s.ms.rejected = append(s.ms.rejected, s.m)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
 	s.ms.mails = append(s.ms.mails, s.m)
-	s.ms.mu.Unlock()
 	return nil
+}
+
+// rejectNext makes the server answer the data of the next n messages with
+// a temporary error.
+func (ms *mailServer) rejectNext(n int) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.reject = n
+}
+
+// rejectedMails returns the messages the server received and rejected.
+func (ms *mailServer) rejectedMails() []mail {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return append([]mail(nil), ms.rejected...)
 }
 
 func (s *session) Reset() { s.m = mail{AuthUser: s.m.AuthUser} }

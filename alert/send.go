@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +18,7 @@ import (
 	"net/smtp"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,21 +26,26 @@ import (
 	"github.com/refeed/refeed/config"
 )
 
-// sendWebhook POSTs the message as JSON.
-func (d *Dispatcher) sendWebhook(ctx context.Context, u string, m *message) error {
+// sendWebhook POSTs the message as JSON, with the alert's headers.
+func (d *Dispatcher) sendWebhook(ctx context.Context, t *target, m *message) error {
 	body, err := m.webhookJSON()
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
-	h := http.Header{"Content-Type": {"application/json"}}
-	if err := d.post(ctx, u, h, body); err != nil {
+	h := http.Header{}
+	for k, v := range t.alert.WebhookHeaders {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	if err := d.post(ctx, t.alert.Webhook, h, body, len(t.alert.WebhookHeaders) > 0); err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
 	return nil
 }
 
-// sendNtfy POSTs the message to an ntfy topic.
-func (d *Dispatcher) sendNtfy(ctx context.Context, u string, m *message) error {
+// sendNtfy POSTs the message to an ntfy topic, with the alert's access
+// token as a bearer token.
+func (d *Dispatcher) sendNtfy(ctx context.Context, t *target, m *message) error {
 	h := http.Header{
 		"Content-Type": {"text/plain; charset=utf-8"},
 		"Title":        {headerValue(m.title())},
@@ -46,7 +54,10 @@ func (d *Dispatcher) sendNtfy(ctx context.Context, u string, m *message) error {
 	if !m.digest && m.items[0].Link != "" {
 		h.Set("Click", clickValue(m.items[0].Link))
 	}
-	if err := d.post(ctx, u, h, []byte(m.ntfyBody())); err != nil {
+	if t.alert.NtfyToken != "" {
+		h.Set("Authorization", "Bearer "+t.alert.NtfyToken)
+	}
+	if err := d.post(ctx, t.alert.Ntfy, h, []byte(m.ntfyBody()), t.alert.NtfyToken != ""); err != nil {
 		return fmt.Errorf("ntfy: %w", err)
 	}
 	return nil
@@ -80,19 +91,41 @@ func isASCII(s string) bool {
 	return true
 }
 
-// post POSTs body to u; any 2xx answer is success.
-func (d *Dispatcher) post(ctx context.Context, u string, h http.Header, body []byte) error {
+// post POSTs body to u with the headers h; any 2xx answer is success.
+// With secret set, h holds credentials: a redirect to another host is not
+// followed, as Go's client would send that host every header but
+// Authorization.
+func (d *Dispatcher) post(ctx context.Context, u string, h http.Header, body []byte, secret bool) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return errors.New("invalid URL") // the error would show the URL, credentials included
 	}
 	req.Header = h
-	ua := "refeed"
-	if cfg, _ := d.current(); cfg.Fetch.UserAgent != "" {
-		ua = cfg.Fetch.UserAgent
+	if h.Get("User-Agent") == "" {
+		ua := "refeed"
+		if cfg, _ := d.current(); cfg.Fetch.UserAgent != "" {
+			ua = cfg.Fetch.UserAgent
+		}
+		req.Header.Set("User-Agent", ua)
 	}
-	req.Header.Set("User-Agent", ua)
-	resp, err := d.HTTPClient.Do(req)
+	client := d.HTTPClient
+	if secret {
+		c, check := *client, client.CheckRedirect
+		c.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+			if r.URL.Host != via[0].URL.Host || via[0].URL.Scheme == "https" && r.URL.Scheme != "https" {
+				return fmt.Errorf("redirected to %s://%s: not followed, it would get the alert's credentials", r.URL.Scheme, r.URL.Host)
+			}
+			if check != nil {
+				return check(r, via)
+			}
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			return nil
+		}
+		client = &c
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		// A *url.Error names the URL, which may carry a token.
 		var ue *url.Error
@@ -114,7 +147,8 @@ func (d *Dispatcher) post(ctx context.Context, u string, h http.Header, body []b
 }
 
 // sendEmail sends the message by SMTP.
-func (d *Dispatcher) sendEmail(ctx context.Context, e *config.Email, m *message) error {
+func (d *Dispatcher) sendEmail(ctx context.Context, t *target, m *message) error {
+	e := t.alert.Email
 	from, err := mail.ParseAddress(e.From)
 	if err != nil {
 		return fmt.Errorf("email: from: %w", err)
@@ -127,7 +161,7 @@ func (d *Dispatcher) sendEmail(ctx context.Context, e *config.Email, m *message)
 		}
 		to = append(to, a)
 	}
-	msg, err := emailMessage(from, to, m, d.Now())
+	msg, err := emailMessage(from, to, m, messageID(t.key, m, from.Address), d.Now())
 	if err != nil {
 		return fmt.Errorf("email: %w", err)
 	}
@@ -137,20 +171,19 @@ func (d *Dispatcher) sendEmail(ctx context.Context, e *config.Email, m *message)
 	return nil
 }
 
-// emailMessage returns an RFC 5322 message of m.
-func emailMessage(from *mail.Address, to []*mail.Address, m *message, now time.Time) ([]byte, error) {
+// emailMessage returns an RFC 5322 message of m, with the Message-ID id.
+func emailMessage(from *mail.Address, to []*mail.Address, m *message, id string, now time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	rcpts := make([]string, len(to))
 	for i, a := range to {
 		rcpts[i] = a.String()
 	}
-	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
 	header("From", from.String())
 	header("To", strings.Join(rcpts, ",\r\n "))
 	header("Subject", foldWords(mime.QEncoding.Encode("UTF-8", oneLine(m.emailSubject()))))
 	header("Date", now.Format(time.RFC1123Z))
-	header("Message-ID", "<"+strings.ToLower(rand.Text())+"@"+domain+">")
+	header("Message-ID", id)
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
@@ -164,6 +197,51 @@ func emailMessage(from *mail.Address, to []*mail.Address, m *message, now time.T
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// messageID returns the Message-ID of m sent to the alert with the key
+// key from the address from: <HASH@DOMAIN>, where HASH is derived from the
+// key, the topic and the set of the items' ids, and DOMAIN is that of from
+// (refeed.invalid when it is not plain ASCII). The same alert of the same
+// items, sent again after a failure, so has the same Message-ID, which
+// lets mail clients tell it is the same message. A test message has a
+// random one: every test is a message of its own.
+func messageID(key string, m *message, from string) string {
+	domain := from[strings.LastIndexByte(from, '@')+1:]
+	if !isDomain(domain) {
+		domain = "refeed.invalid"
+	}
+	if m.test {
+		return "<" + strings.ToLower(rand.Text()) + "@" + domain + ">"
+	}
+	ids := make([]string, len(m.items))
+	for i, e := range m.items {
+		ids[i] = e.ID
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	h := sha256.New()
+	for _, s := range append([]string{"refeed alert", key, m.topic.Slug}, ids...) {
+		// Length-prefixed, so that no two lists hash alike.
+		fmt.Fprintf(h, "%d:%s\n", len(s), s)
+	}
+	sum := h.Sum(nil)
+	return "<" + hex.EncodeToString(sum[:16]) + "@" + domain + ">"
+}
+
+// isDomain reports whether s can be the right side of a Message-ID as it
+// is: dot-separated ASCII letters, digits and hyphens.
+func isDomain(s string) bool {
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // foldWords puts every encoded word of an encoded header value on a line

@@ -1,6 +1,9 @@
 package alert
 
 import (
+	"cmp"
+	"encoding/base64"
+	"errors"
 	"log/slog"
 	"net/mail"
 	"net/url"
@@ -8,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/internal/redact"
 )
 
 // A target is one configured alert.
@@ -16,6 +20,11 @@ type target struct {
 	name  string // kind and destination without credentials, for logs and health
 	topic config.Topic
 	alert config.Alert
+	// secrets are the alert's credentials, longest first: no error it
+	// returns may show them (see scrub).
+	secrets []string
+	url     string   // the webhook or ntfy URL, else empty
+	extra   []string // the configuration's fetch.secret_params
 }
 
 // targetsOf returns the alerts of cfg whose topic exists (the loader
@@ -40,7 +49,9 @@ func targetsOf(cfg *config.Config, log *slog.Logger) []*target {
 			continue
 		}
 		seen[key] = true
-		out = append(out, &target{key: key, name: name, topic: tp, alert: a})
+		t := &target{key: key, name: name, topic: tp, alert: a, secrets: secretsOf(a), extra: cfg.Fetch.SecretParams}
+		t.url = cmp.Or(strings.TrimSpace(a.Webhook), strings.TrimSpace(a.Ntfy))
+		out = append(out, t)
 	}
 	return out
 }
@@ -94,4 +105,71 @@ func redactURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// minSecret is the length of the shortest secret scrub hides: shorter
+// strings would hide ordinary words (and are hardly secrets).
+const minSecret = 4
+
+// secretsOf returns the credentials of a: the values of its webhook
+// headers and every word of them (a receiver may quote the token of
+// "Bearer TOKEN"), its ntfy token, the userinfo of its URL (also as the
+// basic authentication Go sends of it) and every value of the URL's query,
+// and its SMTP password; each also percent-encoded, longest first.
+func secretsOf(a config.Alert) []string {
+	var raw []string
+	for _, v := range a.WebhookHeaders {
+		raw = append(raw, v)
+		raw = append(raw, strings.Fields(v)...)
+	}
+	raw = append(raw, a.NtfyToken)
+	for _, s := range []string{a.Webhook, a.Ntfy} {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil {
+			continue
+		}
+		if u.User != nil {
+			p, _ := u.User.Password()
+			raw = append(raw, u.User.String(), u.User.Username(), p,
+				base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+p)))
+		}
+		for _, vs := range u.Query() {
+			raw = append(raw, vs...)
+		}
+	}
+	if a.Email != nil {
+		raw = append(raw, a.Email.Password)
+	}
+	var out []string
+	for _, s := range raw {
+		for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if len(v) >= minSecret {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y string) int { return cmp.Or(len(y)-len(x), strings.Compare(x, y)) })
+	return slices.Compact(out)
+}
+
+// scrub returns err with the alert's URL without its secrets and with
+// every secret of the alert replaced by REDACTED; nil stays nil. The
+// result does not unwrap to err, whose message may show them.
+func (t *target) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	s := msg
+	if t.url != "" {
+		s = strings.ReplaceAll(s, t.url, redactURL(t.url))
+		s = redact.Text(s, t.url, t.extra)
+	}
+	for _, sec := range t.secrets {
+		s = strings.ReplaceAll(s, sec, "REDACTED")
+	}
+	if s == msg {
+		return err
+	}
+	return errors.New(s)
 }

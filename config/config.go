@@ -121,11 +121,17 @@ type Remove struct {
 // An Alert sends a topic's new items somewhere: exactly one of Webhook,
 // Ntfy or Email is set.
 type Alert struct {
-	Topic   string        `yaml:"topic"` // a topic slug
-	Webhook string        `yaml:"webhook"`
-	Ntfy    string        `yaml:"ntfy"`
-	Email   *Email        `yaml:"email"`
-	Digest  time.Duration `yaml:"digest"` // >0: one message per period
+	Topic   string `yaml:"topic"` // a topic slug
+	Webhook string `yaml:"webhook"`
+	// WebhookHeaders are sent with every request to Webhook (an
+	// Authorization or X-Api-Key header, say); their values are secrets.
+	WebhookHeaders map[string]string `yaml:"webhook_headers"`
+	Ntfy           string            `yaml:"ntfy"`
+	// NtfyToken is an ntfy access token, sent as "Authorization: Bearer
+	// NtfyToken"; a secret.
+	NtfyToken string        `yaml:"ntfy_token"`
+	Email     *Email        `yaml:"email"`
+	Digest    time.Duration `yaml:"digest"` // >0: one message per period
 
 	Pos Pos `yaml:"-"`
 }

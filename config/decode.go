@@ -167,6 +167,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			d.decode(c, s.Index(i), indexPath(path, i))
 		}
 		v.Set(s)
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+		d.decodeMap(n, v, path)
 	case t.Kind() == reflect.String:
 		if s, ok := d.scalar(n, path, "a string"); ok {
 			v.SetString(s)
@@ -246,6 +248,40 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		d.decode(val, v.Field(index), joinPath(path, k.Value))
 	}
+}
+
+// decodeMap fills the map v, of string keys, from the mapping n; the value
+// of key k is at path.k.
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "expected a mapping, got %s", describe(n))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		switch {
+		case k.ShortTag() == "!!merge":
+			d.errorf(k, path, "merge keys (<<) are not supported")
+			continue
+		case k.Kind != yaml.ScalarNode:
+			d.errorf(k, path, "expected a key, got %s", describe(k))
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, path, "duplicate key %q (first at line %d)", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		e := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, e, joinPath(path, k.Value))
+		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
+	}
+	v.Set(m)
 }
 
 // structFields returns the index of every field of t by its yaml name, and

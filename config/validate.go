@@ -1,14 +1,17 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/mail"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -381,6 +384,7 @@ func (d *decoder) checkAlerts(c *Config, slugs map[string]bool) {
 				}
 			}
 		}
+		d.checkAlertCredentials(path, a)
 		if ep := path + ".email"; a.Email != nil && d.given(ep) {
 			d.checkEmail(ep, a.Email)
 		}
@@ -388,6 +392,115 @@ func (d *decoder) checkAlerts(c *Config, slugs map[string]bool) {
 			d.errorAt(dp, "must not be negative, got %v", a.Digest)
 		}
 	}
+}
+
+// headersOfRefeed are the request headers refeed (or Go's HTTP client)
+// sets itself, which webhook_headers may not set, in canonical form.
+var headersOfRefeed = map[string]bool{
+	"Host": true, "Content-Type": true, "Content-Length": true, "Transfer-Encoding": true,
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true,
+}
+
+// checkAlertCredentials checks an alert's webhook_headers and ntfy_token.
+// Their values are secrets: no message quotes them.
+func (d *decoder) checkAlertCredentials(path string, a Alert) {
+	hp := path + ".webhook_headers"
+	if d.has(hp) && !d.bad[hp] {
+		if len(a.WebhookHeaders) > 0 && !d.given(path+".webhook") && !d.bad[path+".webhook"] {
+			d.errorAt(hp, "needs webhook")
+		}
+		names := make([]string, 0, len(a.WebhookHeaders))
+		for name := range a.WebhookHeaders {
+			names = append(names, name)
+		}
+		slices.SortFunc(names, func(x, y string) int { // in file order
+			kx, ky := d.keyNode(hp, x), d.keyNode(hp, y)
+			return cmp.Or(kx.Line-ky.Line, kx.Column-ky.Column)
+		})
+		first := map[string]string{} // canonical name → name as written
+		for _, name := range names {
+			kn, canon := d.keyNode(hp, name), http.CanonicalHeaderKey(name)
+			switch {
+			case !validHeaderName(name):
+				d.errorf(kn, hp, "invalid header name %q", name)
+				continue
+			case headersOfRefeed[canon]:
+				d.errorf(kn, hp, "header %q is set by refeed", name)
+				continue
+			case first[canon] != "":
+				d.errorf(kn, hp, "duplicate header %q (first at line %d)", name, d.keyNode(hp, first[canon]).Line)
+				continue
+			}
+			first[canon] = name
+			vp := joinPath(hp, name)
+			if d.bad[vp] {
+				continue
+			}
+			switch v := a.WebhookHeaders[name]; {
+			case strings.TrimSpace(v) == "":
+				d.errorAt(vp, "empty header value")
+			case !validHeaderValue(v):
+				d.errorAt(vp, "header value must be one line, without control characters")
+			}
+		}
+		if first["Authorization"] != "" && hasUserinfo(a.Webhook) {
+			d.errorAt(hp, "an Authorization header and credentials in the webhook URL: use one")
+		}
+	}
+	tp := path + ".ntfy_token"
+	if d.given(tp) {
+		switch tok := a.NtfyToken; {
+		case !d.given(path+".ntfy") && !d.bad[path+".ntfy"]:
+			d.errorAt(tp, "needs ntfy")
+		case len(tok) > 7 && strings.EqualFold(tok[:7], "bearer "):
+			d.errorAt(tp, "give the token alone, without \"Bearer \"")
+		case strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			d.errorAt(tp, "the token must be one word, without spaces or control characters")
+		case hasUserinfo(a.Ntfy):
+			d.errorAt(tp, "an access token and credentials in the ntfy URL: use one")
+		}
+	}
+}
+
+// keyNode returns the node of the key named key of the mapping at path
+// (the mapping's own node when it has no such key).
+func (d *decoder) keyNode(path, key string) *yaml.Node {
+	m := d.node(path)
+	if m != nil && m.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i]; k.Value == key {
+				return k
+			}
+		}
+	}
+	return m
+}
+
+// validHeaderName reports whether s is an HTTP header name: an RFC 9110
+// token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s can be sent as an HTTP header value:
+// no line breaks or other control characters but tabs.
+func validHeaderValue(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
+}
+
+// hasUserinfo reports whether the URL raw carries a user name or password.
+func hasUserinfo(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.User != nil
 }
 
 func (d *decoder) checkEmail(path string, e *Email) {
