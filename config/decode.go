@@ -21,20 +21,38 @@ import (
 //
 // Paths name a value the way the messages show it: "fetch.timeout",
 // "sources[1].url" (0-based indexes), "" for the whole file.
+//
+// Values with references (${NAME}, ${file:PATH}, ...; see subst.go) are
+// substituted as they are decoded; subs remembers their paths, so that no
+// message shows what they became.
 type decoder struct {
 	file  string
-	nodes map[string]*yaml.Node // value node of every path present in the file
-	bad   map[string]bool       // paths whose value could not be decoded
+	env   substEnv
+	nodes map[string]*yaml.Node   // value node of every path present in the file
+	bad   map[string]bool         // paths whose value could not be decoded
+	subs  map[string]substitution // paths whose value was substituted
 	errs  Errors
 }
 
-func newDecoder(file string) *decoder {
-	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}}
+func newDecoder(file string, env substEnv) *decoder {
+	return &decoder{file: file, env: env, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, subs: map[string]substitution{}}
 }
 
 // errorf records a problem at n (nil: no position), prefixed with path.
+// When the value at path was substituted, the message is replaced by one
+// that names the value by its origin: a message may show the value, and
+// what a reference gave must not reach an output (invalid reports such
+// values with a message of its own).
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	if s, ok := d.subs[path]; ok {
+		d.add(n, path, s.origin+" is not valid here")
+		return
+	}
+	d.add(n, path, fmt.Sprintf(format, args...))
+}
+
+// add records the message msg at n, prefixed with path.
+func (d *decoder) add(n *yaml.Node, path, msg string) {
 	if path != "" {
 		msg = path + ": " + msg
 	}
@@ -49,6 +67,18 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 // or, when path is not in the file (a required key is missing), of the
 // nearest enclosing value that is.
 func (d *decoder) errorAt(path, format string, args ...any) {
+	d.errorf(d.node(path), path, format, args...)
+}
+
+// invalid records a problem with the value at path, as errorAt does with
+// format and args for a value written in the file. For a substituted value
+// the message is "ORIGIN SAFE" instead ("the value of ${TAZ_URL} is not a
+// valid URL"): safe must not show the value.
+func (d *decoder) invalid(path, safe, format string, args ...any) {
+	if s, ok := d.subs[path]; ok {
+		d.add(d.node(path), path, s.origin+" "+safe)
+		return
+	}
 	d.errorf(d.node(path), path, format, args...)
 }
 
@@ -136,7 +166,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		dur, err := time.ParseDuration(s)
 		if err != nil {
-			d.fail(n, path, "invalid duration %q (use a Go duration such as 30s, 15m or 720h)", s)
+			d.bad[path] = true
+			d.invalid(path, "is not a valid duration (use a Go duration such as 30s, 15m or 720h)",
+				"invalid duration %q (use a Go duration such as 30s, 15m or 720h)", s)
 			return
 		}
 		v.SetInt(int64(dur))
@@ -147,7 +179,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		size, err := ParseSize(s)
 		if err != nil {
-			d.fail(n, path, "%v", err)
+			d.bad[path] = true
+			d.invalid(path, "is not a valid size (such as 20MiB, 512KB or 1000)", "%v", err)
 			return
 		}
 		v.SetInt(int64(size))
@@ -176,14 +209,14 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case t.Kind() == reflect.Int:
 		var i int64
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil || v.OverflowInt(i) {
-			d.fail(n, path, "expected an integer, got %s", describe(n))
+			d.fail(n, path, "expected an integer, got %s%s", describe(n), textOnly(n))
 			return
 		}
 		v.SetInt(i)
 	case t.Kind() == reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			d.fail(n, path, "expected true or false, got %s", describe(n))
+			d.fail(n, path, "expected true or false, got %s%s", describe(n), textOnly(n))
 			return
 		}
 		v.SetBool(b)
@@ -200,14 +233,26 @@ func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errorf(n, path, format, args...)
 }
 
-// scalar returns the text of a scalar node, or reports that what was
-// expected (want) is missing.
+// scalar returns the text of a scalar node with its references
+// substituted, or reports that what was expected (want) is missing or that
+// a reference cannot be resolved.
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
 		d.fail(n, path, "expected %s, got %s", want, describe(n))
 		return "", false
 	}
-	return n.Value, true
+	s, substituted, err := d.env.substitute(n.Value)
+	if err != nil {
+		d.fail(n, path, "%v", err)
+		return "", false
+	}
+	if substituted {
+		d.subs[path] = substitution{origin: origin(n.Value), empty: s == ""}
+	} else {
+		// A path decoded again (an alias) starts afresh.
+		delete(d.subs, path)
+	}
+	return s, true
 }
 
 // decodeStruct fills the struct v from the mapping n, by the fields' yaml
@@ -298,6 +343,15 @@ func structFields(t reflect.Type) (map[string]int, []string) {
 		names = append(names, name)
 	}
 	return fields, names
+}
+
+// textOnly explains, for a number or boolean written as a reference, that
+// references are only substituted in text values.
+func textOnly(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		return " (${...} is substituted in text values only: strings, durations and sizes)"
+	}
+	return ""
 }
 
 // describe names what a node is, for "expected X, got Y" messages.

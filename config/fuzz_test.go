@@ -20,9 +20,15 @@ func FuzzConfig(f *testing.F) {
 	}
 	f.Add([]byte("sources:\n  - name: x\n    url: https://ex.org/feed\n\t- bad\n"))
 	f.Add([]byte("\xff\xfe"))
+	f.Add([]byte("sources:\n  - name: ${NAME}\n    url: \"${URL}?t=${file:token}&$${x}\"\nlisten: ${credential:listen}\nfetch: {timeout: ${UNSET}}\n"))
 	dir := f.TempDir()
 	file := filepath.Join(dir, "config.yaml")
-	opt := Options{KnownRules: []string{"taz.de"}}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte("T0KEN\n"), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	// A fixed environment, so that a run does not depend on the process's.
+	vars := map[string]string{"NAME": "a", "URL": "https://example.org/feed", "CREDENTIALS_DIRECTORY": dir}
+	opt := Options{KnownRules: []string{"taz.de"}, LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, file, opt)
 		if err == nil {

@@ -33,6 +33,13 @@ type Options struct {
 	// "taz.de"), which sources may name in their rules besides the rules
 	// of the file, and which the file's rules may not reuse.
 	KnownRules []string
+
+	// LookupEnv reads the environment for the references ${NAME} and
+	// ${credential:NAME} (which reads CREDENTIALS_DIRECTORY) in values;
+	// nil means os.LookupEnv. Text values (strings, durations, sizes) may
+	// hold ${NAME}, ${file:PATH} and ${credential:NAME}, replaced before
+	// they are checked; $${ is a literal ${ (the grammar is in subst.go).
+	LookupEnv func(name string) (value string, ok bool)
 }
 
 // Load reads, defaults and validates the configuration file at path. It
@@ -64,7 +71,11 @@ func Parse(data []byte, file string, opt Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := newDecoder(file)
+	env := substEnv{dir: c.Dir, lookupEnv: opt.LookupEnv}
+	if env.lookupEnv == nil {
+		env.lookupEnv = os.LookupEnv
+	}
+	d := newDecoder(file, env)
 	if root != nil {
 		d.decode(root, reflect.ValueOf(c).Elem(), "")
 	}

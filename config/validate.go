@@ -43,18 +43,18 @@ func (d *decoder) validate(c *Config, opt Options) {
 			continue
 		}
 		if p == "" {
-			d.errorAt(path, "empty path")
+			d.invalid(path, "is empty", "empty path")
 			continue
 		}
 		c.Trackers.Lists[i] = resolvePath(c.Dir, p)
 		if err := checkReadable(c.Trackers.Lists[i]); err != nil {
-			d.errorAt(path, "%v", err)
+			d.invalid(path, "is not the path of a readable file", "%v", err)
 		}
 	}
 	for i, hub := range c.WebSub.Hubs {
 		if path := indexPath("websub.hubs", i); !d.bad[path] {
 			if err := checkHTTPURL(hub); err != nil {
-				d.errorAt(path, "%v", err)
+				d.invalid(path, "is not an absolute http(s) URL", "%v", err)
 			}
 		}
 	}
@@ -64,7 +64,7 @@ func (d *decoder) validate(c *Config, opt Options) {
 // and is neither null nor an empty string: a value the file really sets.
 func (d *decoder) given(path string) bool {
 	n, ok := d.nodes[path]
-	if !ok || d.bad[path] {
+	if !ok || d.bad[path] || d.subs[path].empty {
 		return false
 	}
 	return n.Kind != yaml.ScalarNode || n.ShortTag() != "!!null" && n.Value != ""
@@ -78,7 +78,10 @@ func (d *decoder) required(path, key string) bool {
 	if d.given(kp) {
 		return true
 	}
-	if !d.bad[kp] {
+	switch s, ok := d.subs[kp]; {
+	case ok && s.empty:
+		d.add(d.node(kp), kp, s.origin+" is empty")
+	case !d.bad[kp]:
 		d.errorf(d.node(kp), path, "%s is required", key)
 	}
 	return false
@@ -87,7 +90,7 @@ func (d *decoder) required(path, key string) bool {
 func (d *decoder) checkServer(c *Config) {
 	if d.given("listen") {
 		if !validHostPort(c.Listen) {
-			d.errorAt("listen", "must be host:port, or empty to disable the server, got %q", c.Listen)
+			d.invalid("listen", "is not host:port", "must be host:port, or empty to disable the server, got %q", c.Listen)
 		}
 	}
 	if c.AdminListen != "" {
@@ -100,7 +103,7 @@ func (d *decoder) checkServer(c *Config) {
 	}
 	if d.given("base_url") {
 		if err := checkHTTPURL(c.BaseURL); err != nil {
-			d.errorAt("base_url", "%v", err)
+			d.invalid("base_url", "is not an absolute http(s) URL", "%v", err)
 		}
 	}
 }
@@ -108,7 +111,7 @@ func (d *decoder) checkServer(c *Config) {
 func (d *decoder) checkLimits(c *Config) {
 	positive := func(path string, ok bool, got any) {
 		if d.ok(path) && !ok {
-			d.errorAt(path, "must be positive, got %v", got)
+			d.invalid(path, "is not positive", "must be positive, got %v", got)
 		}
 	}
 	atLeast1 := func(path string, n int) {
@@ -122,7 +125,7 @@ func (d *decoder) checkLimits(c *Config) {
 	atLeast1("fetch.per_host", c.Fetch.PerHost)
 	for i, p := range c.Fetch.SecretParams {
 		if strings.TrimSpace(p) == "" {
-			d.errorAt(fmt.Sprintf("fetch.secret_params[%d]", i), "must not be empty")
+			d.invalid(fmt.Sprintf("fetch.secret_params[%d]", i), "is empty", "must not be empty")
 		}
 	}
 	atLeast1("retention.max_items", c.Retention.MaxItems)
@@ -146,9 +149,10 @@ func (d *decoder) checkRules(c *Config, opt Options) map[string]bool {
 			np := path + ".name"
 			switch {
 			case builtin[r.Name]:
-				d.errorAt(np, "%q is the name of a built-in rule", r.Name)
+				d.invalid(np, "is the name of a built-in rule", "%q is the name of a built-in rule", r.Name)
 			case first[r.Name] != "":
-				d.errorAt(np, "duplicate rule name %q (first at line %d)", r.Name, d.line(first[r.Name]))
+				d.invalid(np, fmt.Sprintf("is a duplicate rule name (first at line %d)", d.line(first[r.Name])),
+					"duplicate rule name %q (first at line %d)", r.Name, d.line(first[r.Name]))
 			default:
 				first[r.Name] = path
 			}
@@ -156,7 +160,8 @@ func (d *decoder) checkRules(c *Config, opt Options) map[string]bool {
 		for j, site := range r.Sites {
 			sp := indexPath(path+".sites", j)
 			if !d.bad[sp] && (site == "" || strings.ContainsAny(site, "/: ")) {
-				d.errorAt(sp, "invalid host %q (write the host only, such as taz.de)", site)
+				d.invalid(sp, "is not a valid host (write the host only, such as taz.de)",
+					"invalid host %q (write the host only, such as taz.de)", site)
 			}
 		}
 		for j, rm := range r.Remove {
@@ -178,7 +183,7 @@ func (d *decoder) checkRules(c *Config, opt Options) map[string]bool {
 			}
 			if rm.Selector != "" {
 				if _, err := cascadia.ParseGroup(rm.Selector); err != nil {
-					d.errorAt(rp+".selector", "invalid CSS selector %q: %v", rm.Selector, err)
+					d.invalid(rp+".selector", "is not a valid CSS selector", "invalid CSS selector %q: %v", rm.Selector, err)
 				}
 			}
 			d.checkPattern(rp+".from", rm.From)
@@ -205,9 +210,10 @@ func (d *decoder) checkSources(c *Config, rules map[string]bool) {
 			np := path + ".name"
 			switch {
 			case !validName(s.Name):
-				d.errorAt(np, "invalid name %q (use a-z, 0-9 and -)", s.Name)
+				d.invalid(np, "is not a valid name (use a-z, 0-9 and -)", "invalid name %q (use a-z, 0-9 and -)", s.Name)
 			case first[s.Name] != "":
-				d.errorAt(np, "duplicate source name %q (first at line %d)", s.Name, d.line(first[s.Name]))
+				d.invalid(np, fmt.Sprintf("is a duplicate source name (first at line %d)", d.line(first[s.Name])),
+					"duplicate source name %q (first at line %d)", s.Name, d.line(first[s.Name]))
 			default:
 				first[s.Name] = path
 			}
@@ -215,7 +221,7 @@ func (d *decoder) checkSources(c *Config, rules map[string]bool) {
 		if d.required(path, "url") {
 			u, err := sourceURL(s.URL, c.Dir)
 			if err != nil {
-				d.errorAt(path+".url", "%v", err)
+				d.invalid(path+".url", "is not a valid URL (use http, https, file or a path)", "%v", err)
 			} else {
 				s.URL = u
 			}
@@ -225,7 +231,7 @@ func (d *decoder) checkSources(c *Config, rules map[string]bool) {
 		}
 		for j, r := range s.Rules {
 			if rp := indexPath(path+".rules", j); !d.bad[rp] && !rules[r] {
-				d.errorAt(rp, "unknown rule %q", r)
+				d.invalid(rp, "is not the name of a rule", "unknown rule %q", r)
 			}
 		}
 	}
@@ -241,7 +247,7 @@ func (d *decoder) addOPML(c *Config) {
 	c.SourcesOPML = resolvePath(c.Dir, c.SourcesOPML)
 	feeds, err := readOPML(c.SourcesOPML)
 	if err != nil {
-		d.errorAt(path, "%v", err)
+		d.invalid(path, "is not the path of a readable OPML file", "%v", err)
 		return
 	}
 	names := map[string]bool{}
@@ -254,7 +260,7 @@ func (d *decoder) addOPML(c *Config) {
 	for _, f := range feeds {
 		u, err := sourceURL(f.URL, c.Dir)
 		if err != nil {
-			d.errorAt(path, "%s: feed %q: %v", c.SourcesOPML, f.Title, err)
+			d.invalid(path, "names an OPML file with an invalid feed URL", "%s: feed %q: %v", c.SourcesOPML, f.Title, err)
 			continue
 		}
 		if urls[u] {
@@ -300,20 +306,22 @@ func (d *decoder) checkTopics(c *Config) map[string]bool {
 			if validName(t.Slug) {
 				from = sp
 			} else {
-				d.errorAt(sp, "invalid slug %q (use a-z, 0-9 and -)", t.Slug)
+				d.invalid(sp, "is not a valid slug (use a-z, 0-9 and -)", "invalid slug %q (use a-z, 0-9 and -)", t.Slug)
 			}
 		case d.bad[sp] || !named:
 		case t.Slug == "":
-			d.errorAt(path+".name", "no slug can be derived from %q: set slug", t.Name)
+			d.invalid(path+".name", "gives no slug: set slug", "no slug can be derived from %q: set slug", t.Name)
 		default:
 			from = path + ".name"
 		}
 		switch {
 		case from == "":
 		case t.Slug == AllFeed:
-			d.errorAt(from, "slug %q is reserved for the feed of all items", AllFeed)
+			d.invalid(from, fmt.Sprintf("gives the slug %q, reserved for the feed of all items", AllFeed),
+				"slug %q is reserved for the feed of all items", AllFeed)
 		case first[t.Slug] != "":
-			d.errorAt(from, "duplicate topic slug %q (first at line %d)", t.Slug, d.line(first[t.Slug]))
+			d.invalid(from, fmt.Sprintf("gives a duplicate topic slug (first at line %d)", d.line(first[t.Slug])),
+				"duplicate topic slug %q (first at line %d)", t.Slug, d.line(first[t.Slug]))
 		default:
 			first[t.Slug] = from
 		}
@@ -327,7 +335,7 @@ func (d *decoder) checkTopics(c *Config) map[string]bool {
 				switch {
 				case d.bad[tp]:
 				case strings.TrimSpace(term) == "":
-					d.errorAt(tp, "empty term")
+					d.invalid(tp, "is an empty term", "empty term")
 				default:
 					d.checkPattern(tp, term)
 				}
@@ -338,13 +346,14 @@ func (d *decoder) checkTopics(c *Config) map[string]bool {
 			case FieldTitle, FieldSummary, FieldContent, FieldCategories:
 			default:
 				if fp := indexPath(path+".in", j); !d.bad[fp] {
-					d.errorAt(fp, "unknown field %q (allowed: title, summary, content, categories)", field)
+					d.invalid(fp, "is not a known field (allowed: title, summary, content, categories)",
+						"unknown field %q (allowed: title, summary, content, categories)", field)
 				}
 			}
 		}
 		for j, name := range t.Sources {
 			if np := indexPath(path+".sources", j); !d.bad[np] && !sources[name] {
-				d.errorAt(np, "unknown source %q", name)
+				d.invalid(np, "is not the name of a source", "unknown source %q", name)
 			}
 		}
 	}
@@ -363,9 +372,9 @@ func (d *decoder) checkAlerts(c *Config, slugs map[string]bool) {
 		}
 		if d.required(path, "topic") && !slugs[a.Topic] {
 			if slug := Slug(a.Topic); slug != a.Topic && slugs[slug] {
-				d.errorAt(path+".topic", "unknown topic %q (name topics by their slug: %q)", a.Topic, slug)
+				d.invalid(path+".topic", "is not the slug of a topic", "unknown topic %q (name topics by their slug: %q)", a.Topic, slug)
 			} else {
-				d.errorAt(path+".topic", "unknown topic %q", a.Topic)
+				d.invalid(path+".topic", "is not the slug of a topic", "unknown topic %q", a.Topic)
 			}
 		}
 		targets := 0
@@ -380,7 +389,7 @@ func (d *decoder) checkAlerts(c *Config, slugs map[string]bool) {
 		for _, t := range []struct{ key, url string }{{"webhook", a.Webhook}, {"ntfy", a.Ntfy}} {
 			if kp := joinPath(path, t.key); d.given(kp) {
 				if err := checkHTTPURL(t.url); err != nil {
-					d.errorAt(kp, "%v", err)
+					d.invalid(kp, "is not an absolute http(s) URL", "%v", err)
 				}
 			}
 		}
@@ -389,7 +398,7 @@ func (d *decoder) checkAlerts(c *Config, slugs map[string]bool) {
 			d.checkEmail(ep, a.Email)
 		}
 		if dp := path + ".digest"; d.ok(dp) && a.Digest < 0 {
-			d.errorAt(dp, "must not be negative, got %v", a.Digest)
+			d.invalid(dp, "is negative", "must not be negative, got %v", a.Digest)
 		}
 	}
 }
@@ -510,18 +519,18 @@ func (d *decoder) checkEmail(path string, e *Email) {
 	for j, to := range e.To {
 		if tp := indexPath(path+".to", j); !d.bad[tp] {
 			if _, err := mail.ParseAddress(to); err != nil {
-				d.errorAt(tp, "invalid address %q: %v", to, err)
+				d.invalid(tp, "is not a valid address", "invalid address %q: %v", to, err)
 			}
 		}
 	}
 	if d.required(path, "from") {
 		if _, err := mail.ParseAddress(e.From); err != nil {
-			d.errorAt(path+".from", "invalid address %q: %v", e.From, err)
+			d.invalid(path+".from", "is not a valid address", "invalid address %q: %v", e.From, err)
 		}
 	}
 	if d.required(path, "smtp") {
 		if host, _, _ := net.SplitHostPort(e.SMTP); host == "" || !validHostPort(e.SMTP) {
-			d.errorAt(path+".smtp", "must be host:port, got %q", e.SMTP)
+			d.invalid(path+".smtp", "is not host:port", "must be host:port, got %q", e.SMTP)
 		}
 	}
 }
@@ -534,18 +543,18 @@ func (d *decoder) checkPattern(path, s string) {
 	}
 	expr := s[1 : len(s)-1]
 	if expr == "" {
-		d.errorAt(path, "empty regular expression")
+		d.invalid(path, "is an empty regular expression", "empty regular expression")
 		return
 	}
 	if _, err := regexp.Compile(expr); err != nil {
-		d.errorAt(path, "invalid regular expression %q: %s", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		d.invalid(path, "is not a valid regular expression", "invalid regular expression %q: %s", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 	}
 }
 
 // checkCron reports an invalid cron spec at path.
 func (d *decoder) checkCron(path, spec string) {
 	if _, err := ParseSchedule(spec); err != nil {
-		d.errorAt(path, "invalid cron spec %q: %v", spec, err)
+		d.invalid(path, "is not a valid cron spec", "invalid cron spec %q: %v", spec, err)
 	}
 }
 
