@@ -245,19 +245,28 @@ var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, 
 
 // insertItems inserts new items, putFingerprints writes fingerprints
 // (only those that changed), several rows a statement.
+//
+// insertItems is an INSERT OR IGNORE that must insert every row (see
+// multiRow.every): a statement of several rows that may fail on a
+// constraint makes SQLite keep a statement journal, a copy of every page
+// the statement changes, to undo only the statement; one that cannot fail
+// needs none. A row it would ignore fails the save instead.
 var (
-	insertItems     = multiRow{`INSERT INTO items (id, source, guid, link_key, title_key, guid_h, link_h, title_h, sort_time, first_seen, hash, data) VALUES `, 12, ``}
-	putFingerprints = multiRow{`INSERT INTO fingerprints (source, id, fingerprint) VALUES `, 3,
-		` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
+	insertItems = multiRow{head: `INSERT OR IGNORE INTO items (id, source, guid, link_key, title_key, guid_h, link_h, title_h, sort_time, first_seen, hash, data) VALUES `,
+		width: 12, every: true}
+	putFingerprints = multiRow{head: `INSERT INTO fingerprints (source, id, fingerprint) VALUES `, width: 3,
+		tail: ` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
 )
 
 // A multiRow is an INSERT of rows of width values: head, the rows' values,
 // tail. It runs with up to maxRows rows a statement: a statement for each
-// row costs more than the row.
+// row costs more than the row. With every set, each statement must change
+// as many rows as it has, or exec fails.
 type multiRow struct {
 	head  string
 	width int
 	tail  string
+	every bool
 }
 
 // maxRows is the most rows of a multiRow statement; statements of
@@ -289,9 +298,21 @@ func (m multiRow) queries() []string {
 // exec runs the statement for args, the values of len(args)/m.width rows.
 func (m multiRow) exec(ctx context.Context, tx *txn, args []any) error {
 	for n := maxRows; len(args) > 0; n /= 2 {
+		q := ""
 		for len(args) >= n*m.width {
-			if _, err := tx.ExecContext(ctx, m.query(n), args[:n*m.width]...); err != nil {
+			if q == "" {
+				q = m.query(n)
+			}
+			res, err := tx.ExecContext(ctx, q, args[:n*m.width]...)
+			if err != nil {
 				return err
+			}
+			if m.every {
+				if k, err := res.RowsAffected(); err != nil {
+					return err
+				} else if k != int64(n) {
+					return fmt.Errorf("%s...: %d of %d rows written (a conflict)", m.head[:strings.Index(m.head, " (")], k, n)
+				}
 			}
 			args = args[n*m.width:]
 		}

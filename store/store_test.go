@@ -196,3 +196,24 @@ func TestKeyHashCollision(t *testing.T) {
 		t.Errorf("keyHash: %d, %d, %d", keyHash(""), keyHash("x"), keyHash("y"))
 	}
 }
+
+// TestInsertItemsFailsOnAConflict: the insert of new items ignores no row
+// silently (it is an INSERT OR IGNORE, to spare SQLite a statement
+// journal): a row it would ignore fails the statement.
+func TestInsertItemsFailsOnAConflict(t *testing.T) {
+	s, _ := open(t)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	row := func(id string) []any { return []any{id, "a", "", "", "", 0, 0, 0, 1, 1, "h", []byte{codecVersion}} }
+	if err := insertItems.exec(ctx, tx, slices.Concat(row("x"), row("y"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := insertItems.exec(ctx, tx, slices.Concat(row("z"), row("y"))); err == nil {
+		t.Error("inserting an item whose id is stored succeeded")
+	}
+}
