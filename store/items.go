@@ -154,15 +154,20 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	if err := insertItems.exec(ctx, tx, sv.newItems); err != nil {
 		return nil, err
 	}
+	if err := addTopics.exec(ctx, tx, sv.newTopics); err != nil {
+		return nil, err
+	}
 	if err := putFingerprints.exec(ctx, tx, sv.fingerprints); err != nil {
 		return nil, err
 	}
 	// What entered topics is kept with the save, in the same transaction,
 	// so that no alert is lost to a crash after the save (see TakeEntered).
+	entered := make([]any, 0, 3*len(res.Entered))
 	for _, e := range res.Entered {
-		if _, err := tx.ExecContext(ctx, qEntered, e.Topic, res.First, e.ItemID); err != nil {
-			return nil, err
-		}
+		entered = append(entered, e.Topic, res.First, e.ItemID)
+	}
+	if err := putEntered.exec(ctx, tx, entered); err != nil {
+		return nil, err
 	}
 	if err := putSource(ctx, tx, st); err != nil {
 		return nil, err
@@ -235,25 +240,27 @@ const (
 	qItemSource  = `INSERT OR IGNORE INTO item_sources (item_id, source) VALUES (?, ?)`
 	qAddTopic    = `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES (?, ?, ?)`
 	qDropTopic   = `DELETE FROM item_topics WHERE item_id = ? AND source = ? AND topic = ?`
-	qEntered     = `INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`
 	qPrevSuccess = `SELECT last_success, title FROM sources WHERE name = ?`
 )
 
 // saveQueries are prepared when the store opens.
-var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qEntered, qPrevSuccess, qPutSource},
-	insertItems.queries(), putFingerprints.queries())
+var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qPrevSuccess, qPutSource},
+	insertItems.queries(), addTopics.queries(), putFingerprints.queries(), putEntered.queries())
 
-// insertItems inserts new items, putFingerprints writes fingerprints
-// (only those that changed), several rows a statement.
+// insertItems inserts new items, addTopics the topics of new items,
+// putFingerprints writes fingerprints (only those that changed), putEntered
+// the items that entered topics, several rows a statement.
 //
-// insertItems is an INSERT OR IGNORE that must insert every row (see
-// multiRow.every): a statement of several rows that may fail on a
+// insertItems and putEntered are INSERT OR IGNOREs that must insert every
+// row (see multiRow.every): a statement of several rows that may fail on a
 // constraint makes SQLite keep a statement journal, a copy of every page
 // the statement changes, to undo only the statement; one that cannot fail
-// needs none. A row it would ignore fails the save instead.
+// needs none. A row they would ignore fails the save instead.
 var (
 	insertItems = multiRow{head: `INSERT OR IGNORE INTO items (id, source, guid, link_key, title_key, guid_h, link_h, title_h, sort_time, first_seen, hash, data) VALUES `,
 		width: 12, every: true}
+	addTopics       = multiRow{head: `INSERT OR IGNORE INTO item_topics (item_id, topic, source) VALUES `, width: 3}
+	putEntered      = multiRow{head: `INSERT OR IGNORE INTO entered (topic, first, item_id) VALUES `, width: 3, every: true}
 	putFingerprints = multiRow{head: `INSERT INTO fingerprints (source, id, fingerprint) VALUES `, width: 3,
 		tail: ` ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprint != excluded.fingerprint`}
 )
@@ -463,6 +470,7 @@ type sourceSave struct {
 	changed map[string]bool // the feeds whose items changed
 
 	newItems     []any // of insertItems
+	newTopics    []any // of addTopics: the topics of newItems
 	fingerprints []any // of putFingerprints
 	stored       map[string]*storedItem
 	prep         map[*item.Item]*newRow // rows prepared by SaveSource
@@ -496,7 +504,7 @@ func (sv *sourceSave) item(ctx context.Context, it *item.Item, f found) error {
 		}
 		canonical = f.story
 		if canonical == "" {
-			return sv.insert(ctx, it)
+			return sv.insert(it)
 		}
 		if _, err := tx.ExecContext(ctx, qAlias, it.ID, canonical); err != nil {
 			return err
@@ -622,7 +630,7 @@ func (s *SQLite) Fingerprints(ctx context.Context, source string) (map[string]st
 }
 
 // insert stores a new item (in sv.newItems, inserted later).
-func (sv *sourceSave) insert(ctx context.Context, it *item.Item) error {
+func (sv *sourceSave) insert(it *item.Item) error {
 	stored := *it
 	stored.FirstSeen = sv.now.UTC()
 	row, ok := sv.prep[it]
@@ -637,11 +645,10 @@ func (sv *sourceSave) insert(ctx context.Context, it *item.Item) error {
 		stored.ID, sv.source, row.guid, row.link, row.title, keyHash(row.guid), keyHash(row.link), keyHash(row.title), sortTime(&stored), toUnix(stored.FirstSeen), row.hash, row.data)
 	sv.res.New++
 	sv.changed[config.AllFeed] = true
-	// A new item is in no topic yet.
+	// A new item is in no topic yet. (No other item of the save reads
+	// them: none finds a new item.)
 	for _, t := range stored.Topics {
-		if _, err := sv.tx.ExecContext(ctx, qAddTopic, stored.ID, t, sv.source); err != nil {
-			return err
-		}
+		sv.newTopics = append(sv.newTopics, stored.ID, t, sv.source)
 		sv.changed[t] = true
 		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, ItemID: stored.ID})
 	}
