@@ -25,9 +25,7 @@ const codecVersion = 1
 // encode returns the stored form of an item, without its topics and
 // sources (kept in their tables) and its fingerprint.
 func encode(it *item.Item) ([]byte, error) {
-	n := 64 + len(it.ID) + len(it.Source) + len(it.SourceTitle) + len(it.SourceURL) + len(it.GUID) +
-		len(it.Link) + len(it.Title) + len(it.Summary) + len(it.Content)
-	b := make([]byte, 0, n)
+	b := make([]byte, 0, encodedSize(it))
 	b = append(b, codecVersion)
 	for _, s := range []string{it.ID, it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
 		b = appendString(b, s)
@@ -52,6 +50,28 @@ func encode(it *item.Item) ([]byte, error) {
 		b = binary.AppendVarint(b, e.Length)
 	}
 	return b, nil
+}
+
+// encodedSize returns at least the length of an item's stored form (each
+// length prefix counted at its longest, times at theirs), so that encode
+// allocates its bytes once: an article's content doubled the slice, and
+// copied it, as the last fields were appended.
+func encodedSize(it *item.Item) int {
+	const prefix = binary.MaxVarintLen64
+	n := 1 + 9*prefix + len(it.ID) + len(it.Source) + len(it.SourceTitle) + len(it.SourceURL) + len(it.GUID) +
+		len(it.Link) + len(it.Title) + len(it.Summary) + len(it.Content)
+	n += 3 * (1 + 16) // times: a length byte and MarshalBinary's 15 or 16 bytes
+	n += 3 * prefix   // counts of the lists
+	for _, a := range it.Authors {
+		n += 3*prefix + len(a.Name) + len(a.Email) + len(a.URI)
+	}
+	for _, c := range it.Categories {
+		n += prefix + len(c)
+	}
+	for _, e := range it.Enclosures {
+		n += 3*prefix + len(e.URL) + len(e.Type)
+	}
+	return n
 }
 
 // appendString appends s. Like JSON, it replaces each byte that is not
@@ -88,11 +108,13 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 	if y := t.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("encode item: year %d outside of [0,9999]", y)
 	}
-	m, err := t.MarshalBinary()
+	at := len(b)
+	b, err := t.AppendBinary(append(b, 0)) // as MarshalBinary, in place
 	if err != nil {
 		return nil, fmt.Errorf("encode item: %w", err)
 	}
-	return append(append(b, byte(len(m))), m...), nil
+	b[at] = byte(len(b) - at - 1)
+	return b, nil
 }
 
 var errCorrupt = errors.New("decode item: corrupt data")

@@ -38,6 +38,25 @@ func fill(v reflect.Value, n *int) {
 	}
 }
 
+// TestEncodeAllocatesOnce: an item is encoded into one slice, allocated at
+// its full size (encodedSize), however many fields it fills.
+func TestEncodeAllocatesOnce(t *testing.T) {
+	var it item.Item
+	n := 0
+	fill(reflect.ValueOf(&it).Elem(), &n)
+	it.Content = strings.Repeat("<p>Ein Absatz, ein Artikel.</p>", 150)
+	data, err := encode(&it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := encodedSize(&it); len(data) > size {
+		t.Errorf("encodedSize = %d, encode wrote %d bytes", size, len(data))
+	}
+	if allocs := testing.AllocsPerRun(10, func() { _, _ = encode(&it) }); allocs != 1 {
+		t.Errorf("encode allocates %v times, want once", allocs)
+	}
+}
+
 func TestCodecKeepsEveryField(t *testing.T) {
 	var it item.Item
 	n := 0

@@ -148,14 +148,49 @@ func syntheticFrom(first, n int) (feeds []benchdata.Feed) {
 	return feeds
 }
 
+// articles returns n sources of the 50 items of the taz-like feed, each
+// item of its own GUID, link and title (so that no two sources carry the
+// same story), cleaned and tagged, as refeed-bench once serves them: the
+// seed article's HTML on a site of its own (no site pack removes its
+// appeal), ~4.3 KB of cleaned content an item.
+func articles(n int) ([]benchdata.Feed, error) {
+	taz, _, _, err := benchdata.Feeds("taz")
+	if err != nil {
+		return nil, err
+	}
+	c, m, err := benchdata.Stages()
+	if err != nil {
+		return nil, err
+	}
+	feeds := make([]benchdata.Feed, n)
+	for s := range feeds {
+		name := fmt.Sprintf("art%03d", s)
+		f := benchdata.Feed{Name: name, URL: "https://" + name + ".example/feed", Items: benchdata.CloneItems(taz[0].Items)}
+		for i := range f.Items {
+			it := &f.Items[i]
+			it.Source, it.SourceURL = name, f.URL
+			it.Link = fmt.Sprintf("https://%s.example/%d/", name, i)
+			it.GUID = it.Link
+			it.Title = fmt.Sprintf("%s (%d.%d)", it.Title, s, i)
+			it.Fingerprint = item.Fingerprint(it, "bench")
+		}
+		feeds[s] = f
+	}
+	return benchdata.Process(feeds, c, m), nil
+}
+
 // BenchmarkStoreSaveCPU saves 1,500 synthetic items of ~3 KB of content
-// (60 sources) and the corpus's items into a fresh store ("new", cold: a
+// (60 sources), 2,000 article-sized items (40 sources, see articles) and
+// the corpus's items into a fresh store ("new", cold: a
 // new file for each op, untimed) and again unchanged, and reports the CPU
 // time per item (cpu-µs/item), which the shared machine disturbs less
 // than ns/op.
 func BenchmarkStoreSaveCPU(b *testing.B) {
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	sets := map[string][]benchdata.Feed{"synthetic": synthetic(1500)}
+	if feeds, err := articles(40); err == nil {
+		sets["article"] = feeds
+	}
 	if feeds, _, _, err := benchdata.Feeds("corpus"); err == nil {
 		c, m, err := benchdata.Stages()
 		if err != nil {
@@ -163,7 +198,7 @@ func BenchmarkStoreSaveCPU(b *testing.B) {
 		}
 		sets["corpus"] = benchdata.Process(feeds, c, m)
 	}
-	for _, set := range []string{"synthetic", "corpus"} {
+	for _, set := range []string{"synthetic", "article", "corpus"} {
 		feeds, ok := sets[set]
 		if !ok {
 			continue

@@ -196,3 +196,77 @@ func TestKeyHashCollision(t *testing.T) {
 		t.Errorf("keyHash: %d, %d, %d", keyHash(""), keyHash("x"), keyHash("y"))
 	}
 }
+
+// TestInsertItemsFailsOnAConflict: the insert of new items ignores no row
+// silently (it is an INSERT OR IGNORE, to spare SQLite a statement
+// journal): a row it would ignore fails the statement.
+func TestInsertItemsFailsOnAConflict(t *testing.T) {
+	s, _ := open(t)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	row := func(id string) []any { return []any{id, "a", "", "", "", 0, 0, 0, 1, 1, "h", []byte{codecVersion}} }
+	if err := insertItems.exec(ctx, tx, slices.Concat(row("x"), row("y"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := insertItems.exec(ctx, tx, slices.Concat(row("z"), row("y"))); err == nil {
+		t.Error("inserting an item whose id is stored succeeded")
+	}
+}
+
+// TestContentHashOfEitherKind: an item is updated when its content changed,
+// and only then, whether its stored hash is a dataHash or, stored before
+// those, a contentHash; an update stores a dataHash.
+func TestContentHashOfEitherKind(t *testing.T) {
+	s, _ := open(t)
+	t0 := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	a, b := mk("a", "g1", "https://ex.org/1", "An item whose hash is old"), mk("a", "g2", "https://ex.org/2", "An item whose hash is new")
+	save := func(items ...item.Item) *SaveResult {
+		t.Helper()
+		res, err := s.SaveSource(ctx, SourceState{Name: "a", LastSuccess: t0}, items, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	hash := func(id string) string {
+		t.Helper()
+		var h string
+		if err := s.DB().QueryRow(`SELECT hash FROM items WHERE id = ?`, id).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if res := save(a, b); res.New != 2 {
+		t.Fatalf("first save: %+v", res)
+	}
+	if h := hash(b.ID); len(h) != 17 || h[0] != 'c' {
+		t.Errorf("a new item's hash is %q, want a dataHash", h)
+	}
+	// a as stored before dataHash: its fingerprint without salt.
+	old := a
+	old.FirstSeen = t0
+	if _, err := s.DB().Exec(`UPDATE items SET hash = ? WHERE id = ?`, contentHash(&old), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res := save(a, b); res.Updated != 0 {
+		t.Errorf("saving the same items again updated %d", res.Updated)
+	}
+	if h := hash(a.ID); h != contentHash(&old) {
+		t.Errorf("an unchanged item's old hash became %q", h)
+	}
+	a.Content, b.Content = "<p>Changed.</p>", "<p>Changed too.</p>"
+	if res := save(a, b); res.Updated != 2 {
+		t.Errorf("saving changed items updated %d, want 2", res.Updated)
+	}
+	if h := hash(a.ID); len(h) != 17 || h[0] != 'c' {
+		t.Errorf("an updated item's hash is %q, want a dataHash", h)
+	}
+	if res := save(a, b); res.Updated != 0 {
+		t.Errorf("saving the changed items again updated %d", res.Updated)
+	}
+}
