@@ -175,9 +175,21 @@ func TestRunReadOnlyPublic(t *testing.T) {
 	cfg := diskConfig(t, dir, addr, srv.URL)
 	public := filepath.Join(dir, "data", "public")
 	p := r.start(t, cfg)
+	// Every file written, and none being written (a temporary file).
 	eventually(t, 5*time.Second, "the feeds are written", func() error {
-		if b, _ := os.ReadFile(filepath.Join(public, "all.json")); !bytes.Contains(b, []byte("disk item 2")) {
-			return fmt.Errorf("not yet")
+		entries, _ := os.ReadDir(public)
+		n := 0
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				return fmt.Errorf("%s is being written", e.Name())
+			}
+			if b, _ := os.ReadFile(filepath.Join(public, e.Name())); !bytes.Contains(b, []byte("disk item 2")) {
+				return fmt.Errorf("%s lacks the item", e.Name())
+			}
+			n++
+		}
+		if n < 3 {
+			return fmt.Errorf("%d files", n)
 		}
 		return nil
 	})
