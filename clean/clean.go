@@ -155,7 +155,10 @@ func (c *Cleaner) ItemParsed(it *item.Item, named []string) ([]Removal, Parsed) 
 	for i, e := range it.Enclosures {
 		it.Enclosures[i].URL, _ = c.params.strip(e.URL)
 	}
-	if link, ok := webURL(it.Link, it.SourceURL); !ok {
+	// The source URL and the link are parsed once, for all that follows.
+	src := sourceURL{raw: it.SourceURL}
+	link, linkURL, ok := webURLOf(it.Link, &src)
+	if !ok {
 		out = append(out, Removal{Rule: RuleSanitize, Field: "link", Text: Excerpt(it.Link, 80)})
 		it.Link = ""
 	} else {
@@ -163,7 +166,7 @@ func (c *Cleaner) ItemParsed(it *item.Item, named []string) ([]Removal, Parsed) 
 	}
 	encs := it.Enclosures[:0]
 	for _, e := range it.Enclosures {
-		if u, ok := webURL(e.URL, it.SourceURL); ok && u != "" {
+		if u, _, ok := webURLOf(e.URL, &src); ok && u != "" {
 			e.URL = u
 			encs = append(encs, e)
 		} else {
@@ -171,11 +174,17 @@ func (c *Cleaner) ItemParsed(it *item.Item, named []string) ([]Removal, Parsed) 
 		}
 	}
 	it.Enclosures = encs
-	base := baseURL(it.Link, it.SourceURL)
-	rules := c.rulesFor(it, named)
+	// baseURL(it.Link, it.SourceURL): the link is a web URL or empty.
+	base, linkHost := linkURL, ""
+	if linkURL != nil {
+		linkHost = linkURL.Hostname()
+	} else {
+		base = src.base()
+	}
+	rules := c.rulesFor(linkHost, src.host(), named)
 	it.Title = plaintext.Text(it.Title)
 	it.SourceTitle = plaintext.Text(it.SourceTitle)
-	it.Authors = cleanAuthors(it.Authors, it.SourceURL)
+	it.Authors = cleanAuthors(it.Authors, &src)
 	it.Categories = cleanCategories(it.Categories)
 	var rm []Removal
 	var p Parsed
@@ -186,10 +195,11 @@ func (c *Cleaner) ItemParsed(it *item.Item, named []string) ([]Removal, Parsed) 
 	return out, p
 }
 
-// rulesFor returns the rules that apply to it: the packs and configured
-// rules whose sites match its link or source, then the named ones.
-func (c *Cleaner) rulesFor(it *item.Item, named []string) []*rule {
-	link, source := siteOf(hostOf(it.Link)), siteOf(hostOf(it.SourceURL))
+// rulesFor returns the rules that apply to an item whose link and source
+// URL have the given hosts: the packs and configured rules whose sites
+// match either, then the named ones.
+func (c *Cleaner) rulesFor(linkHost, sourceHost string, named []string) []*rule {
+	link, source := siteOf(linkHost), siteOf(sourceHost)
 	var out []*rule
 	add := func(r *rule) {
 		if r != nil && !slices.Contains(out, r) {
@@ -216,7 +226,7 @@ func (c *Cleaner) rulesFor(it *item.Item, named []string) []*rule {
 // with the given link and source URL: what Item would apply.
 func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 	var names []string
-	for _, r := range c.rulesFor(&item.Item{Link: link, SourceURL: sourceURL}, named) {
+	for _, r := range c.rulesFor(hostOf(link), hostOf(sourceURL), named) {
 		names = append(names, r.name)
 	}
 	return names
@@ -306,29 +316,69 @@ func finish(s string, valid bool) string {
 // control characters (url.Parse lets them through in a fragment). An
 // empty ref is ok. Spaces, quotes and angle brackets are percent-encoded.
 func webURL(ref, base string) (string, bool) {
+	u, _, ok := webURLOf(ref, &sourceURL{raw: base})
+	return u, ok
+}
+
+// webURLOf is webURL against the source URL base, also returning the
+// parsed URL (nil for an empty ref or one that is not ok).
+func webURLOf(ref string, base *sourceURL) (string, *url.URL, bool) {
 	ref = urlUnsafe.Replace(strings.TrimSpace(ref))
 	if ref == "" {
-		return "", true
+		return "", nil, true
 	}
 	u, err := url.Parse(ref)
 	if err != nil || !utf8.ValidString(ref) || strings.ContainsFunc(ref, unicode.IsControl) {
-		return "", false
+		return "", nil, false
 	}
 	if !u.IsAbs() {
-		b := baseURL(base, "")
+		b := base.base()
 		if b == nil {
-			return "", false
+			return "", nil, false
 		}
 		ref = b.ResolveReference(u).String()
 		// What a reference resolves to may not parse ("//::0").
 		if u, err = url.Parse(ref); err != nil {
-			return "", false
+			return "", nil, false
 		}
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", false
+		return "", nil, false
 	}
-	return ref, true
+	return ref, u, true
+}
+
+// A sourceURL is an item's source URL, parsed when first needed and only
+// once.
+type sourceURL struct {
+	raw    string
+	parsed bool
+	u      *url.URL // nil when raw does not parse
+}
+
+func (s *sourceURL) parse() *url.URL {
+	if !s.parsed {
+		s.parsed = true
+		s.u, _ = url.Parse(s.raw)
+	}
+	return s.u
+}
+
+// base returns what baseURL(raw, "") does: the URL when it is a web URL
+// with a host, else nil.
+func (s *sourceURL) base() *url.URL {
+	if u := s.parse(); u != nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return u
+	}
+	return nil
+}
+
+// host returns what hostOf(raw) does.
+func (s *sourceURL) host() string {
+	if u := s.parse(); u != nil {
+		return u.Hostname()
+	}
+	return ""
 }
 
 // urlUnsafe percent-encodes the characters that URLs may not hold and
@@ -339,7 +389,7 @@ var urlUnsafe = strings.NewReplacer(" ", "%20", `"`, "%22", "<", "%3C", ">", "%3
 // cleanAuthors makes author names plain text, keeps e-mail addresses only
 // when they look like one and URIs only when they are web URLs, and drops
 // authors left empty.
-func cleanAuthors(as []item.Author, base string) []item.Author {
+func cleanAuthors(as []item.Author, base *sourceURL) []item.Author {
 	out := as[:0]
 	for _, a := range as {
 		a.Name = plaintext.Text(a.Name)
@@ -347,7 +397,7 @@ func cleanAuthors(as []item.Author, base string) []item.Author {
 		if !plausibleEmail(a.Email) {
 			a.Email = ""
 		}
-		a.URI, _ = webURL(a.URI, base)
+		a.URI, _, _ = webURLOf(a.URI, base)
 		if a.Name != "" || a.Email != "" || a.URI != "" {
 			out = append(out, a)
 		}

@@ -7,7 +7,6 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/plaintext"
 )
 
@@ -45,7 +44,7 @@ func (c *Cleaner) Page(page, link string, named []string) (string, []Removal) {
 	absolutizeTree(htmlEl, base)
 	out := c.removeTrackers(htmlEl, FieldPage, hostOf(link))
 	tc := newTextCache(body)
-	for _, r := range c.rulesFor(&item.Item{Link: link}, named) {
+	for _, r := range c.rulesFor(hostOf(link), "", named) {
 		out = append(out, r.apply(tc, FieldPage)...)
 	}
 	var b strings.Builder

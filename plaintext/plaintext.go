@@ -83,12 +83,45 @@ func HasTags(s string) bool {
 	return false
 }
 
-// Collapse trims s and replaces every run of white space by one space.
+// Collapse trims s and replaces every run of white space by one space:
+// strings.Join(strings.Fields(s), " "), in one pass and one allocation.
 func Collapse(s string) string {
 	if IsCollapsed(s) {
 		return s
 	}
-	return strings.Join(strings.Fields(s), " ")
+	var b strings.Builder // grown at the first word: blank s allocates nothing
+	start := -1           // of the current word; -1 in white space
+	for i := 0; i < len(s); {
+		c, size := s[i], 1
+		var space bool
+		if c < utf8.RuneSelf {
+			space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+		}
+		switch {
+		case !space && start < 0:
+			start = i
+		case space && start >= 0:
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			} else {
+				b.Grow(len(s) - start)
+			}
+			b.WriteString(s[start:i])
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[start:])
+	}
+	return b.String()
 }
 
 // IsCollapsed reports whether s has single spaces between words, none at

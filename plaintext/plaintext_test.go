@@ -87,3 +87,29 @@ func TestIsValidText(t *testing.T) {
 		}
 	}
 }
+
+// collapseInputs are texts for Collapse: white space of every kind, at the
+// ends and in runs, invalid UTF-8 next to it.
+var collapseInputs = []string{"", " ", "  \t\n ", "plain", " lead", "trail ", "a  b", "a\tb\nc\r\nd\ve\ff",
+	"\u00a0nbsp\u00a0\u00a0x\u00a0", "x\u2028y\u2029z\u3000w", "\u0085next", "bad \xff  utf8\xe2\x82 ", "\xff\xfe",
+	"é  ü\n\nß ", "\U0001F600 \U0001F600", "Eine Koalition, die was bewegt:\n taz.de und ihre Leser:innen  "}
+
+// Collapse is strings.Join(strings.Fields(s), " ").
+func TestCollapse(t *testing.T) {
+	for _, s := range collapseInputs {
+		if got, want := Collapse(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("Collapse(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzCollapse(f *testing.F) {
+	for _, s := range collapseInputs {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Collapse(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("Collapse(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

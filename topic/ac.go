@@ -17,6 +17,11 @@ type acMachine struct {
 	delta   []int32 // state*nclass + class -> next state; state 0 is the start
 	outIdx  []int32 // outputs of state s: outList[outIdx[s]:outIdx[s+1]]
 	outList []acOut
+	// trans is delta as the matching loop reads it, each entry holding
+	// what the loop needs of the next state in one load: the offset of its
+	// row (state*nclass) shifted left by one, and in the low bit whether
+	// it has outputs. See next.
+	trans []uint32
 }
 
 type trieNode struct {
@@ -113,7 +118,27 @@ func (m *acMachine) build() {
 		m.outList = append(m.outList, lists[s]...)
 	}
 	m.outIdx[len(m.nodes)] = int32(len(m.outList))
+	m.trans = make([]uint32, len(m.delta))
+	for i, t := range m.delta {
+		m.trans[i] = uint32(t*nc) << 1
+		if m.outIdx[t] != m.outIdx[t+1] {
+			m.trans[i] |= 1
+		}
+	}
 	m.nodes = nil // the trie is no longer needed
+}
+
+// next returns the entry of trans for reading c in the state whose entry
+// is e (the start state's is 0): e>>1 + the class of c indexes trans, and
+// the low bit of the entry returned is set when the state reached has
+// outputs (its number is stateOf the entry).
+func (m *acMachine) next(e uint32, c byte) uint32 {
+	return m.trans[e>>1+uint32(m.class[c])]
+}
+
+// stateOf returns the state of an entry of trans.
+func (m *acMachine) stateOf(e uint32) int32 {
+	return int32(e>>1) / m.nclass
 }
 
 // step returns the state after reading c in state s.

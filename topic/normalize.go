@@ -92,8 +92,16 @@ func feed[S ~string | ~[]byte](f *folder, s S) {
 				f.buf = append(f.buf, c+'a'-'A')
 			default:
 				f.brk()
+				i++
+				continue
 			}
-			i++
+			// The run of lower-case letters and digits after it, at once.
+			j := i + 1
+			for j < len(s) && asciiWordByte[s[j]] {
+				j++
+			}
+			f.buf = append(f.buf, s[i+1:j]...)
+			i = j
 			continue
 		}
 		end := min(i+utf8.UTFMax, len(s))
@@ -102,6 +110,17 @@ func feed[S ~string | ~[]byte](f *folder, s S) {
 		i += size
 	}
 }
+
+// asciiWordByte tells the bytes feed keeps as they are: a-z and 0-9.
+var asciiWordByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	return t
+}()
 
 // rune folds one non-ASCII rune.
 func (f *folder) rune(r rune) {

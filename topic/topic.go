@@ -590,21 +590,24 @@ func (s *scratch) advance(n, wp int32, next []int32) []int32 {
 // sentinels, and adds the word patterns found to s.wps. Matches that start
 // on an "e" inserted for an umlaut (listed in inserted) do not count.
 func (s *scratch) scanWord(w []byte, inserted []int32) {
+	// acMachine.next, inlined by hand: the loop reads one entry of trans
+	// per byte, holding both the next row and whether the state reached
+	// has outputs.
 	ac := s.m.ac
-	delta, class, nc, outIdx := ac.delta, &ac.class, ac.nclass, ac.outIdx
-	st := delta[int32(class[wordStart])]
-	if outIdx[st] != outIdx[st+1] {
-		s.emit(st, 0, inserted)
+	trans, class := ac.trans, &ac.class
+	e := trans[class[wordStart]]
+	if e&1 != 0 {
+		s.emit(ac.stateOf(e), 0, inserted)
 	}
 	for i, c := range w {
-		st = delta[st*nc+int32(class[c])]
-		if outIdx[st] != outIdx[st+1] {
-			s.emit(st, int32(i+1), inserted)
+		e = trans[e>>1+uint32(class[c])]
+		if e&1 != 0 {
+			s.emit(ac.stateOf(e), int32(i+1), inserted)
 		}
 	}
-	st = delta[st*nc+int32(class[wordEnd])]
-	if outIdx[st] != outIdx[st+1] {
-		s.emit(st, int32(len(w)+1), inserted)
+	e = trans[e>>1+uint32(class[wordEnd])]
+	if e&1 != 0 {
+		s.emit(ac.stateOf(e), int32(len(w)+1), inserted)
 	}
 }
 
