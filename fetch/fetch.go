@@ -10,7 +10,7 @@ package fetch
 
 import (
 	"context"
-	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/internal/redact"
@@ -275,9 +277,20 @@ func readLimited(r io.Reader, limit, size int64) ([]byte, error) {
 	return buf, nil
 }
 
+// hashPrefix marks the body hashes of State.Hash as xxhash64. Earlier
+// versions stored SHA-256 digests (64 hex digits, no prefix); such a state
+// never matches, so each source's next 200 is parsed once more.
+const hashPrefix = "xxh64:"
+
+// hash returns the State.Hash of a body. It only tells whether a source
+// sent the same bytes as last time, so it need not be cryptographic: a
+// source able to make two of its bodies collide can as well send the old
+// one. xxhash64 reads 7 GB/s here against SHA-256's 1.3 (with SHA-NI),
+// 30 instead of 140-200 µs for a feed of 50 article-sized items.
 func hash(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(b))
+	return hashPrefix + hex.EncodeToString(sum[:])
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.

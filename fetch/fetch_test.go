@@ -127,6 +127,35 @@ func TestUnchangedBodyWithoutValidators(t *testing.T) {
 	}
 }
 
+// TestBodyHash: the hash that recognizes an unchanged body is stable (a
+// state stored today must match the same body tomorrow), tells a one-byte
+// change, and a state of an earlier version (a SHA-256 digest) does not
+// match, so the body is parsed again.
+func TestBodyHash(t *testing.T) {
+	body := readFile(t, "simple.rss")
+	for in, want := range map[string]string{"": "xxh64:ef46db3751d8e999", "a": "xxh64:d24ec4f1a98c6e5b"} { // XXH64's reference values
+		if got := hash([]byte(in)); got != want {
+			t.Errorf("hash(%q) = %s, want %s", in, got, want)
+		}
+	}
+	changed := bytes.Clone(body)
+	changed[len(changed)/2]++
+	if hash(body) == hash(changed) {
+		t.Error("a one-byte change kept the hash")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	c := testClient()
+	old := State{Hash: "2f3c4bd0e6e4d5c6b3e0a9f8a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e"} // as earlier versions stored
+	res, err := c.Source(context.Background(), "ex", srv.URL, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NotModified || res.Feed == nil || !strings.HasPrefix(res.State.Hash, hashPrefix) {
+		t.Errorf("after a state of an earlier version: NotModified = %v, hash %q", res.NotModified, res.State.Hash)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	big := bytes.Repeat([]byte("x"), 2<<20)
 	mux := http.NewServeMux()

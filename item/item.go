@@ -78,9 +78,10 @@ func NewID(source string, it *Item) string {
 // salt, which callers use for what else shapes the result (the cleaning
 // rules, say).
 func Fingerprint(it *Item, salt string) string {
-	// Each field is its length, then its bytes, hashed through a buffer
-	// on the stack: hashing an item costs about what hashing its bytes
-	// does, and allocates nothing in proportion to them.
+	// Each field is its length, then its bytes, hashed through a buffer:
+	// hashing an item costs about what hashing its bytes does, and
+	// allocates nothing in proportion to them (the buffer escapes to the
+	// heap, through the hash.Hash: four allocations, 1.3 KB, per call).
 	var w fingerprinter
 	w.h = sha256.New()
 	for _, s := range []string{salt, it.Source, it.SourceTitle, it.SourceURL, it.GUID, it.Link, it.Title, it.Summary, it.Content} {
