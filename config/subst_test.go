@@ -340,3 +340,22 @@ func TestSubstituteFromProcessEnvironment(t *testing.T) {
 		t.Errorf("sources %+v", c.Sources)
 	}
 }
+
+// TestURLErrorsHideSecrets: an invalid URL written in the file itself is
+// named in its error without its password or token.
+func TestURLErrorsHideSecrets(t *testing.T) {
+	for _, u := range []string{
+		"ftp://alice:Pw0rdSecret@host/feed?token=TOKSECRET1",
+		"https://alice:Pw0rdSecret@/feed?token=TOKSECRET1",
+		"http://alice:Pw0rdSecret@[::1/feed?token=TOKSECRET1",
+	} {
+		_, err := Parse([]byte("sources:\n  - name: s\n    url: \""+u+"\"\n"), "config.yaml", Options{})
+		if err == nil {
+			t.Errorf("%s: no error", u)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "Pw0rdSecret") || strings.Contains(msg, "TOKSECRET1") || !strings.Contains(msg, "config.yaml:3:") {
+			t.Errorf("%s: %s", u, msg)
+		}
+	}
+}

@@ -19,6 +19,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/refeed/refeed/internal/redact"
 )
 
 // validate checks the decoded and defaulted c, reporting each problem at
@@ -611,17 +613,17 @@ func sourceURL(raw, dir string) (string, error) {
 	switch u.Scheme {
 	case "http", "https":
 		if u.Hostname() == "" {
-			return "", fmt.Errorf("URL %q has no host", raw)
+			return "", fmt.Errorf("URL %q has no host", shownURL(raw))
 		}
 	case "file":
 		if u.Host != "" && u.Host != "localhost" {
-			return "", fmt.Errorf("file URL %q names a host (use file:///path)", raw)
+			return "", fmt.Errorf("file URL %q names a host (use file:///path)", shownURL(raw))
 		}
 		if u.Path == "" {
-			return "", fmt.Errorf("file URL %q has no path", raw)
+			return "", fmt.Errorf("file URL %q has no path", shownURL(raw))
 		}
 	default:
-		return "", fmt.Errorf("unsupported scheme %q in %q (use http, https, file or a path)", u.Scheme, raw)
+		return "", fmt.Errorf("unsupported scheme %q in %q (use http, https, file or a path)", u.Scheme, shownURL(raw))
 	}
 	return raw, nil
 }
@@ -633,10 +635,14 @@ func checkHTTPURL(raw string) error {
 		return err
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Hostname() == "" {
-		return fmt.Errorf("must be an absolute http(s) URL, got %q", raw)
+		return fmt.Errorf("must be an absolute http(s) URL, got %q", shownURL(raw))
 	}
 	return nil
 }
+
+// shownURL is a URL as an error message shows it: without its password
+// or token (see package redact).
+func shownURL(raw string) string { return redact.URL(raw, nil) }
 
 // parseURL parses raw, with an error that names it once.
 func parseURL(raw string) (*url.URL, error) {
@@ -646,7 +652,7 @@ func parseURL(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("invalid URL %q: %v", raw, err)
+		return nil, fmt.Errorf("invalid URL %q: %v", shownURL(raw), err)
 	}
 	return u, nil
 }
