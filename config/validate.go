@@ -344,6 +344,7 @@ func (d *decoder) checkTopics(c *Config) map[string]bool {
 				d.errorAt(np, "unknown source %q", name)
 			}
 		}
+		d.checkPrivate(path, t.Private)
 	}
 	slugs := map[string]bool{}
 	for slug := range first {
