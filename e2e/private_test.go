@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -175,5 +177,61 @@ func TestCheckPrivateTopic(t *testing.T) {
 		if strings.Contains(out, s) {
 			t.Errorf("output shows the secret %q:\n%s", s, out)
 		}
+	}
+}
+
+// A topic made private by a reload (SIGHUP) stops being served without
+// credentials, leaves the index page, and its public files are removed.
+func TestTopicTurnsPrivateOnReload(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg, _ := privateConfig(t, dir, addr)
+	privateText, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(privateText, []byte("    private:\n"))
+	j := bytes.Index(privateText, []byte("      token: "))
+	publicText := append(slices.Clone(privateText[:i]), privateText[j+len("      token: ")+len(privateToken)+1:]...)
+	os.WriteFile(cfg, publicText, 0o600)
+
+	p := startRefeed(t, "run", "-config", cfg)
+	base := "http://" + addr
+	publicFile := filepath.Join(dir, "data", "public", "nato-korea.rss")
+	eventually(t, 8*time.Second, "the topic served publicly", func() error {
+		resp, _, err := get(base + "/nato-korea.rss")
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		_, err = os.Stat(publicFile)
+		return err
+	})
+	os.WriteFile(cfg, privateText, 0o600)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, 8*time.Second, "the topic private after the reload", func() error {
+		resp, _, err := get(base + "/nato-korea.rss")
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != 401 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if _, err := os.Stat(publicFile); err == nil {
+			return fmt.Errorf("%s still there", publicFile)
+		}
+		if _, page, _ := get(base + "/"); bytes.Contains(page, []byte("nato-korea")) {
+			return fmt.Errorf("still on the index page")
+		}
+		return nil
+	})
+	req, _ := http.NewRequest("GET", base+"/nato-korea.rss", nil)
+	req.SetBasicAuth("alice", privatePW)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("as alice after the reload: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 }
