@@ -80,9 +80,40 @@ type Topic struct {
 	Match   Match    `yaml:"match"`
 	In      []string `yaml:"in"`      // fields to match; all four when empty in the file
 	Sources []string `yaml:"sources"` // source names; all when empty
+	// Private, when set, makes the topic's feed readable only with one of
+	// its credentials, and leaves it out of every public output (the
+	// index page, the OPML list, WebSub, the public folder, the
+	// categories of the other feeds). It is never encoded (json:"-"): its
+	// secrets stay out of every digest and dump.
+	Private *Private `yaml:"private" json:"-"`
 
 	Pos Pos `yaml:"-"`
 }
+
+// Private lists the credentials that may read a private topic: users for
+// HTTP basic auth (https://NAME:PASSWORD@host/SLUG.rss), a token for the
+// query (/SLUG.rss?token=TOKEN), or both; at least one.
+type Private struct {
+	Users []User `yaml:"users"`
+	// Token is a secret of at least MinTokenLength URL-safe characters
+	// (A-Z, a-z, 0-9, -, _, ., ~), such as openssl rand -hex 32 makes.
+	Token string `yaml:"token"`
+}
+
+// MinTokenLength is the shortest token of a private topic.
+const MinTokenLength = 16
+
+// A User may read a private topic with basic auth. Exactly one of
+// Password (plain text, best given as ${NAME} or ${file:PATH}) and
+// PasswordBcrypt (a bcrypt hash, as htpasswd -nbB makes) is set.
+type User struct {
+	Name           string `yaml:"name"`
+	Password       string `yaml:"password"`
+	PasswordBcrypt string `yaml:"password_bcrypt"`
+}
+
+// IsPrivate reports whether the topic is private.
+func (t *Topic) IsPrivate() bool { return t.Private != nil }
 
 // Match holds a topic's term lists (see SPEC "Matching").
 type Match struct {

@@ -158,6 +158,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		v.SetZero()
 		return
 	}
+	if d.secretMismatch(n, v.Type(), path) {
+		return
+	}
 	switch t := v.Type(); {
 	case t == durationType:
 		s, ok := d.scalar(n, path, "a duration")

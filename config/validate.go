@@ -358,6 +358,7 @@ func (d *decoder) checkTopics(c *Config) map[string]bool {
 				d.invalid(np, "is not the name of a source", "unknown source %q", name)
 			}
 		}
+		d.checkPrivate(path, t.Private)
 	}
 	slugs := map[string]bool{}
 	for slug := range first {

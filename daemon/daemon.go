@@ -67,6 +67,9 @@ type daemon struct {
 
 	mu  sync.Mutex
 	ref *refresh.Refresher
+	// access holds the credentials of ref's private topics, by slug; it
+	// changes with ref.
+	access map[string]*server.Access
 }
 
 // Run runs the daemon until ctx ends, then stops it: the scheduler stops,
@@ -100,7 +103,11 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 	ref.SetMetrics(d.metrics)
-	d.ref = ref
+	access, err := accessOf(cfg)
+	if err != nil {
+		return fmt.Errorf("%w:\n%v", ErrConfig, err)
+	}
+	d.ref, d.access = ref, access
 	d.alerts = alert.New(cfg, st, d.metrics, log)
 	d.server = server.New(server.Options{
 		BaseURL:  cfg.BaseURL,
@@ -124,7 +131,7 @@ func Run(ctx context.Context, opt Options) error {
 	if _, err := ref.Retag(ctx); err != nil {
 		return err
 	}
-	if err := d.publishAll(ctx, ref); err != nil {
+	if err := d.publishAll(ctx, ref, access); err != nil {
 		log.Error("publishing failed", "err", err)
 	}
 
@@ -180,9 +187,36 @@ func Run(ctx context.Context, opt Options) error {
 }
 
 func (d *daemon) current() *refresh.Refresher {
+	ref, _ := d.currentAccess()
+	return ref
+}
+
+// currentAccess returns the current refresher and the credentials of its
+// private topics.
+func (d *daemon) currentAccess() (*refresh.Refresher, map[string]*server.Access) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.ref
+	return d.ref, d.access
+}
+
+// accessOf returns the credentials of the private topics of cfg, by slug.
+func accessOf(cfg *config.Config) (map[string]*server.Access, error) {
+	out := map[string]*server.Access{}
+	for _, t := range cfg.Topics {
+		if !t.IsPrivate() {
+			continue
+		}
+		users := make([]server.User, len(t.Private.Users))
+		for i, u := range t.Private.Users {
+			users[i] = server.User{Name: u.Name, Password: u.Password, PasswordBcrypt: u.PasswordBcrypt}
+		}
+		a, err := server.NewAccess(users, t.Private.Token)
+		if err != nil {
+			return nil, fmt.Errorf("topic %s: %w", t.Slug, err)
+		}
+		out[t.Slug] = a
+	}
+	return out, nil
 }
 
 // schedule installs a job per source of cfg and starts a refresh of every
@@ -226,40 +260,67 @@ func (d *daemon) refreshJob(name string) func() {
 		}
 		// Publish with the configuration current now: a reload may have
 		// come while this refresh ran.
-		if err := d.publish(d.jobCtx, d.current(), rep.Changed); err != nil {
+		ref, access := d.currentAccess()
+		if err := d.publish(d.jobCtx, ref, access, rep.Changed); err != nil {
 			d.log.Error("publishing failed", "source", name, "err", err)
 		}
 	}
 }
 
-// publish publishes the given feeds and serves the result.
-func (d *daemon) publish(ctx context.Context, ref *refresh.Refresher, slugs []string) error {
+// publish publishes the given feeds of ref, whose private topics' access
+// is access, and serves the result.
+func (d *daemon) publish(ctx context.Context, ref *refresh.Refresher, access map[string]*server.Access, slugs []string) error {
 	d.publishMu.Lock()
 	defer d.publishMu.Unlock()
 	feeds, err := ref.Publish(ctx, slugs)
 	for _, f := range feeds {
-		d.server.UpdateFeed(serverFeed(f))
-		d.metrics.TopicItems.WithLabelValues(f.Slug).Set(float64(f.Items))
+		if sf, ok := d.serverFeed(f, access); ok {
+			d.server.UpdateFeed(sf)
+		}
+		d.countItems(ref.Config(), f)
 	}
 	return err
 }
 
 // publishAll publishes every feed of ref and serves exactly those.
-func (d *daemon) publishAll(ctx context.Context, ref *refresh.Refresher) error {
+func (d *daemon) publishAll(ctx context.Context, ref *refresh.Refresher, access map[string]*server.Access) error {
 	d.publishMu.Lock()
 	defer d.publishMu.Unlock()
 	feeds, err := ref.Publish(ctx, ref.Feeds())
 	var sf []server.Feed
 	for _, f := range feeds {
-		sf = append(sf, serverFeed(f))
-		d.metrics.TopicItems.WithLabelValues(f.Slug).Set(float64(f.Items))
+		if feed, ok := d.serverFeed(f, access); ok {
+			sf = append(sf, feed)
+		}
+		d.countItems(ref.Config(), f)
 	}
 	d.server.SetFeeds(sf)
 	return err
 }
 
-func serverFeed(f refresh.Rendered) server.Feed {
-	return server.Feed{Slug: f.Slug, Title: f.Title, Items: f.Items, Updated: f.Updated, Docs: f.Docs}
+// serverFeed returns f to serve, with its access when it is private. A
+// private feed without one is not served at all (it cannot happen: the
+// access is made from the same configuration).
+func (d *daemon) serverFeed(f refresh.Rendered, access map[string]*server.Access) (server.Feed, bool) {
+	sf := server.Feed{Slug: f.Slug, Title: f.Title, Items: f.Items, Updated: f.Updated, Docs: f.Docs}
+	if f.Private {
+		if sf.Access = access[f.Slug]; sf.Access == nil {
+			d.log.Error("private feed not served: no credentials", "feed", f.Slug)
+			return server.Feed{}, false
+		}
+	}
+	return sf, true
+}
+
+// countItems sets the item gauge of a published feed. A private topic's
+// feed has none while /metrics is served on listen, beside the feeds: it
+// would tell anyone that the topic exists.
+func (d *daemon) countItems(cfg *config.Config, f refresh.Rendered) {
+	if f.Private && cfg.AdminListen == "" {
+		d.metrics.ForgetFeed(f.Slug)
+		return
+	}
+	d.metrics.TopicItems.WithLabelValues(f.Slug).Set(float64(f.Items))
 }
 
 // reload loads the configuration again. An invalid file is logged and the
@@ -285,11 +346,16 @@ func (d *daemon) reload(ctx context.Context) {
 		d.log.Error("reload failed, keeping the running configuration", "err", err)
 		return
 	}
+	access, err := accessOf(cfg)
+	if err != nil {
+		d.log.Error("reload failed, keeping the running configuration", "err", err)
+		return
+	}
 	ref.SetMetrics(d.metrics)
 	d.alerts.SetConfig(cfg)
 	d.server.SetBaseURL(cfg.BaseURL)
 	d.mu.Lock()
-	d.ref = ref
+	d.ref, d.access = ref, access
 	d.mu.Unlock()
 	for _, src := range oc.Sources {
 		if _, ok := cfg.Source(src.Name); !ok {
@@ -304,7 +370,7 @@ func (d *daemon) reload(ctx context.Context) {
 	if _, err := ref.Retag(ctx); err != nil {
 		d.log.Error("reload: retagging failed", "err", err)
 	}
-	if err := d.publishAll(ctx, ref); err != nil {
+	if err := d.publishAll(ctx, ref, access); err != nil {
 		d.log.Error("reload: publishing failed", "err", err)
 	}
 	d.server.SetMaxAge(maxAge(cfg, time.Now()))
@@ -394,6 +460,14 @@ func (d *daemon) alertHealth() any {
 	if err != nil {
 		d.log.Error("healthz: reading alerts", "err", err)
 		return nil
+	}
+	// While /healthz is served on listen, beside the feeds, it names no
+	// private topic.
+	if cfg := d.current().Config(); cfg.AdminListen == "" {
+		h = slices.DeleteFunc(h, func(a alert.Health) bool {
+			t, ok := cfg.Topic(a.Topic)
+			return ok && t.IsPrivate()
+		})
 	}
 	if len(h) == 0 {
 		return nil

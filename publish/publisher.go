@@ -15,6 +15,12 @@ import (
 // feeds are published: public/.
 func PublicDir(dataDir string) string { return filepath.Join(dataDir, "public") }
 
+// PrivateDir returns the directory under the data directory dataDir where
+// private feeds are published: private/, beside public/ and never in it,
+// so that serving public/ as it is (a web server's root, a sync to a
+// static host) never serves a private feed.
+func PrivateDir(dataDir string) string { return filepath.Join(dataDir, "private") }
+
 // A Publisher writes the files of feeds, SLUG.rss, SLUG.atom and SLUG.json,
 // into one directory. A file is replaced atomically (as by [WriteFile]), and
 // only when its bytes change; the renames of a publication are made durable
@@ -272,4 +278,46 @@ func (p *Publisher) Missing(slug string) bool {
 		}
 	}
 	return false
+}
+
+// Exists reports whether a file of the feed slug is in the directory.
+func (p *Publisher) Exists(slug string) bool {
+	for _, format := range Formats {
+		if _, err := os.Lstat(filepath.Join(p.path, slug+format.Ext())); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Remove removes the files of the feed slug from the directory, as when
+// the feed is no longer published there, and makes the removal durable. It
+// reports whether it removed a file; files that are not there are no
+// error. It waits for a publication in progress.
+func (p *Publisher) Remove(slug string) (bool, error) {
+	if !validSlug(slug) {
+		return false, fmt.Errorf("remove %q: invalid slug", slug)
+	}
+	p.turn.Lock()
+	defer p.turn.Unlock()
+	removed := false
+	var errs []error
+	for _, format := range Formats {
+		name := slug + format.Ext()
+		p.mu.Lock()
+		delete(p.sums, name)
+		p.mu.Unlock()
+		switch err := os.Remove(filepath.Join(p.path, name)); {
+		case err == nil:
+			removed = true
+		case !errors.Is(err, os.ErrNotExist):
+			errs = append(errs, err)
+		}
+	}
+	if removed {
+		if err := syncDir(p.path); err != nil {
+			errs = append(errs, fmt.Errorf("sync %s: %w", p.path, err))
+		}
+	}
+	return removed, errors.Join(errs...)
 }

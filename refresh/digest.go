@@ -16,7 +16,10 @@ import (
 // publication with the same digest and the same items writes the same
 // bytes.
 func (r *Refresher) digest() string {
-	type topic struct{ Name, Slug string }
+	type topic struct {
+		Name, Slug string
+		Private    bool // the categories and hubs of the feeds change with it
+	}
 	type source struct{ Name, URL string }
 	v := struct {
 		BaseURL  string
@@ -27,7 +30,7 @@ func (r *Refresher) digest() string {
 		Build    string
 	}{BaseURL: r.cfg.BaseURL, Hubs: r.cfg.WebSub.Hubs, MaxItems: r.cfg.Retention.MaxItems, Build: build()}
 	for _, t := range r.cfg.Topics {
-		v.Topics = append(v.Topics, topic{t.Name, t.Slug})
+		v.Topics = append(v.Topics, topic{t.Name, t.Slug, t.IsPrivate()})
 	}
 	for _, s := range r.cfg.Sources {
 		v.Sources = append(v.Sources, source{s.Name, s.URL})

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -56,8 +57,10 @@ type Refresher struct {
 	metrics  *metrics.Metrics // nil: none
 	now      func() time.Time
 
-	// publisher writes the feeds' files under publish.PublicDir.
+	// publisher writes the public feeds' files under publish.PublicDir,
+	// private the private topics' files under publish.PrivateDir.
 	publisher *publish.Publisher
+	private   *publish.Publisher
 
 	mu        sync.Mutex
 	lastPrune time.Time // when retention last ran
@@ -88,6 +91,7 @@ func New(cfg *config.Config, st store.Store, log *slog.Logger) (*Refresher, erro
 		log:       log,
 		now:       time.Now,
 		publisher: publish.NewPublisher(publish.PublicDir(cfg.DataDir), log),
+		private:   publish.NewPublisher(publish.PrivateDir(cfg.DataDir), log),
 	}, nil
 }
 
@@ -455,20 +459,50 @@ func (r *Refresher) Feeds() []string {
 	return out
 }
 
+// Private reports whether the feed slug is a private topic's.
+func (r *Refresher) Private(slug string) bool {
+	t, ok := r.cfg.Topic(slug)
+	return ok && t.IsPrivate()
+}
+
 // FeedOf returns the feed with the given slug and its newest items.
+//
+// No feed names a private topic but its own: the private topics' slugs
+// are taken out of the items' topics, so that they become no category
+// (the feed of all items, a public topic's feed or another private
+// topic's never tells that a private topic exists, nor which items it
+// holds). A private topic's feed names no WebSub hub: it is announced to
+// none. Its self links are its URLs without any credential.
 func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, error) {
 	items, err := r.store.Feed(ctx, slug, r.cfg.Retention.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	names := make(map[string]string, len(r.cfg.Topics))
+	hidden := map[string]bool{}
 	for _, t := range r.cfg.Topics {
+		if t.IsPrivate() && t.Slug != slug {
+			hidden[t.Slug] = true
+			continue
+		}
 		names[t.Slug] = t.Name
+	}
+	if len(hidden) > 0 {
+		for i := range items {
+			it := &items[i]
+			if slices.ContainsFunc(it.Topics, func(s string) bool { return hidden[s] }) {
+				it.Topics = slices.DeleteFunc(slices.Clone(it.Topics), func(s string) bool { return hidden[s] })
+			}
+		}
+	}
+	hubs := r.cfg.WebSub.Hubs
+	if r.Private(slug) {
+		hubs = nil
 	}
 	f := &publish.Feed{
 		Slug:       slug,
 		BaseURL:    r.cfg.BaseURL,
-		Hubs:       r.cfg.WebSub.Hubs,
+		Hubs:       hubs,
 		TopicNames: names,
 		Items:      items,
 		Sources:    r.sourceInfo(ctx),
@@ -533,16 +567,22 @@ type Rendered struct {
 	// Changed reports that a file of the feed was written: a document
 	// differed from the file in place.
 	Changed bool
+	// Private reports that the feed is a private topic's: its files are
+	// under publish.PrivateDir, and it is served only with a credential.
+	Private bool
 }
 
 // Publish renders the given feeds (those configured) in every format,
-// writes the files that changed under publish.PublicDir and announces
-// changed feeds to the WebSub hubs. It returns the feeds published. A feed
+// writes the files that changed under publish.PublicDir (a private topic's
+// under publish.PrivateDir, a folder only the owner may enter) and
+// announces changed public feeds to the WebSub hubs. It returns the feeds published. A feed
 // that fails to render or write is reported and its previous files stay;
 // the others are still published. The store's marks of the feeds published
 // are cleared; a feed that failed keeps them, and is published again with
 // the next refresh (see Report.Changed). When every feed was published,
-// the store remembers what shaped them (see Pending).
+// the store remembers what shaped them (see Pending). Every publication
+// also removes a private topic's files from publish.PublicDir (left there
+// while it was public) and a public topic's from publish.PrivateDir.
 //
 // Publishing is not cut short when ctx ends (at shutdown, say): items a
 // refresh has stored are written out, so that the files never lag behind
@@ -564,40 +604,58 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 		errs = append(errs, err)
 	}
 	digest := r.digest()
-	results, err := r.publisher.Publish(func(add func(string, [][]byte)) {
+	errs = append(errs, r.tidyPrivate()...)
+	var out []Rendered
+	done := map[string]int64{}
+	for _, private := range []bool{false, true} {
+		p := r.publisher
+		var chosen []string
 		for _, slug := range slugs {
-			if !slices.Contains(r.Feeds(), slug) {
+			if slices.Contains(r.Feeds(), slug) && r.Private(slug) == private {
+				chosen = append(chosen, slug)
+			}
+		}
+		if private {
+			if len(chosen) == 0 {
 				continue
 			}
-			f, err := r.FeedOf(wctx, slug)
-			if err != nil {
+			p = r.private
+			if err := privateDir(publish.PrivateDir(r.cfg.DataDir)); err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			docs, err := publish.RenderAll(f)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
-				continue
-			}
-			rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}}
-			for i, format := range publish.Formats {
-				rd.Docs[format] = docs[i]
-			}
-			add(slug, docs)
-			added = append(added, rd)
 		}
-	})
-	if err != nil {
-		errs = append(errs, err)
-	}
-	var out []Rendered
-	done := map[string]int64{}
-	for i, res := range results {
-		if res.Err == nil {
-			added[i].Changed = res.Changed
-			out = append(out, added[i])
-			if m, ok := marks[res.Slug]; ok {
-				done[res.Slug] = m
+		added = added[:0]
+		results, err := p.Publish(func(add func(string, [][]byte)) {
+			for _, slug := range chosen {
+				f, err := r.FeedOf(wctx, slug)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				docs, err := publish.RenderAll(f)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
+					continue
+				}
+				rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}, Private: private}
+				for i, format := range publish.Formats {
+					rd.Docs[format] = docs[i]
+				}
+				add(slug, docs)
+				added = append(added, rd)
+			}
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for i, res := range results {
+			if res.Err == nil {
+				added[i].Changed = res.Changed
+				out = append(out, added[i])
+				if m, ok := marks[res.Slug]; ok {
+					done[res.Slug] = m
+				}
 			}
 		}
 	}
@@ -613,13 +671,51 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 	return out, errors.Join(errs...)
 }
 
+// tidyPrivate removes the files of every private topic from the public
+// folder, and of every public topic from the private one: a topic that
+// became private must not stay readable there, nor one that became public
+// linger. It returns what failed.
+func (r *Refresher) tidyPrivate() []error {
+	var errs []error
+	for _, t := range r.cfg.Topics {
+		from, where := r.private, "private"
+		if t.IsPrivate() {
+			from, where = r.publisher, "public"
+		}
+		if !from.Exists(t.Slug) {
+			continue
+		}
+		removed, err := from.Remove(t.Slug)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("remove the %s files of %s: %w", where, t.Slug, err))
+		}
+		if removed {
+			r.log.Info("removed a topic's files from the "+where+" folder", "feed", t.Slug)
+		}
+	}
+	return errs
+}
+
+// privateDir makes the folder of the private feeds, or narrows an existing
+// one, to 0700: only refeed's user may read what is in it.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("private feeds: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("private feeds: %w", err)
+	}
+	return nil
+}
+
 // metaPublished is the store's setting holding the digest of what shaped
 // the feeds last published in full (see Pending).
 const metaPublished = "published"
 
 // Pending returns the feeds a publication must write, sorted: those whose
 // items changed since they were last published, those with a file missing,
-// and, when what shapes every feed besides its items (the configuration,
+// those with files left in the other folder (a topic that became private,
+// or public), and, when what shapes every feed besides its items (the configuration,
 // the program) differs from the last publication of all of them, every
 // feed.
 func (r *Refresher) Pending(ctx context.Context) ([]string, error) {
@@ -636,7 +732,11 @@ func (r *Refresher) Pending(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, slug := range r.Feeds() {
-		if _, changed := marks[slug]; changed || r.publisher.Missing(slug) {
+		in, other := r.publisher, r.private
+		if r.Private(slug) {
+			in, other = r.private, r.publisher
+		}
+		if _, changed := marks[slug]; changed || in.Missing(slug) || other.Exists(slug) {
 			out = append(out, slug)
 		}
 	}
@@ -644,14 +744,15 @@ func (r *Refresher) Pending(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// announce pings the WebSub hubs for the feeds that changed.
+// announce pings the WebSub hubs for the public feeds that changed; a
+// private feed is announced to none.
 func (r *Refresher) announce(ctx context.Context, feeds []Rendered) {
 	if len(r.cfg.WebSub.Hubs) == 0 {
 		return
 	}
 	p := &websub.Publisher{UserAgent: r.cfg.Fetch.UserAgent}
 	for _, rd := range feeds {
-		if !rd.Changed {
+		if !rd.Changed || rd.Private || r.Private(rd.Slug) {
 			continue
 		}
 		f := publish.Feed{Slug: rd.Slug, BaseURL: r.cfg.BaseURL}

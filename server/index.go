@@ -97,6 +97,9 @@ func formatLabel(f publish.Format) string {
 func (s *Server) renderIndex(snap *snapshot) ([]byte, error) {
 	page := indexPage{OPML: snap.baseURL + "/opml", Feeds: make([]indexFeed, 0, len(snap.feeds))}
 	for _, e := range snap.feeds {
+		if e.access != nil {
+			continue // a private feed is not listed
+		}
 		f := indexFeed{Title: e.title, Items: e.items}
 		if !e.updated.IsZero() {
 			u := e.updated.UTC()

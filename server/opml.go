@@ -36,8 +36,8 @@ type opmlOutline struct {
 	HTMLURL string `xml:"htmlUrl,attr"`
 }
 
-// renderOPML renders the OPML document of a snapshot: one outline per feed,
-// pointing at its RSS document.
+// renderOPML renders the OPML document of a snapshot: one outline per
+// public feed, pointing at its RSS document.
 func (s *Server) renderOPML(snap *snapshot, created time.Time) ([]byte, error) {
 	d := opmlDoc{
 		Version: "2.0",
@@ -48,8 +48,8 @@ func (s *Server) renderOPML(snap *snapshot, created time.Time) ([]byte, error) {
 		},
 	}
 	for _, e := range snap.feeds {
-		if e.docs[publish.RSS] == nil {
-			continue
+		if e.docs[publish.RSS] == nil || e.access != nil {
+			continue // a private feed is not listed
 		}
 		d.Body.Outlines = append(d.Body.Outlines, opmlOutline{
 			Type:    "rss",

@@ -33,7 +33,18 @@
 // (the identity tag with a "-gz" suffix, since its bytes differ), and
 // If-None-Match accepts either tag of a document.
 //
-// Feeds have Cache-Control "public, max-age=N" with N from
+// # Private feeds
+//
+// A feed with an [Access] is private: it is served only to a request with
+// one of its credentials, HTTP basic auth (https://NAME:PASSWORD@host/SLUG.rss)
+// or the token in the query (/SLUG.rss?token=TOKEN), checked before
+// anything else; a request without one gets 401 with WWW-Authenticate:
+// Basic realm="refeed" (404 when the feed has a token only), and nothing of
+// the feed: no title, no ETag, no date. A private feed is listed neither
+// on the index page nor in the OPML document, and its responses have
+// Cache-Control "private, max-age=N", which no shared cache keeps.
+//
+// Public feeds have Cache-Control "public, max-age=N" with N from
 // [Options.MaxAge]; the index and the OPML document have "no-cache" (they
 // are revalidated with their ETag); /healthz has "no-store".
 //
@@ -91,6 +102,10 @@ type Feed struct {
 	// Docs holds the rendered documents by format (publish.Render output).
 	// A format missing here is not served (404).
 	Docs map[publish.Format][]byte
+	// Access, when not nil, makes the feed private: it is served only to
+	// requests with one of its credentials, with Cache-Control "private",
+	// and is listed neither on the index page nor in the OPML document.
+	Access *Access
 }
 
 // SourceHealth is the state of one source, as reported by /healthz.
@@ -186,9 +201,10 @@ func New(opt Options) *Server {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.install(&snapshot{
-		baseURL: strings.TrimRight(opt.BaseURL, "/"),
-		maxAge:  cacheControl(opt.MaxAge),
-		docs:    map[string]*doc{},
+		baseURL:       strings.TrimRight(opt.BaseURL, "/"),
+		maxAge:        cacheControl("public", opt.MaxAge),
+		privateMaxAge: cacheControl("private", opt.MaxAge),
+		docs:          map[string]*doc{},
 	})
 	return s
 }
@@ -268,7 +284,8 @@ func (s *Server) SetMaxAge(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.cur.Load().clone()
-	next.maxAge = cacheControl(d)
+	next.maxAge = cacheControl("public", d)
+	next.privateMaxAge = cacheControl("private", d)
 	s.install(next)
 }
 
@@ -324,8 +341,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, public, admin boo
 	if isAdmin := h == hHealthz || h == hMetrics; isAdmin && !admin || !isAdmin && !public {
 		h = hOther
 	}
+	// A private feed's credentials are checked first: without them,
+	// nothing of the feed is told, not even which methods it allows.
+	maxAge := snap.maxAge
+	var access *Access
+	if h == hFeed && len(snap.private) > 0 {
+		if access = snap.private[r.URL.Path[1:]]; access != nil {
+			maxAge = snap.privateMaxAge
+		}
+	}
 	var code int
 	switch {
+	case access != nil && !access.allows(r):
+		code = access.deny(w)
 	case h == hOther:
 		code = plainError(w, http.StatusNotFound)
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
@@ -338,7 +366,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, public, admin boo
 		s.promhttp.ServeHTTP(sw, r)
 		code = sw.code
 	case h == hFeed:
-		code = d.serve(w, r, snap.maxAge)
+		code = d.serve(w, r, maxAge)
 	case h == hIndex:
 		w.Header()["Content-Security-Policy"] = indexCSP
 		code = d.serve(w, r, noCache)
@@ -365,13 +393,15 @@ var (
 	indexCSP     = []string{"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
 )
 
-// cacheControl returns the Cache-Control value of feeds for max-age d.
-func cacheControl(d time.Duration) []string {
+// cacheControl returns the Cache-Control value of feeds for max-age d:
+// scope "public" for public feeds, "private" for private ones (which a
+// shared cache must not keep: it would serve them to anyone).
+func cacheControl(scope string, d time.Duration) []string {
 	if d <= 0 {
 		d = DefaultMaxAge
 	}
 	secs := int64((d + time.Second/2) / time.Second)
-	return []string{"public, max-age=" + strconv.FormatInt(max(secs, 1), 10)}
+	return []string{scope + ", max-age=" + strconv.FormatInt(max(secs, 1), 10)}
 }
 
 // plainError writes a short plain-text error response and returns its code.
@@ -440,7 +470,7 @@ type handlerInstr struct {
 // it usually answers with; these series are exported from the start, at 0.
 func (s *Server) initInstr(m *metrics.Metrics) {
 	codes := [numHandlers][]int{
-		hFeed:    {200, 304, 405},
+		hFeed:    {200, 304, 401, 405},
 		hIndex:   {200, 304, 405},
 		hOPML:    {200, 304, 405},
 		hHealthz: {200, 503, 405},

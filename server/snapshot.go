@@ -12,8 +12,13 @@ import (
 // A snapshot is the immutable state requests are served from. Writers
 // build a new one and swap it in; nothing in it changes once published.
 type snapshot struct {
-	baseURL string
-	maxAge  []string // Cache-Control of feeds
+	baseURL       string
+	maxAge        []string // Cache-Control of public feeds
+	privateMaxAge []string // Cache-Control of private feeds
+
+	// private holds the access of each document of a private feed, by
+	// path as in docs; a document not in it is public.
+	private map[string]*Access
 
 	feeds    []*feedEntry    // in index order
 	docs     map[string]*doc // by path without the leading slash: "SLUG.rss"
@@ -27,6 +32,7 @@ type feedEntry struct {
 	items       int
 	updated     time.Time
 	docs        map[publish.Format]*doc
+	access      *Access // nil: public
 }
 
 // clone returns a shallow copy of the snapshot to modify and publish. The
@@ -79,6 +85,7 @@ func (s *Server) prepareFeed(f Feed, prev *feedEntry, now time.Time) *feedEntry 
 		items:   f.Items,
 		updated: f.Updated,
 		docs:    make(map[publish.Format]*doc, len(f.Docs)),
+		access:  f.Access,
 	}
 	if e.title == "" {
 		e.title = f.Slug
@@ -124,9 +131,16 @@ func (s *Server) install(next *snapshot) {
 	prev := s.cur.Load()
 	now := s.now()
 	next.docs = make(map[string]*doc, len(next.feeds)*len(publish.Formats))
+	next.private = nil
 	for _, e := range next.feeds {
 		for format, d := range e.docs {
 			next.docs[e.slug+format.Ext()] = d
+			if e.access != nil {
+				if next.private == nil {
+					next.private = map[string]*Access{}
+				}
+				next.private[e.slug+format.Ext()] = e.access
+			}
 		}
 	}
 	var oldIndex, oldOPML *doc
