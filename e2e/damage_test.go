@@ -114,7 +114,7 @@ func TestDamagedStore(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || !bytes.Contains(body, []byte("disk item 2")) || bytes.Contains(body, []byte("disk item 3")) {
 		t.Errorf("serving the last published feed: %v %v", resp, err)
 	}
-	if log := p.stderr.String(); !strings.Contains(log, "sqlite3 -readonly damaged/refeed.db .recover") {
+	if log := p.stderr.String(); !strings.Contains(log, "sqlite3 recovering/refeed.db '.recover --ignore-freelist' | sqlite3 refeed.db") {
 		t.Errorf("the log does not say how to recover:\n%s", log)
 	}
 	// Refreshes are due every second.

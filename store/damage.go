@@ -40,16 +40,17 @@ func (e *DamagedError) Error() string {
 func (e *DamagedError) Unwrap() []error { return []error{ErrDamaged, e.Err} }
 
 // Recovery returns what to do about the damaged store at path: the steps
-// of README.md's "A damaged store" (the damaged files are kept as they
-// are, and SQLite recovers what it can into a new file).
+// of README.md's "A damaged store". The damaged files are kept as they
+// are; SQLite recovers what it can from a copy (sqlite3 modifies the file
+// it reads, and 3.40's plain .recover fails where --ignore-freelist works)
+// into a new store, schema version included.
 func Recovery(path string) string {
 	dir, name := filepath.Dir(path), filepath.Base(path)
 	return fmt.Sprintf("refeed writes nothing to the damaged store and serves the last good feeds; "+
-		"to recover: stop refeed; cd %s; mkdir damaged; mv %s %s-wal %s-shm damaged/ (those that exist, together; keep them); "+
-		"sqlite3 -readonly damaged/%s .recover | sqlite3 %s.recovered; "+
-		"sqlite3 %s.recovered \"PRAGMA user_version = $(sqlite3 -readonly damaged/%s 'PRAGMA user_version')\"; "+
-		"mv %s.recovered %s; start refeed",
-		dir, name, name, name, name, name, name, name, name, name)
+		"to recover: stop refeed; cd %s; mkdir damaged; mv %s %s-wal %s-shm damaged/ (those that exist, together; keep them as they are); "+
+		"cp -r damaged recovering; sqlite3 recovering/%s '.recover --ignore-freelist' | sqlite3 %s; "+
+		"sqlite3 %s 'PRAGMA integrity_check' (must say ok); start refeed",
+		dir, name, name, name, name, name, name)
 }
 
 // A DiskFullError says that SQLite failed for want of space on the
