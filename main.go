@@ -207,7 +207,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 // cmdOnce runs 'refeed once': one refresh of every source, then the feeds
 // and the alerts.
-func cmdOnce(args []string, stdout, stderr io.Writer) int {
+func cmdOnce(args []string, stdout, stderr io.Writer) (status int) {
 	fs, c := newFlags("once", stderr)
 	if err := fs.Parse(args); err != nil {
 		return exitBadConfig
@@ -227,19 +227,32 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer lock.Release()
-	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	// The store is checked as it opens: a damaged one is not written, and
+	// the log says how to recover it.
+	path := filepath.Join(cfg.DataDir, store.FileName)
+	st, err := store.Open(path)
+	if errors.Is(err, store.ErrDamaged) {
+		log.Error("cannot open the store", "err", err, "todo", store.Recovery(path))
+		return exitFailed
+	}
 	if err != nil {
 		log.Error("cannot open the store", "err", err)
 		return exitFailed
 	}
 	defer st.Close()
+	defer func() {
+		if dr, ok := st.(interface{ Damaged() error }); ok && dr.Damaged() != nil {
+			log.Error("the store is damaged; nothing more was written", "err", dr.Damaged(), "todo", store.Recovery(path))
+			status = exitFailed
+		}
+	}()
 	r, err := refresh.New(cfg, st, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailed
 	}
 	rep, err := r.Once(ctx)
-	status := exitOK
+	status = exitOK
 	if err != nil {
 		log.Error("publishing failed", "err", err)
 		status = exitFailed

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -65,11 +64,19 @@ type daemon struct {
 
 	publishMu sync.Mutex // one feed publication at a time
 
+	// The HTTP servers, once listening, and their errors.
+	servers  []*http.Server
+	serveErr chan error
+
+	damageOnce sync.Once // the damage is logged once
+
 	mu  sync.Mutex
 	ref *refresh.Refresher
 	// access holds the credentials of ref's private topics, by slug; it
 	// changes with ref.
-	access map[string]*server.Access
+	access  map[string]*server.Access
+	cfg     *config.Config // the configuration until ref exists
+	openErr error          // why the store could not be opened, while it cannot
 }
 
 // Run runs the daemon until ctx ends, then stops it: the scheduler stops,
@@ -90,36 +97,48 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 	defer lock.Release()
-	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	reg := prometheus.NewRegistry()
-	d := &daemon{opt: opt, log: log, store: st, metrics: metrics.New(reg), sched: schedule.New(log)}
-	ref, err := refresh.New(cfg, st, log)
-	if err != nil {
-		return err
-	}
-	ref.SetMetrics(d.metrics)
 	access, err := accessOf(cfg)
 	if err != nil {
 		return fmt.Errorf("%w:\n%v", ErrConfig, err)
 	}
-	d.ref, d.access = ref, access
-	d.alerts = alert.New(cfg, st, d.metrics, log)
+	reg := prometheus.NewRegistry()
+	d := &daemon{opt: opt, log: log, cfg: cfg, access: access, metrics: metrics.New(reg), sched: schedule.New(log), serveErr: make(chan error, 2)}
 	d.server = server.New(server.Options{
-		BaseURL:  cfg.BaseURL,
-		Log:      log,
-		Metrics:  d.metrics,
-		Registry: reg,
-		Health:   d.health,
-		Alerts:   d.alertHealth,
-		MaxAge:   maxAge(cfg, time.Now()),
+		BaseURL:    cfg.BaseURL,
+		Log:        log,
+		Metrics:    d.metrics,
+		Registry:   reg,
+		Health:     d.health,
+		Alerts:     d.alertHealth,
+		StoreError: d.storeError,
+		MaxAge:     maxAge(cfg, time.Now()),
 		// With admin_listen, /healthz and /metrics are served there only.
 		AdminApart: cfg.AdminListen != "",
 	})
+	// Should the store not open, the last published feeds are served
+	// meanwhile (see openStore).
+	st, err := d.openStore(ctx, cfg)
+	if err != nil || st == nil {
+		return errors.Join(err, d.shutdown(func() {}))
+	}
+	defer st.Close()
+	d.mu.Lock()
+	d.store = st
+	d.mu.Unlock()
+
+	ref, err := refresh.New(cfg, st, log)
+	if err != nil {
+		d.shutdown(func() {})
+		return err
+	}
+	ref.SetMetrics(d.metrics)
+	d.mu.Lock()
+	d.ref = ref
+	d.mu.Unlock()
+	alerts := alert.New(cfg, st, d.metrics, log)
+	d.mu.Lock()
+	d.alerts = alerts
+	d.mu.Unlock()
 	jobCtx, cancelJobs := context.WithCancel(context.Background())
 	defer cancelJobs()
 	d.jobCtx = jobCtx
@@ -129,36 +148,22 @@ func Run(ctx context.Context, opt Options) error {
 	defer func() { cancelJobs(); <-alertsDone }()
 
 	if _, err := ref.Retag(ctx); err != nil {
+		if d.damaged() == nil {
+			d.shutdown(cancelJobs)
+			return err
+		}
+		log.Error("retagging failed", "err", err)
+	}
+	if d.damaged() == nil {
+		if err := d.publishAll(ctx, ref, access); err != nil {
+			log.Error("publishing failed", "err", err)
+		}
+	} else {
+		d.servePublished(cfg)
+	}
+	if err := d.listen(cfg); err != nil {
+		d.shutdown(cancelJobs)
 		return err
-	}
-	if err := d.publishAll(ctx, ref, access); err != nil {
-		log.Error("publishing failed", "err", err)
-	}
-
-	var servers []*http.Server
-	serveErr := make(chan error, 2)
-	serve := func(addr string, h http.Handler, what string, attrs ...any) error {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("listen %s: %w", addr, err)
-		}
-		hs := d.server.HTTPServer(addr)
-		hs.Handler = h
-		servers = append(servers, hs)
-		go func() { serveErr <- hs.Serve(ln) }()
-		log.Info(what, append([]any{"addr", ln.Addr().String()}, attrs...)...)
-		return nil
-	}
-	if cfg.Listen != "" {
-		if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
-			return err
-		}
-	}
-	if cfg.AdminListen != "" {
-		if err := serve(cfg.AdminListen, d.server.Admin(), "serving /healthz and /metrics"); err != nil {
-			d.shutdown(servers, cancelJobs)
-			return err
-		}
 	}
 
 	if err := d.schedule(cfg, nil); err != nil {
@@ -173,17 +178,56 @@ func Run(ctx context.Context, opt Options) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return d.shutdown(servers, cancelJobs)
-		case err := <-serveErr:
-			if errors.Is(err, http.ErrServerClosed) {
-				continue
+			return d.shutdown(cancelJobs)
+		case err := <-d.serveErr:
+			if err := d.serveFailed(err); err != nil {
+				d.shutdown(cancelJobs)
+				return err
 			}
-			d.shutdown(servers, cancelJobs)
-			return fmt.Errorf("serve: %w", err)
 		case <-opt.Reload:
 			d.reload(ctx)
 		}
 	}
+}
+
+// listen starts serving on the configured addresses, once.
+func (d *daemon) listen(cfg *config.Config) error {
+	if d.servers != nil {
+		return nil
+	}
+	d.servers = []*http.Server{}
+	serve := func(addr string, h http.Handler, what string, attrs ...any) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", addr, err)
+		}
+		hs := d.server.HTTPServer(addr)
+		hs.Handler = h
+		d.servers = append(d.servers, hs)
+		go func() { d.serveErr <- hs.Serve(ln) }()
+		d.log.Info(what, append([]any{"addr", ln.Addr().String()}, attrs...)...)
+		return nil
+	}
+	if cfg.Listen != "" {
+		if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
+			return err
+		}
+	}
+	if cfg.AdminListen != "" {
+		if err := serve(cfg.AdminListen, d.server.Admin(), "serving /healthz and /metrics"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serveFailed returns the error of a server that stopped serving, nil
+// when it was shut down.
+func (d *daemon) serveFailed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve: %w", err)
 }
 
 func (d *daemon) current() *refresh.Refresher {
@@ -219,6 +263,16 @@ func accessOf(cfg *config.Config) (map[string]*server.Access, error) {
 	return out, nil
 }
 
+// config returns the running configuration.
+func (d *daemon) config() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ref != nil {
+		return d.ref.Config()
+	}
+	return d.cfg
+}
+
 // schedule installs a job per source of cfg and starts a refresh of every
 // source that is new or changed since prev (every source when prev is nil).
 func (d *daemon) schedule(cfg *config.Config, prev *config.Config) error {
@@ -244,6 +298,9 @@ func (d *daemon) schedule(cfg *config.Config, prev *config.Config) error {
 // configuration.
 func (d *daemon) refreshJob(name string) func() {
 	return func() {
+		if d.damaged() != nil {
+			return
+		}
 		ref := d.current()
 		src, ok := ref.Config().Source(name)
 		if !ok {
@@ -255,7 +312,7 @@ func (d *daemon) refreshJob(name string) func() {
 				d.alerts.Wake()
 			}
 		}
-		if len(rep.Changed) == 0 {
+		if len(rep.Changed) == 0 || d.damaged() != nil {
 			return
 		}
 		// Publish with the configuration current now: a reload may have
@@ -381,7 +438,7 @@ func (d *daemon) reload(ctx context.Context) {
 }
 
 // shutdown stops scheduling and refreshing, then the servers.
-func (d *daemon) shutdown(servers []*http.Server, cancelJobs context.CancelFunc) error {
+func (d *daemon) shutdown(cancelJobs context.CancelFunc) error {
 	d.opt.Notify(sd.SdNotifyStopping)
 	d.log.Info("stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
@@ -394,7 +451,7 @@ func (d *daemon) shutdown(servers []*http.Server, cancelJobs context.CancelFunc)
 	case <-ctx.Done():
 		d.log.Warn("refreshes did not stop in time")
 	}
-	for _, hs := range servers {
+	for _, hs := range d.servers {
 		if err := hs.Shutdown(ctx); err != nil {
 			d.log.Warn("server shutdown", "addr", hs.Addr, "err", err)
 		}
@@ -427,10 +484,16 @@ func (d *daemon) watchdog() (stop func()) {
 
 // health reports every configured source for /healthz.
 func (d *daemon) health() []server.SourceHealth {
-	cfg := d.current().Config()
-	states, err := d.store.Sources(context.Background())
-	if err != nil {
-		d.log.Error("healthz: reading sources", "err", err)
+	cfg := d.config()
+	d.mu.Lock()
+	st := d.store
+	d.mu.Unlock()
+	var states []store.SourceState
+	if st != nil && d.damaged() == nil {
+		var err error
+		if states, err = st.Sources(context.Background()); err != nil {
+			d.log.Error("healthz: reading sources", "err", err)
+		}
 	}
 	byName := map[string]store.SourceState{}
 	for _, s := range states {
@@ -454,9 +517,15 @@ func (d *daemon) health() []server.SourceHealth {
 
 // alertHealth reports the alert deliveries for /healthz.
 func (d *daemon) alertHealth() any {
+	d.mu.Lock()
+	alerts := d.alerts
+	d.mu.Unlock()
+	if alerts == nil || d.damaged() != nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	h, err := d.alerts.Health(ctx)
+	h, err := alerts.Health(ctx)
 	if err != nil {
 		d.log.Error("healthz: reading alerts", "err", err)
 		return nil

@@ -9,7 +9,8 @@ import (
 
 // healthReport is the /healthz document.
 type healthReport struct {
-	Status  string         `json:"status"` // "ok" or "unavailable"
+	Status  string         `json:"status"`          // "ok" or "unavailable"
+	Error   string         `json:"error,omitempty"` // why the store is unavailable
 	Sources []sourceReport `json:"sources"`
 	Alerts  any            `json:"alerts,omitempty"`
 }
@@ -27,7 +28,9 @@ type sourceReport struct {
 // serveHealth answers /healthz: 200 and status "ok" when at least one
 // source has ever succeeded, or when no source is configured (there is
 // nothing to wait for, and the server itself works); 503 and status
-// "unavailable" while sources exist but none has ever succeeded.
+// "unavailable" while sources exist but none has ever succeeded, and
+// whenever the store is unavailable (Options.StoreError), with the reason
+// as "error".
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) int {
 	var sources []SourceHealth
 	if s.health != nil {
@@ -49,6 +52,11 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) int {
 	}
 	if s.alerts != nil {
 		rep.Alerts = s.alerts()
+	}
+	if s.storeError != nil {
+		if err := s.storeError(); err != nil {
+			rep.Error, ok = err.Error(), false
+		}
 	}
 	code := http.StatusOK
 	if !ok {

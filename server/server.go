@@ -141,6 +141,12 @@ type Options struct {
 	// /healthz as "alerts" (encoded as JSON); it does not change the
 	// status. When nil, /healthz has no alerts.
 	Alerts func() any
+	// StoreError reports why the store is unavailable (damaged, or not
+	// open yet), nil when it is not; it is called for each /healthz
+	// request and must be safe for concurrent use. While it returns an
+	// error, /healthz answers 503 with the error. When nil, the store is
+	// taken as available.
+	StoreError func() error
 	// MaxAge is the Cache-Control max-age of the feeds; DefaultMaxAge when
 	// not positive. It is rounded to whole seconds.
 	MaxAge time.Duration
@@ -154,14 +160,15 @@ type Options struct {
 // A Server serves refeed's outputs. Create it with New; it is safe for
 // concurrent use.
 type Server struct {
-	log      *slog.Logger
-	health   func() []SourceHealth
-	alerts   func() any
-	promhttp http.Handler // nil: no /metrics
-	apart    bool         // /healthz and /metrics only on Admin's handler
-	index    *template.Template
-	now      func() time.Time
-	instr    [numHandlers]handlerInstr
+	log        *slog.Logger
+	health     func() []SourceHealth
+	alerts     func() any
+	storeError func() error
+	promhttp   http.Handler // nil: no /metrics
+	apart      bool         // /healthz and /metrics only on Admin's handler
+	index      *template.Template
+	now        func() time.Time
+	instr      [numHandlers]handlerInstr
 
 	mu  sync.Mutex // serialises writers; readers only Load cur
 	cur atomic.Pointer[snapshot]
@@ -182,12 +189,13 @@ func New(opt Options) *Server {
 		m = metrics.New(reg)
 	}
 	s := &Server{
-		log:    log,
-		health: opt.Health,
-		alerts: opt.Alerts,
-		apart:  opt.AdminApart,
-		index:  template.Must(template.New("index").Parse(indexHTML)),
-		now:    time.Now,
+		log:        log,
+		health:     opt.Health,
+		alerts:     opt.Alerts,
+		storeError: opt.StoreError,
+		apart:      opt.AdminApart,
+		index:      template.Must(template.New("index").Parse(indexHTML)),
+		now:        time.Now,
 	}
 	if reg != nil {
 		s.promhttp = promhttp.HandlerFor(reg, promhttp.HandlerOpts{

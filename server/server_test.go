@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -900,4 +901,42 @@ func TestHealthzAlerts(t *testing.T) {
 	if resp.StatusCode != 200 || len(h.Alerts) != 1 || h.Alerts[0].Pending != 2 || h.Alerts[0].LastError != "status 500" {
 		t.Errorf("status %d, alerts %+v", resp.StatusCode, h.Alerts)
 	}
+}
+
+// TestHealthzStoreError: while the store is unavailable, /healthz answers
+// 503 with the reason, however healthy the sources; then 200 again.
+func TestHealthzStoreError(t *testing.T) {
+	var mu sync.Mutex
+	storeErr := errors.New("store /d/refeed.db is damaged: database disk image is malformed (11)")
+	s := server.New(server.Options{
+		Health: func() []server.SourceHealth {
+			return []server.SourceHealth{{Name: "a", LastSuccess: time.Now()}}
+		},
+		StoreError: func() error { mu.Lock(); defer mu.Unlock(); return storeErr },
+	})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	check := func(wantCode int, wantStatus, wantErr string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != wantCode || h.Status != wantStatus || h.Error != wantErr {
+			t.Errorf("status %d %q, error %q", resp.StatusCode, h.Status, h.Error)
+		}
+	}
+	check(503, "unavailable", storeErr.Error())
+	mu.Lock()
+	storeErr = nil
+	mu.Unlock()
+	check(200, "ok", "")
 }

@@ -27,7 +27,11 @@ import (
 // with its other deliveries; an item seen before is never queued again. It
 // returns the number of deliveries queued. Everything happens in one
 // transaction.
-func (s *SQLite) QueueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (int, error) {
+func (s *SQLite) QueueAlerts(ctx context.Context, entries []AlertEntry, queue bool, now time.Time) (_ int, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -59,7 +63,11 @@ func (s *SQLite) queueAlerts(ctx context.Context, entries []AlertEntry, queue bo
 // records, in one transaction. keys returns the alert keys of a topic;
 // prepare returns the part of an item a delivery keeps. It returns the
 // number of deliveries queued.
-func (s *SQLite) TakeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error) {
+func (s *SQLite) TakeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (_ int, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, err := s.takeEntered(ctx, keys, prepare, now)
@@ -160,7 +168,11 @@ func queueAlertsTx(ctx context.Context, tx *sql.Tx, entries []AlertEntry, queue 
 }
 
 // AlertSeen reports whether the alert with the given key has seen the item.
-func (s *SQLite) AlertSeen(ctx context.Context, key, itemID string) (bool, error) {
+func (s *SQLite) AlertSeen(ctx context.Context, key, itemID string) (_ bool, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alert_seen WHERE alert_key = ? AND item_id = ?`, key, itemID).Scan(&n); err != nil {
 		return false, fmt.Errorf("read alert %s: %w", key, err)
@@ -171,7 +183,11 @@ func (s *SQLite) AlertSeen(ctx context.Context, key, itemID string) (bool, error
 // PendingAlerts returns the deliveries waiting for the alert with the given
 // key, oldest first; with dueOnly, only those whose next attempt is not
 // after now.
-func (s *SQLite) PendingAlerts(ctx context.Context, key string, dueOnly bool, now time.Time) ([]AlertDelivery, error) {
+func (s *SQLite) PendingAlerts(ctx context.Context, key string, dueOnly bool, now time.Time) (_ []AlertDelivery, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	q := `SELECT topic, data, queued, attempts, next_attempt, last_error FROM alert_queue WHERE alert_key = ?`
 	args := []any{key}
 	if dueOnly {
@@ -207,10 +223,14 @@ func (s *SQLite) PendingAlerts(ctx context.Context, key string, dueOnly bool, no
 // the given key: their deliveries leave the queue, and the alert's last
 // success becomes now and its last error is cleared. When digest is set,
 // now also starts the alert's next digest period.
-func (s *SQLite) AlertDelivered(ctx context.Context, key string, itemIDs []string, digest bool, now time.Time) error {
+func (s *SQLite) AlertDelivered(ctx context.Context, key string, itemIDs []string, digest bool, now time.Time) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range itemIDs {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM alert_queue WHERE alert_key = ? AND item_id = ?`, key, id); err != nil {
 				return err
@@ -235,10 +255,14 @@ func (s *SQLite) AlertDelivered(ctx context.Context, key string, itemIDs []strin
 // msg and their next attempt next. Every other waiting delivery of the alert
 // waits until next too (without counting an attempt), so that a failing
 // receiver is tried once per backoff, not once per item.
-func (s *SQLite) AlertFailed(ctx context.Context, key string, itemIDs []string, msg string, next, now time.Time) error {
+func (s *SQLite) AlertFailed(ctx context.Context, key string, itemIDs []string, msg string, next, now time.Time) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range itemIDs {
 			if _, err := tx.ExecContext(ctx, `UPDATE alert_queue SET attempts = attempts + 1, last_error = ?, next_attempt = ? WHERE alert_key = ? AND item_id = ?`,
 				msg, next.UnixNano(), key, id); err != nil {
@@ -261,7 +285,11 @@ func (s *SQLite) AlertFailed(ctx context.Context, key string, itemIDs []string, 
 
 // StartAlertDigest starts a new digest period of the alert with the given
 // key at t.
-func (s *SQLite) StartAlertDigest(ctx context.Context, key string, t time.Time) error {
+func (s *SQLite) StartAlertDigest(ctx context.Context, key string, t time.Time) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO alert_state (alert_key, last_digest) VALUES (?, ?)
@@ -273,7 +301,11 @@ func (s *SQLite) StartAlertDigest(ctx context.Context, key string, t time.Time) 
 
 // AlertStates returns the state of every alert the store knows (that has a
 // state or waiting deliveries), by key.
-func (s *SQLite) AlertStates(ctx context.Context) (map[string]AlertState, error) {
+func (s *SQLite) AlertStates(ctx context.Context) (_ map[string]AlertState, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	out := map[string]AlertState{}
 	rows, err := s.db.QueryContext(ctx, `SELECT alert_key, last_success, last_error, last_error_at, last_digest FROM alert_state`)
 	if err != nil {
@@ -320,11 +352,15 @@ func (s *SQLite) AlertStates(ctx context.Context) (map[string]AlertState, error)
 // and returns them. What the
 // alerts have seen stays, so that an alert configured again does not
 // repeat itself.
-func (s *SQLite) DropAlerts(ctx context.Context, keep []string, expired time.Time) ([]AlertDelivery, error) {
+func (s *SQLite) DropAlerts(ctx context.Context, keep []string, expired time.Time) (_ []AlertDelivery, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var dropped []AlertDelivery
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT alert_key, item_id, topic, queued, attempts, last_error FROM alert_queue ORDER BY alert_key, queued, rowid`)
 		if err != nil {
 			return err

@@ -26,7 +26,11 @@ func markChanged(ctx context.Context, q execer, slugs []string) error {
 
 // Unpublished returns the feeds marked as changed since their last
 // publication, with their newest marks.
-func (s *SQLite) Unpublished(ctx context.Context) (map[string]int64, error) {
+func (s *SQLite) Unpublished(ctx context.Context) (_ map[string]int64, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	rows, err := s.db.QueryContext(ctx, `SELECT slug, max(seq) FROM feed_changes GROUP BY slug`)
 	if err != nil {
 		return nil, fmt.Errorf("read unpublished feeds: %w", err)
@@ -48,14 +52,22 @@ func (s *SQLite) Unpublished(ctx context.Context) (map[string]int64, error) {
 }
 
 // MarkChanged marks feeds as changed.
-func (s *SQLite) MarkChanged(ctx context.Context, slugs []string) error {
+func (s *SQLite) MarkChanged(ctx context.Context, slugs []string) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return markChanged(ctx, s.db, slugs)
 }
 
 // Published clears the marks of published feeds up to the marks given.
-func (s *SQLite) Published(ctx context.Context, marks map[string]int64) error {
+func (s *SQLite) Published(ctx context.Context, marks map[string]int64) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	if len(marks) == 0 {
 		return nil
 	}

@@ -18,7 +18,13 @@ const checkpointDelay = time.Second
 // over once a checkpoint has copied all of it; so saving neither waits
 // for checkpoints nor lets the WAL grow.
 type checkpointer struct {
-	db    *sql.DB
+	db *sql.DB
+	// damaged reports that the store is damaged: then nothing is
+	// checkpointed. check classifies a checkpoint's error (marking the
+	// store damaged when it is).
+	damaged func() error
+	check   func(error) error
+
 	kicks chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
@@ -27,13 +33,13 @@ type checkpointer struct {
 	closeErr  error
 }
 
-func newCheckpointer(path string) (*checkpointer, error) {
+func newCheckpointer(path string, damaged func() error, check func(error) error) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)")
 	if err != nil {
 		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	c := &checkpointer{db: db, kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, damaged: damaged, check: check, kicks: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c, nil
 }
@@ -62,10 +68,24 @@ func (c *checkpointer) run() {
 			return
 		case <-time.After(checkpointDelay):
 		}
+		if c.damaged() != nil {
+			continue
+		}
 		// A failed checkpoint is retried with the next commit; the
 		// writer's own automatic checkpoint is the backstop.
-		_, _ = c.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		if _, err := c.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			c.check(err)
+		}
 	}
+}
+
+// stopRunning stops the checkpointer and leaves its connection open (as a
+// damaged store does, see SQLite.Close).
+func (c *checkpointer) stopRunning() {
+	c.closeOnce.Do(func() {
+		close(c.stop)
+		<-c.done
+	})
 }
 
 // close stops the checkpointer and closes its connection. Later calls

@@ -8,10 +8,14 @@ import (
 )
 
 // FullText returns the article stored for link, and whether there is one.
-func (s *SQLite) FullText(ctx context.Context, link string) (FullText, bool, error) {
+func (s *SQLite) FullText(ctx context.Context, link string) (_ FullText, _ bool, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	var ft FullText
 	var fetched int64
-	err := s.db.QueryRowContext(ctx, `SELECT content, error, fetched FROM fulltext WHERE link = ?`, link).Scan(&ft.Content, &ft.Error, &fetched)
+	err = s.db.QueryRowContext(ctx, `SELECT content, error, fetched FROM fulltext WHERE link = ?`, link).Scan(&ft.Content, &ft.Error, &fetched)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ft, false, nil
 	}
@@ -23,7 +27,11 @@ func (s *SQLite) FullText(ctx context.Context, link string) (FullText, bool, err
 }
 
 // PutFullText stores the article fetched for link (or the failure).
-func (s *SQLite) PutFullText(ctx context.Context, link string, ft FullText) error {
+func (s *SQLite) PutFullText(ctx context.Context, link string, ft FullText) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO fulltext (link, content, error, fetched) VALUES (?, ?, ?, ?)`,

@@ -23,11 +23,27 @@ import (
 // saveBatch saves a batch of requests in one transaction. It first saves
 // them all without savepoints, which cost SQLite a copy of every page a
 // save changes; only when a save of several fails does it start again with
-// a savepoint for each, so that the others are saved nonetheless. The
-// caller holds s.mu.
+// a savepoint for each, so that the others are saved nonetheless. A
+// damaged store (see damage.go) saves nothing. The caller holds s.mu.
 func (s *SQLite) saveBatch(ctx context.Context, batch []*saveRequest) {
-	if s.saveTx(ctx, batch, false) && len(batch) > 1 {
+	classify := func() {
+		for _, req := range batch {
+			if req.err != nil {
+				req.err = s.check(req.err)
+			}
+		}
+	}
+	if err := s.Damaged(); err != nil {
+		for _, req := range batch {
+			req.res, req.err = nil, err
+		}
+		return
+	}
+	failed := s.saveTx(ctx, batch, false)
+	classify()
+	if failed && len(batch) > 1 && s.Damaged() == nil {
 		s.saveTx(ctx, batch, true)
+		classify()
 	}
 }
 
@@ -618,7 +634,11 @@ func readSomeStored(ctx context.Context, tx *txn, ids []string, source string, o
 // sent last, by item id (the id the source's item has before any merge).
 // An item whose fingerprint is unchanged need not be saved again: saving it
 // would change nothing.
-func (s *SQLite) Fingerprints(ctx context.Context, source string) (map[string]string, error) {
+func (s *SQLite) Fingerprints(ctx context.Context, source string) (_ map[string]string, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, fingerprint FROM fingerprints WHERE source = ?`, source)
 	if err != nil {
 		return nil, fmt.Errorf("read fingerprints of %s: %w", source, err)
@@ -715,14 +735,17 @@ func topicsOf(ctx context.Context, q interface {
 // Feed returns the newest items of a feed, newest first: every item for
 // config.AllFeed, else the items of the topic with that slug. Items carry their
 // topics and sources.
-func (s *SQLite) Feed(ctx context.Context, slug string, limit int) ([]item.Item, error) {
+func (s *SQLite) Feed(ctx context.Context, slug string, limit int) (_ []item.Item, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	// The item's own source is first, without a row in item_sources.
 	const cols = `SELECT i.data, i.source,
 		(SELECT group_concat(topic) FROM (SELECT DISTINCT topic FROM item_topics WHERE item_id = i.id ORDER BY topic)),
 		(SELECT group_concat(source) FROM (SELECT source FROM item_sources WHERE item_id = i.id AND source != i.source ORDER BY source))
 		FROM items i `
 	var rows *sql.Rows
-	var err error
 	if slug == config.AllFeed {
 		rows, err = s.db.QueryContext(ctx, cols+`ORDER BY i.sort_time DESC, i.id LIMIT ?`, limit)
 	} else {
@@ -755,9 +778,12 @@ func (s *SQLite) Feed(ctx context.Context, slug string, limit int) ([]item.Item,
 }
 
 // Count returns the number of items of a feed (see Feed).
-func (s *SQLite) Count(ctx context.Context, slug string) (int, error) {
+func (s *SQLite) Count(ctx context.Context, slug string) (_ int, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	var n int
-	var err error
 	if slug == config.AllFeed {
 		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n)
 	} else {
@@ -781,7 +807,11 @@ func split(s string) []string {
 // newest maxItems of no feed. Removed items are remembered so that a
 // source still carrying them does not bring them back. It returns the
 // feeds that changed.
-func (s *SQLite) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
+func (s *SQLite) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) (_ []string, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed, err := s.prune(ctx, maxItems, maxAge, now)
@@ -977,7 +1007,11 @@ func keepOnly(ctx context.Context, tx *sql.Tx, table, col string, rebuild bool) 
 // the configured topics changed, and returns the feeds that changed. Items
 // entering a topic this way are not reported as entered: they were already
 // there when the topic came.
-func (s *SQLite) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
+func (s *SQLite) Retag(ctx context.Context, match func(*item.Item) []string) (_ []string, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed, err := s.retag(ctx, match)

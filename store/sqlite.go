@@ -46,6 +46,9 @@ type SQLite struct {
 	commits   atomic.Int64 // save transactions committed
 
 	ckpt *checkpointer
+
+	// damage is set once the file is found damaged (see damage.go).
+	damage atomic.Pointer[DamagedError]
 }
 
 // migrations are applied in order; the schema version is the number of
@@ -259,10 +262,25 @@ func Open(path string) (Store, error) {
 }
 
 // OpenSQLite opens (creating if needed) the database at path, in WAL mode,
-// and brings its schema up to date.
+// and brings its schema up to date. An existing file is checked first (see
+// checkFile), on a read-only connection: a damaged one is not opened for
+// writing, and the error wraps ErrDamaged. Errors for want of space wrap
+// syscall.ENOSPC (see DiskFullError).
 func OpenSQLite(path string) (*SQLite, error) {
+	return openSQLite(path, true)
+}
+
+// openSQLite is OpenSQLite, checking an existing file when check is set.
+func openSQLite(path string, check bool) (*SQLite, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if _, err := os.Stat(path); err == nil && check {
+		if err := checkFile(path); errors.Is(err, ErrDamaged) {
+			return nil, fmt.Errorf("open store: %w", err) // it names the file
+		} else if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
 	}
 	// The page cache is 16 MiB (SQLite's default is 2 MiB): saves insert
 	// into indexes at random places, and with 500,000 items stored a
@@ -282,17 +300,22 @@ func OpenSQLite(path string) (*SQLite, error) {
 	}
 	db.SetMaxOpenConns(1)
 	s := &SQLite{db: db, path: path}
-	if err := s.migrate(); err != nil {
-		db.Close()
+	// A damaged file found now stays open (see Close).
+	fail := func(err error) (*SQLite, error) {
+		err = s.check(err)
+		if s.Damaged() == nil {
+			db.Close()
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := s.migrate(); err != nil {
+		return fail(err)
 	}
 	if err := s.prepare(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return fail(err)
 	}
-	if s.ckpt, err = newCheckpointer(path); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	if s.ckpt, err = newCheckpointer(path, s.Damaged, s.check); err != nil {
+		return fail(err)
 	}
 	s.startWriter()
 	return s, nil
@@ -303,7 +326,9 @@ func (s *SQLite) Path() string { return s.path }
 
 // Close waits for the saves under way, stops the writer and closes the
 // database. Saves after Close fail; later calls of Close return what the
-// first returned.
+// first returned. A damaged store's connections stay open, until the
+// process exits: SQLite's last connection closing would copy the WAL into
+// the damaged file.
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
 		s.closeMu.Lock()
@@ -311,6 +336,12 @@ func (s *SQLite) Close() error {
 		s.closeMu.Unlock()
 		s.inflight.Wait()
 		s.stopWriter()
+		if s.Damaged() != nil {
+			if s.ckpt != nil {
+				s.ckpt.stopRunning()
+			}
+			return
+		}
 		var cerr error
 		if s.ckpt != nil {
 			cerr = s.ckpt.close()
@@ -365,10 +396,14 @@ func (s *SQLite) Version(ctx context.Context) (int, error) {
 
 // Source returns the state of the named source; a source never fetched
 // has a zero state with its name.
-func (s *SQLite) Source(ctx context.Context, name string) (SourceState, error) {
+func (s *SQLite) Source(ctx context.Context, name string) (_ SourceState, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	st := SourceState{Name: name}
 	var attempt, success, next int64
-	err := s.db.QueryRowContext(ctx, `SELECT url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources WHERE name = ?`, name).
+	err = s.db.QueryRowContext(ctx, `SELECT url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources WHERE name = ?`, name).
 		Scan(&st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
@@ -381,7 +416,11 @@ func (s *SQLite) Source(ctx context.Context, name string) (SourceState, error) {
 }
 
 // Sources returns the state of every source the store knows.
-func (s *SQLite) Sources(ctx context.Context) ([]SourceState, error) {
+func (s *SQLite) Sources(ctx context.Context) (_ []SourceState, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	rows, err := s.db.QueryContext(ctx, `SELECT name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read sources: %w", err)
@@ -401,7 +440,11 @@ func (s *SQLite) Sources(ctx context.Context) ([]SourceState, error) {
 }
 
 // PutSource records the state of a source.
-func (s *SQLite) PutSource(ctx context.Context, st SourceState) error {
+func (s *SQLite) PutSource(ctx context.Context, st SourceState) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := putSource(ctx, s.db, st); err != nil {
@@ -430,9 +473,13 @@ func putSource(ctx context.Context, db execer, st SourceState) error {
 }
 
 // Meta returns a stored setting, or "" when unset.
-func (s *SQLite) Meta(ctx context.Context, key string) (string, error) {
+func (s *SQLite) Meta(ctx context.Context, key string) (_ string, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	err = s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -443,7 +490,11 @@ func (s *SQLite) Meta(ctx context.Context, key string) (string, error) {
 }
 
 // SetMeta stores a setting.
-func (s *SQLite) SetMeta(ctx context.Context, key, value string) error {
+func (s *SQLite) SetMeta(ctx context.Context, key, value string) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value); err != nil {
@@ -467,7 +518,11 @@ func fromUnix(n int64) time.Time {
 }
 
 // PutSources records the states of several sources in one transaction.
-func (s *SQLite) PutSources(ctx context.Context, states []SourceState) error {
+func (s *SQLite) PutSources(ctx context.Context, states []SourceState) (err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	if len(states) == 0 {
 		return nil
 	}

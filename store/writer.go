@@ -41,7 +41,11 @@ type saveRequest struct {
 // saves (see the Store interface). It returns when the transaction has
 // committed or failed. ctx ending stops a save only while it waits to be
 // handed to the writer; once handed over, it is written.
-func (s *SQLite) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (*SaveResult, error) {
+func (s *SQLite) SaveSource(ctx context.Context, st SourceState, items []item.Item, now time.Time) (_ *SaveResult, err error) {
+	if err = s.Damaged(); err != nil {
+		return
+	}
+	defer s.classify(&err)
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
