@@ -270,6 +270,20 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	fields, names := structFields(v.Type())
+	d.eachKey(n, path, func(k, val *yaml.Node) {
+		index, known := fields[k.Value]
+		if !known {
+			d.errorf(k, path, "unknown key %q (allowed: %s)", k.Value, strings.Join(names, ", "))
+			return
+		}
+		d.decode(val, v.Field(index), joinPath(path, k.Value))
+	})
+}
+
+// eachKey calls f for each key of the mapping n at path and its value, in
+// order, after recording as errors the keys that are merge keys (<<), not
+// scalars, or repeated.
+func (d *decoder) eachKey(n *yaml.Node, path string, f func(k, val *yaml.Node)) {
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -289,12 +303,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		seen[k.Value] = k
-		index, known := fields[k.Value]
-		if !known {
-			d.errorf(k, path, "unknown key %q (allowed: %s)", k.Value, strings.Join(names, ", "))
-			continue
-		}
-		d.decode(val, v.Field(index), joinPath(path, k.Value))
+		f(k, val)
 	}
 }
 
@@ -306,29 +315,11 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
-		switch {
-		case k.ShortTag() == "!!merge":
-			d.errorf(k, path, "merge keys (<<) are not supported")
-			continue
-		case k.Kind != yaml.ScalarNode:
-			d.errorf(k, path, "expected a key, got %s", describe(k))
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			d.errorf(k, path, "duplicate key %q (first at line %d)", k.Value, first.Line)
-			continue
-		}
-		seen[k.Value] = k
+	d.eachKey(n, path, func(k, val *yaml.Node) {
 		e := reflect.New(v.Type().Elem()).Elem()
 		d.decode(val, e, joinPath(path, k.Value))
 		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
-	}
+	})
 	v.Set(m)
 }
 
