@@ -1,0 +1,135 @@
+package store_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/refeed/refeed/store"
+	"github.com/refeed/refeed/store/storetest"
+)
+
+// pgServer returns the URL of the PostgreSQL server the tests use, from
+// REFEED_TEST_POSTGRES (such as
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable; .ci/run
+// starts one). Without it, the test is skipped, but in CI (CI set) it
+// fails: there, a PostgreSQL test must not be skipped.
+func pgServer(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("REFEED_TEST_POSTGRES")
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("REFEED_TEST_POSTGRES is not set: in CI the PostgreSQL tests must run (.ci/run starts a server)")
+		}
+		t.Skip("REFEED_TEST_POSTGRES is not set: no PostgreSQL server to test against (set it to a URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
+	}
+	return u
+}
+
+// pgDatabase creates the database name on the server at server, empty
+// (dropping one left by an earlier run), and returns its URL.
+func pgDatabase(t *testing.T, server, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatalf("connect to the PostgreSQL server of REFEED_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	id := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+id+` WITH (FORCE)`); err != nil {
+		t.Fatalf("drop database %s: %v", name, err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+id); err != nil {
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatalf("REFEED_TEST_POSTGRES: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// TestPostgres runs the conformance suite against the PostgreSQL backend,
+// each store a database of its own.
+func TestPostgres(t *testing.T) {
+	server := pgServer(t)
+	var mu sync.Mutex
+	created := map[string]string{}
+	storetest.Run(t, func(t *testing.T, name string) store.Store {
+		mu.Lock()
+		u, ok := created[name]
+		if !ok {
+			u = pgDatabase(t, server, "refeed_test_"+strings.ReplaceAll(name, "-", "_"))
+			created[name] = u
+		}
+		mu.Unlock()
+		s, err := store.OpenPostgres(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestPostgresMigratesOnce: instances opening a new database at once
+// migrate it once (the others wait for the migration lock and find the
+// schema current), and one opening it again changes nothing.
+func TestPostgresMigratesOnce(t *testing.T) {
+	u := pgDatabase(t, pgServer(t), "refeed_test_migrate")
+	ctx := context.Background()
+	const n = 4
+	stores := make([]*store.Postgres, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = store.OpenPostgres(ctx, u) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	var rows int
+	if err := stores[0].Pool().QueryRow(ctx, `SELECT count(*) FROM refeed_schema`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	v, err := stores[0].Version(ctx)
+	if err != nil || v < 1 || rows != v {
+		t.Errorf("version %d (%v), %d migrations recorded", v, err, rows)
+	}
+	// A schema newer than this refeed knows is refused.
+	if _, err := stores[0].Pool().Exec(ctx, `INSERT INTO refeed_schema (version) VALUES (1000)`); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := store.OpenPostgres(ctx, u); err == nil {
+		s.Close()
+		t.Error("a schema of version 1000 was opened")
+	} else if !strings.Contains(err.Error(), "newer") {
+		t.Errorf("error %v does not say the schema is newer", err)
+	}
+}
+
+// TestPostgresErrorsHideThePassword: an error opening a store names the
+// database without its password.
+func TestPostgresErrorsHideThePassword(t *testing.T) {
+	_, err := store.OpenPostgres(context.Background(), "postgres://refeed:s3cret@127.0.0.1:1/refeed?sslmode=disable&connect_timeout=2")
+	if err == nil {
+		t.Fatal("opened a store on port 1")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error shows the password: %v", err)
+	}
+	_, err = store.OpenPostgres(context.Background(), "postgres://refeed:s3cret@127.0.0.1:5432/refeed?sslmode=nonsense")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("invalid URL: %v", err)
+	}
+}
