@@ -46,6 +46,7 @@ var tests = []struct {
 	{"TwoItemsOfOneSaveAreOneStory", testTwoItemsOfOneSaveAreOneStory},
 	{"KeysThatAreNotUTF8", testKeysThatAreNotUTF8},
 	{"ConcurrentSaves", testConcurrentSaves},
+	{"SameStoryFromTwoSourcesAtOnce", testSameStoryFromTwoSourcesAtOnce},
 	{"Fingerprints", testFingerprints},
 	{"SourceStates", testSourceStates},
 	{"Retention", testRetention},
@@ -497,6 +498,57 @@ func testConcurrentSaves(t *testing.T, e *env) {
 	}
 	if st, _ := s.Source(ctx, "s08"); !st.LastSuccess.Equal(t0) {
 		t.Error("a good save's state is missing")
+	}
+}
+
+// testSameStoryFromTwoSourcesAtOnce: two sources carrying the same story
+// (by GUID, by link, by title), saved at the same moment, store it once,
+// with both sources listed; so do more saves at once, several stories
+// each.
+func testSameStoryFromTwoSourcesAtOnce(t *testing.T, e *env) {
+	s := e.open()
+	const rounds = 10
+	for r := range rounds {
+		story := func(src string) []item.Item {
+			byGUID := mk(src, fmt.Sprintf("https://news.example/guid/%d", r), fmt.Sprintf("https://%s.example/g%d", src, r), fmt.Sprintf("%s's title of the story by GUID, round %d", src, r))
+			byLink := mk(src, "", fmt.Sprintf("https://www.news.example/link/%d/", r), fmt.Sprintf("%s's title of the story by link, round %d", src, r))
+			byTitle := mk(src, "", fmt.Sprintf("https://%s.example/t%d", src, r), fmt.Sprintf("The story found by its title alone, round %d", r))
+			byTitle.Published = t0
+			return []item.Item{byGUID, byLink, byTitle}
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		results := make([]*store.SaveResult, 2)
+		errs := make([]error, 2)
+		for i, src := range []string{"a", "b"} {
+			items := story(src)
+			wg.Go(func() {
+				<-start
+				results[i], errs[i] = s.SaveSource(ctx, store.SourceState{Name: src, LastSuccess: t0}, items, t0)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, save %d: %v", r, i, err)
+			}
+		}
+		if n, m := results[0].New+results[1].New, results[0].Merged+results[1].Merged; n != 3 || m != 3 {
+			t.Errorf("round %d: %d new, %d merged; want 3 and 3", r, n, m)
+		}
+	}
+	all, err := s.Feed(ctx, config.AllFeed, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3*rounds {
+		t.Errorf("%d items, want %d (one per story)", len(all), 3*rounds)
+	}
+	for _, it := range all {
+		if len(it.Sources) != 2 || it.Sources[0] == it.Sources[1] {
+			t.Errorf("%q: sources %v, want a and b", it.Title, it.Sources)
+		}
 	}
 }
 
