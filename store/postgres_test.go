@@ -31,6 +31,18 @@ func pgServer(t *testing.T) string {
 	return u
 }
 
+// pgReachable fails the test, once and clearly, when the server at server
+// cannot be reached.
+func pgReachable(t *testing.T, server string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatalf("connect to the PostgreSQL server of REFEED_TEST_POSTGRES: %v", err)
+	}
+	conn.Close(ctx)
+}
+
 // pgDatabase creates the database name on the server at server, empty
 // (dropping one left by an earlier run), and returns its URL.
 func pgDatabase(t *testing.T, server, name string) string {
@@ -60,17 +72,21 @@ func pgDatabase(t *testing.T, server, name string) string {
 // each store a database of its own.
 func TestPostgres(t *testing.T) {
 	server := pgServer(t)
+	pgReachable(t, server)
 	var mu sync.Mutex
 	created := map[string]string{}
-	storetest.Run(t, func(t *testing.T, name string) store.Store {
+	dbURL := func(t *testing.T, name string) string {
 		mu.Lock()
+		defer mu.Unlock() // also when pgDatabase fails the test
 		u, ok := created[name]
 		if !ok {
 			u = pgDatabase(t, server, "refeed_test_"+strings.ReplaceAll(name, "-", "_"))
 			created[name] = u
 		}
-		mu.Unlock()
-		s, err := store.OpenPostgres(context.Background(), u)
+		return u
+	}
+	storetest.Run(t, func(t *testing.T, name string) store.Store {
+		s, err := store.OpenPostgres(context.Background(), dbURL(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}
