@@ -55,6 +55,7 @@ var tests = []struct {
 	{"FullTextCache", testFullTextCache},
 	{"Meta", testMeta},
 	{"FeedMarks", testFeedMarks},
+	{"FeedMarksOfConcurrentSaves", testFeedMarksOfConcurrentSaves},
 	{"AlertQueueOnceEver", testAlertQueueOnceEver},
 	{"AlertFailureDefersTheAlert", testAlertFailureDefersTheAlert},
 	{"AlertDigestAndDrop", testAlertDigestAndDrop},
@@ -932,5 +933,61 @@ func testFeedMarks(t *testing.T, e *env) {
 	}
 	if got := slugs(marks()); !slices.Equal(got, []string{config.AllFeed, "nato", "weather"}) {
 		t.Errorf("after MarkChanged: %v", got)
+	}
+}
+
+// testFeedMarksOfConcurrentSaves: while sources save at once, a publisher
+// reads the marks, renders (counts the items), and clears the marks it
+// read. A save committed after the render keeps its mark: whenever no mark
+// is left, the render held every item.
+func testFeedMarksOfConcurrentSaves(t *testing.T, e *env) {
+	s := e.open()
+	const writers, saves = 8, 15
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for w := range writers {
+		wg.Go(func() {
+			src := fmt.Sprintf("w%d", w)
+			for i := range saves {
+				it := mk(src, fmt.Sprintf("https://%s.example/%d", src, i), fmt.Sprintf("https://%s.example/%d", src, i), fmt.Sprintf("Story %d of writer %d", i, w))
+				if _, err := s.SaveSource(ctx, store.SourceState{Name: src, LastSuccess: t0}, []item.Item{it}, t0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	for published := false; !published; {
+		select {
+		case <-done:
+			published = true // one more round, after every save
+		default:
+		}
+		marks, err := s.Unpublished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered, err := s.Count(ctx, config.AllFeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Published(ctx, marks); err != nil {
+			t.Fatal(err)
+		}
+		now, err := s.Count(ctx, config.AllFeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, err := s.Unpublished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := left[config.AllFeed]; !ok && now != rendered {
+			t.Fatalf("no mark left, but the render held %d items of %d: a save's mark was cleared unpublished", rendered, now)
+		}
+	}
+	if n, _ := s.Count(ctx, config.AllFeed); n != writers*saves {
+		t.Errorf("%d items, want %d", n, writers*saves)
 	}
 }
