@@ -19,7 +19,7 @@ import (
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable; .ci/run
 // starts one). Without it, the test is skipped, but in CI (CI set) it
 // fails: there, a PostgreSQL test must not be skipped.
-func pgServer(t *testing.T) string {
+func pgServer(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("REFEED_TEST_POSTGRES")
 	if u == "" {
@@ -45,7 +45,7 @@ func pgReachable(t *testing.T, server string) {
 
 // pgDatabase creates the database name on the server at server, empty
 // (dropping one left by an earlier run), and returns its URL.
-func pgDatabase(t *testing.T, server, name string) string {
+func pgDatabase(t testing.TB, server, name string) string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, server)
