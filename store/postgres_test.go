@@ -2,14 +2,18 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/store"
 	"github.com/refeed/refeed/store/storetest"
 )
@@ -147,5 +151,57 @@ func TestPostgresErrorsHideThePassword(t *testing.T) {
 	_, err = store.OpenPostgres(context.Background(), "postgres://refeed:s3cret@127.0.0.1:5432/refeed?sslmode=nonsense")
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("invalid URL: %v", err)
+	}
+}
+
+// TestPostgresTwoInstancesSameStory: two stores on one database (as two
+// refeed instances), each saving a source that carries the same stories,
+// at the same moment, store every story once, with both sources.
+func TestPostgresTwoInstancesSameStory(t *testing.T) {
+	u := pgDatabase(t, pgServer(t), "refeed_test_two_instances")
+	ctx := context.Background()
+	var stores [2]*store.Postgres
+	for i := range stores {
+		s, err := store.OpenPostgres(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	const rounds, stories = 20, 5
+	for r := range rounds {
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, src := range []string{"a", "b"} {
+			var items []item.Item
+			for k := range stories {
+				it := item.Item{Source: src, Link: fmt.Sprintf("https://news.example/%d/%d", r, k),
+					Title: fmt.Sprintf("%s's title of story %d of round %d", src, k, r), Content: "<p>x</p>"}
+				it.ID = item.NewID(src, &it)
+				items = append(items, it)
+			}
+			wg.Go(func() {
+				<-start
+				if _, err := stores[i].SaveSource(ctx, store.SourceState{Name: src, LastSuccess: t0}, items, t0); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+	}
+	all, err := stores[0].Feed(ctx, config.AllFeed, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != rounds*stories {
+		t.Errorf("%d items, want %d", len(all), rounds*stories)
+	}
+	for _, it := range all {
+		if len(it.Sources) != 2 {
+			t.Errorf("%s: sources %v", it.Link, it.Sources)
+		}
 	}
 }
