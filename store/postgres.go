@@ -295,17 +295,17 @@ func (p *Postgres) inTx(ctx context.Context, f func(pgx.Tx) error) error {
 	return tx.Commit(ctx)
 }
 
-// b returns s as the value of a bytea parameter: never nil, which pgx
+// pgBytes returns s as the value of a bytea parameter: never nil, which pgx
 // would send as NULL.
-func b(s string) []byte {
+func pgBytes(s string) []byte {
 	return append([]byte{}, s...)
 }
 
-// bs returns ss as the value of a bytea[] parameter.
-func bs(ss []string) [][]byte {
+// pgBytesList returns ss as the value of a bytea[] parameter.
+func pgBytesList(ss []string) [][]byte {
 	out := make([][]byte, len(ss))
 	for i, s := range ss {
-		out[i] = b(s)
+		out[i] = pgBytes(s)
 	}
 	return out
 }
@@ -389,8 +389,8 @@ func putSources(ctx context.Context, q pgx.Tx, states []SourceState) error {
 			continue
 		}
 		names = append(names, st.Name)
-		url, title, link, etag = append(url, b(st.URL)), append(title, b(st.Title)), append(link, b(st.Link)), append(etag, b(st.ETag))
-		lm, hash, lastErr = append(lm, b(st.LastModified)), append(hash, b(st.Hash)), append(lastErr, b(st.LastError))
+		url, title, link, etag = append(url, pgBytes(st.URL)), append(title, pgBytes(st.Title)), append(link, pgBytes(st.Link)), append(etag, pgBytes(st.ETag))
+		lm, hash, lastErr = append(lm, pgBytes(st.LastModified)), append(hash, pgBytes(st.Hash)), append(lastErr, pgBytes(st.LastError))
 		attempt, success, next = append(attempt, toUnix(st.LastAttempt)), append(success, toUnix(st.LastSuccess)), append(next, toUnix(st.NextAttempt))
 		failures = append(failures, int32(st.Failures))
 	}
@@ -434,7 +434,7 @@ func (p *Postgres) Meta(ctx context.Context, key string) (string, error) {
 func (p *Postgres) SetMeta(ctx context.Context, key, value string) error {
 	err := p.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, b(value))
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, pgBytes(value))
 		return err
 	})
 	if err != nil {
@@ -447,7 +447,7 @@ func (p *Postgres) SetMeta(ctx context.Context, key, value string) error {
 func (p *Postgres) FullText(ctx context.Context, link string) (FullText, bool, error) {
 	var content, msg []byte
 	var fetched int64
-	err := p.pool.QueryRow(ctx, `SELECT content, error, fetched FROM fulltext WHERE link = $1`, b(link)).Scan(&content, &msg, &fetched)
+	err := p.pool.QueryRow(ctx, `SELECT content, error, fetched FROM fulltext WHERE link = $1`, pgBytes(link)).Scan(&content, &msg, &fetched)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return FullText{}, false, nil
 	}
@@ -462,7 +462,7 @@ func (p *Postgres) PutFullText(ctx context.Context, link string, ft FullText) er
 	err := p.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO fulltext (link, content, error, fetched) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (link) DO UPDATE SET content = excluded.content, error = excluded.error, fetched = excluded.fetched`,
-			b(link), b(ft.Content), b(ft.Error), toUnix(ft.Fetched))
+			pgBytes(link), pgBytes(ft.Content), pgBytes(ft.Error), toUnix(ft.Fetched))
 		return err
 	})
 	if err != nil {

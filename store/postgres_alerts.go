@@ -38,7 +38,7 @@ func pgQueueAlerts(ctx context.Context, tx pgx.Tx, entries []AlertEntry, queue b
 	queued := 0
 	at := now.UnixNano()
 	for _, e := range entries {
-		tag, err := tx.Exec(ctx, `INSERT INTO alert_seen (alert_key, item_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, e.Key, b(e.Item.ID), at)
+		tag, err := tx.Exec(ctx, `INSERT INTO alert_seen (alert_key, item_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, e.Key, pgBytes(e.Item.ID), at)
 		if err != nil {
 			return 0, err
 		}
@@ -53,7 +53,7 @@ func pgQueueAlerts(ctx context.Context, tx pgx.Tx, entries []AlertEntry, queue b
 		// backing off after failures is not tried again at once.
 		if _, err := tx.Exec(ctx, `INSERT INTO alert_queue (alert_key, item_id, topic, data, queued, next_attempt)
 			VALUES ($1, $2, $3, $4, $5, greatest($5, (SELECT max(next_attempt) FROM alert_queue WHERE alert_key = $1)))
-			ON CONFLICT DO NOTHING`, e.Key, b(e.Item.ID), e.Topic, data, at); err != nil {
+			ON CONFLICT DO NOTHING`, e.Key, pgBytes(e.Item.ID), e.Topic, data, at); err != nil {
 			return 0, err
 		}
 		queued++
@@ -116,7 +116,7 @@ func (p *Postgres) TakeEntered(ctx context.Context, keys func(topic string) []st
 // AlertSeen reports whether the alert with the given key has seen the item.
 func (p *Postgres) AlertSeen(ctx context.Context, key, itemID string) (bool, error) {
 	var seen bool
-	if err := p.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alert_seen WHERE alert_key = $1 AND item_id = $2)`, key, b(itemID)).Scan(&seen); err != nil {
+	if err := p.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alert_seen WHERE alert_key = $1 AND item_id = $2)`, key, pgBytes(itemID)).Scan(&seen); err != nil {
 		return false, fmt.Errorf("read alert %s: %w", key, err)
 	}
 	return seen, nil
@@ -161,7 +161,7 @@ func (p *Postgres) PendingAlerts(ctx context.Context, key string, dueOnly bool, 
 // the given key (see Alerts).
 func (p *Postgres) AlertDelivered(ctx context.Context, key string, itemIDs []string, digest bool, now time.Time) error {
 	err := p.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM alert_queue WHERE alert_key = $1 AND item_id = ANY($2::bytea[])`, key, bs(itemIDs)); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM alert_queue WHERE alert_key = $1 AND item_id = ANY($2::bytea[])`, key, pgBytesList(itemIDs)); err != nil {
 			return err
 		}
 		q := `INSERT INTO alert_state (alert_key, last_success, last_digest) VALUES ($1, $2, $2)
@@ -183,7 +183,7 @@ func (p *Postgres) AlertDelivered(ctx context.Context, key string, itemIDs []str
 func (p *Postgres) AlertFailed(ctx context.Context, key string, itemIDs []string, msg string, next, now time.Time) error {
 	err := p.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE alert_queue SET attempts = attempts + 1, last_error = $1, next_attempt = $2
-			WHERE alert_key = $3 AND item_id = ANY($4::bytea[])`, b(msg), next.UnixNano(), key, bs(itemIDs)); err != nil {
+			WHERE alert_key = $3 AND item_id = ANY($4::bytea[])`, pgBytes(msg), next.UnixNano(), key, pgBytesList(itemIDs)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE alert_queue SET next_attempt = $1 WHERE alert_key = $2 AND next_attempt < $1`, next.UnixNano(), key); err != nil {
@@ -191,7 +191,7 @@ func (p *Postgres) AlertFailed(ctx context.Context, key string, itemIDs []string
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO alert_state (alert_key, last_error, last_error_at) VALUES ($1, $2, $3)
 			ON CONFLICT (alert_key) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at`,
-			key, b(msg), now.UnixNano())
+			key, pgBytes(msg), now.UnixNano())
 		return err
 	})
 	if err != nil {

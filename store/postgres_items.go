@@ -145,7 +145,7 @@ func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, p
 		if _, err := tx.Exec(ctx, `INSERT INTO fingerprints (source, id, fingerprint)
 			SELECT $1, id, fp FROM unnest($2::bytea[], $3::text[]) AS u(id, fp)
 			ON CONFLICT (source, id) DO UPDATE SET fingerprint = excluded.fingerprint WHERE fingerprints.fingerprint <> excluded.fingerprint`,
-			st.Name, bs(fpIDs), fps); err != nil {
+			st.Name, pgBytesList(fpIDs), fps); err != nil {
 			return nil, fmt.Errorf("fingerprints: %w", err)
 		}
 	}
@@ -158,7 +158,7 @@ func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, p
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO entered (topic, first, item_id)
 			SELECT topic, $1, id FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS u(topic, id, n) ORDER BY n`,
-			res.First, topics, bs(ids)); err != nil {
+			res.First, topics, pgBytesList(ids)); err != nil {
 			return nil, fmt.Errorf("entered: %w", err)
 		}
 	}
@@ -242,13 +242,13 @@ func (sv *pgSourceSave) lookup(ctx context.Context, items []*item.Item, keys []*
 	ids, guids, links, titles := make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
 	guidh, linkh, titleh, times := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, it := range items {
-		ids[i], links[i], linkh[i] = b(it.ID), b(keys[i].link), keyHash(keys[i].link)
+		ids[i], links[i], linkh[i] = pgBytes(it.ID), pgBytes(keys[i].link), keyHash(keys[i].link)
 		guids[i], titles[i] = []byte{}, []byte{}
 		if g := keys[i].guid; globalGUID(g) {
-			guids[i], guidh[i] = b(g), keyHash(g)
+			guids[i], guidh[i] = pgBytes(g), keyHash(g)
 		}
 		if !it.Published.IsZero() {
-			titles[i], titleh[i], times[i] = b(keys[i].title), keyHash(keys[i].title), it.Published.UnixNano()
+			titles[i], titleh[i], times[i] = pgBytes(keys[i].title), keyHash(keys[i].title), it.Published.UnixNano()
 		}
 	}
 	rows, err := sv.tx.Query(ctx, pgLookup, ids, guids, guidh, links, linkh, titles, titleh, times, sv.source, int64(TitleWindow))
@@ -278,7 +278,7 @@ func (sv *pgSourceSave) lookup(ctx context.Context, items []*item.Item, keys []*
 // missing), with the topics the saving source gives them.
 func (sv *pgSourceSave) readStored(ctx context.Context, ids []string) (map[string]*storedItem, error) {
 	out := make(map[string]*storedItem, len(ids))
-	rows, err := sv.tx.Query(ctx, pgStored, bs(ids))
+	rows, err := sv.tx.Query(ctx, pgStored, pgBytesList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read stored items: %w", err)
 	}
@@ -326,7 +326,7 @@ func (sv *pgSourceSave) item(ctx context.Context, it *item.Item, row *newRow, f 
 		if canonical == "" {
 			return sv.insert(it, row)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO aliases (alias, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, b(it.ID), b(canonical)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO aliases (alias, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, pgBytes(it.ID), pgBytes(canonical)); err != nil {
 			return err
 		}
 		sv.res.Merged++
@@ -348,7 +348,7 @@ func (sv *pgSourceSave) item(ctx context.Context, it *item.Item, row *newRow, f 
 		return nil // removed by retention since
 	}
 	if si.owner != source {
-		if _, err := tx.Exec(ctx, `INSERT INTO item_sources (item_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING`, b(canonical), source); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO item_sources (item_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING`, pgBytes(canonical), source); err != nil {
 			return err
 		}
 	}
@@ -364,7 +364,7 @@ func (sv *pgSourceSave) item(ctx context.Context, it *item.Item, row *newRow, f 
 			guid, link, title := stored.GUID, LinkKey(stored.Link), TitleKey(stored.Title)
 			if _, err := tx.Exec(ctx, `UPDATE items SET guid = $1, link_key = $2, title_key = $3, guid_h = $4, link_h = $5, title_h = $6,
 				sort_time = $7, hash = $8, data = $9 WHERE id = $10`,
-				b(guid), b(link), b(title), keyHash(guid), keyHash(link), keyHash(title), sortTime(&stored), h, data, b(canonical)); err != nil {
+				pgBytes(guid), pgBytes(link), pgBytes(title), keyHash(guid), keyHash(link), keyHash(title), sortTime(&stored), h, data, pgBytes(canonical)); err != nil {
 				return err
 			}
 			sv.res.Updated++
@@ -408,7 +408,7 @@ func (sv *pgSourceSave) flush(ctx context.Context) error {
 			FROM unnest($2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::bytea[])
 				AS u(id, guid, link_key, title_key, guid_h, link_h, title_h, sort_time, first_seen, hash, data)
 			ON CONFLICT DO NOTHING`,
-			sv.source, bs(sv.newIDs), bs(sv.newGUIDs), bs(sv.newLinks), bs(sv.newTitles), sv.newGUIDh, sv.newLinkh, sv.newTitleh,
+			sv.source, pgBytesList(sv.newIDs), pgBytesList(sv.newGUIDs), pgBytesList(sv.newLinks), pgBytesList(sv.newTitles), sv.newGUIDh, sv.newLinkh, sv.newTitleh,
 			sv.newSort, sv.newFirst, sv.newHash, sv.newData)
 		if err != nil {
 			return fmt.Errorf("insert items: %w", err)
@@ -420,7 +420,7 @@ func (sv *pgSourceSave) flush(ctx context.Context) error {
 	if len(sv.topics) > 0 {
 		if _, err := sv.tx.Exec(ctx, `INSERT INTO item_topics (item_id, topic, source)
 			SELECT id, topic, $1 FROM unnest($2::bytea[], $3::text[]) AS u(id, topic) ON CONFLICT DO NOTHING`,
-			sv.source, bs(sv.topicIDs), sv.topics); err != nil {
+			sv.source, pgBytesList(sv.topicIDs), sv.topics); err != nil {
 			return fmt.Errorf("insert topics: %w", err)
 		}
 	}
@@ -438,7 +438,7 @@ func (sv *pgSourceSave) setTopics(ctx context.Context, id string, it *item.Item,
 	tx, source := sv.tx, sv.source
 	for _, t := range mine {
 		if !slices.Contains(it.Topics, t) {
-			if _, err := tx.Exec(ctx, `DELETE FROM item_topics WHERE item_id = $1 AND source = $2 AND topic = $3`, b(id), source, t); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM item_topics WHERE item_id = $1 AND source = $2 AND topic = $3`, pgBytes(id), source, t); err != nil {
 				return err
 			}
 			sv.changed[t] = true
@@ -449,7 +449,7 @@ func (sv *pgSourceSave) setTopics(ctx context.Context, id string, it *item.Item,
 		if slices.Contains(mine, t) {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO item_topics (item_id, topic, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, b(id), t, source); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO item_topics (item_id, topic, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, pgBytes(id), t, source); err != nil {
 			return err
 		}
 		if !slices.Contains(before, t) {
