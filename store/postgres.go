@@ -22,7 +22,8 @@ import (
 //   - a save locks the hashes of its items' ids and keys (advisory locks,
 //     sorted, so two saves never wait for each other in a cycle) before it
 //     looks them up, so that the same story saved by two sources at once
-//     is stored once;
+//     is stored once; a save of more keys than pgMaxKeyLocks excludes
+//     other saves instead, to keep PostgreSQL's lock table from filling;
 //   - Prune and Retag, which rewrite many items, exclude saves (an
 //     advisory lock saves take shared, they take exclusive);
 //   - the feed marks (see Store.Unpublished) are numbered under one lock
@@ -52,7 +53,7 @@ const (
 	pgLockClass   = 0x72666564 // "rfed"
 	pgLockMigrate = 1          // held while migrating
 	pgLockMarks   = 2          // held while numbering feed marks, until commit
-	pgLockItems   = 3          // shared by saves, exclusive for Prune and Retag
+	pgLockItems   = 3          // shared by saves, exclusive for Prune, Retag and large saves
 )
 
 // pgMigrations are applied in order, all in one transaction; the schema

@@ -74,10 +74,6 @@ const pgStored = `SELECT i.id, i.source, i.hash, i.first_seen, t.topic, t.source
 
 // pgSave saves one source's items in tx.
 func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
-	// Retention and retagging wait for saves, and saves for them.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, $2)`, pgLockClass, pgLockItems); err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
-	}
 	res := &SaveResult{}
 	var prevSuccess int64
 	var prevTitle, prevLink []byte
@@ -100,10 +96,7 @@ func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, p
 		}
 	}
 	sv := &pgSourceSave{tx: tx, source: st.Name, now: now, res: res, changed: map[string]bool{}, stored: map[string]*storedItem{}}
-	// The hashes of the items' ids and keys are locked, sorted, before the
-	// lookup: a concurrent save of the same story finds it once this one
-	// commits, rather than storing it a second time.
-	if err := sv.lockKeys(ctx, todo, keys); err != nil {
+	if err := sv.lock(ctx, todo, keys); err != nil {
 		return nil, err
 	}
 	found, err := sv.lookup(ctx, todo, keys)
@@ -207,9 +200,20 @@ type pgSourceSave struct {
 	topicIDs, topics                      []string
 }
 
-// lockKeys takes the transaction's advisory locks on the hashes of the
-// items' ids and keys, in order.
-func (sv *pgSourceSave) lockKeys(ctx context.Context, items []*item.Item, keys []*newRow) error {
+// pgMaxKeyLocks is the most advisory locks a save takes on its items' keys
+// (see pgSourceSave.lock): PostgreSQL keeps every lock in one table of
+// shared memory, of about 64 (max_locks_per_transaction) a connection; one
+// transaction of 20,000 locks exhausted it on a default server (10,000
+// did not). 512 keys are those of about 130 to 170 items.
+const pgMaxKeyLocks = 512
+
+// lock takes the save's locks, held until it commits. Retention and
+// retagging wait for saves, and saves for them (pgLockItems). The hashes
+// of the items' ids and keys are locked, sorted, before the lookup, so
+// that a concurrent save of the same story finds it once this one
+// commits, rather than storing it a second time. A save of more than
+// pgMaxKeyLocks keys instead excludes every other save, as retention does.
+func (sv *pgSourceSave) lock(ctx context.Context, items []*item.Item, keys []*newRow) error {
 	hs := make([]int64, 0, 4*len(items))
 	for i, it := range items {
 		hs = append(hs, keyHash(it.ID), keyHash(keys[i].link), keyHash(keys[i].title))
@@ -221,6 +225,15 @@ func (sv *pgSourceSave) lockKeys(ctx context.Context, items []*item.Item, keys [
 	hs = slices.Compact(hs)
 	if len(hs) > 0 && hs[0] == 0 {
 		hs = hs[1:]
+	}
+	if len(hs) > pgMaxKeyLocks {
+		if _, err := sv.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, pgLockClass, pgLockItems); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		return nil
+	}
+	if _, err := sv.tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, $2)`, pgLockClass, pgLockItems); err != nil {
+		return fmt.Errorf("lock: %w", err)
 	}
 	if len(hs) == 0 {
 		return nil

@@ -205,3 +205,53 @@ func TestPostgresTwoInstancesSameStory(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresLargeSaves: saves of thousands of items at once, more keys
+// than a save locks one by one, succeed on a server of default settings
+// (20,000 advisory locks in one transaction exhaust its lock table), and a
+// small save of a story one of them carries, at the same moment, merges
+// into it.
+func TestPostgresLargeSaves(t *testing.T) {
+	u := pgDatabase(t, pgServer(t), "refeed_test_large_saves")
+	ctx := context.Background()
+	s, err := store.OpenPostgres(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	const sources, items = 4, 2000
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range sources {
+		name := fmt.Sprintf("big%d", w)
+		var its []item.Item
+		for _, f := range syntheticFrom(items*w, items) {
+			for _, it := range f.Items {
+				it.Source = name
+				it.ID = item.NewID(name, &it)
+				its = append(its, it)
+			}
+		}
+		wg.Go(func() {
+			<-start
+			if res, err := s.SaveSource(ctx, store.SourceState{Name: name, LastSuccess: t0}, its, t0); err != nil || res.New+res.Merged != items {
+				t.Errorf("save %s: %+v, %v", name, res, err)
+			}
+		})
+	}
+	// The small save carries the link of big0's first item.
+	small := item.Item{Source: "small", Link: syntheticFrom(0, 1)[0].Items[0].Link, Title: "The small source's title of the story", Content: "<p>x</p>"}
+	small.ID = item.NewID("small", &small)
+	wg.Go(func() {
+		<-start
+		if _, err := s.SaveSource(ctx, store.SourceState{Name: "small", LastSuccess: t0}, []item.Item{small}, t0); err != nil {
+			t.Error(err)
+		}
+	})
+	close(start)
+	wg.Wait()
+	if n, err := s.Count(ctx, config.AllFeed); err != nil || n != sources*items {
+		t.Errorf("%d items (%v), want %d", n, err, sources*items)
+	}
+}
