@@ -46,6 +46,7 @@ var tests = []struct {
 	{"TwoItemsOfOneSaveAreOneStory", testTwoItemsOfOneSaveAreOneStory},
 	{"KeysThatAreNotUTF8", testKeysThatAreNotUTF8},
 	{"ConcurrentSaves", testConcurrentSaves},
+	{"SameStoryFromTwoSourcesAtOnce", testSameStoryFromTwoSourcesAtOnce},
 	{"Fingerprints", testFingerprints},
 	{"SourceStates", testSourceStates},
 	{"Retention", testRetention},
@@ -54,6 +55,7 @@ var tests = []struct {
 	{"FullTextCache", testFullTextCache},
 	{"Meta", testMeta},
 	{"FeedMarks", testFeedMarks},
+	{"FeedMarksOfConcurrentSaves", testFeedMarksOfConcurrentSaves},
 	{"AlertQueueOnceEver", testAlertQueueOnceEver},
 	{"AlertFailureDefersTheAlert", testAlertFailureDefersTheAlert},
 	{"AlertDigestAndDrop", testAlertDigestAndDrop},
@@ -500,6 +502,57 @@ func testConcurrentSaves(t *testing.T, e *env) {
 	}
 }
 
+// testSameStoryFromTwoSourcesAtOnce: two sources carrying the same story
+// (by GUID, by link, by title), saved at the same moment, store it once,
+// with both sources listed; so do more saves at once, several stories
+// each.
+func testSameStoryFromTwoSourcesAtOnce(t *testing.T, e *env) {
+	s := e.open()
+	const rounds = 10
+	for r := range rounds {
+		story := func(src string) []item.Item {
+			byGUID := mk(src, fmt.Sprintf("https://news.example/guid/%d", r), fmt.Sprintf("https://%s.example/g%d", src, r), fmt.Sprintf("%s's title of the story by GUID, round %d", src, r))
+			byLink := mk(src, "", fmt.Sprintf("https://www.news.example/link/%d/", r), fmt.Sprintf("%s's title of the story by link, round %d", src, r))
+			byTitle := mk(src, "", fmt.Sprintf("https://%s.example/t%d", src, r), fmt.Sprintf("The story found by its title alone, round %d", r))
+			byTitle.Published = t0
+			return []item.Item{byGUID, byLink, byTitle}
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		results := make([]*store.SaveResult, 2)
+		errs := make([]error, 2)
+		for i, src := range []string{"a", "b"} {
+			items := story(src)
+			wg.Go(func() {
+				<-start
+				results[i], errs[i] = s.SaveSource(ctx, store.SourceState{Name: src, LastSuccess: t0}, items, t0)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, save %d: %v", r, i, err)
+			}
+		}
+		if n, m := results[0].New+results[1].New, results[0].Merged+results[1].Merged; n != 3 || m != 3 {
+			t.Errorf("round %d: %d new, %d merged; want 3 and 3", r, n, m)
+		}
+	}
+	all, err := s.Feed(ctx, config.AllFeed, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3*rounds {
+		t.Errorf("%d items, want %d (one per story)", len(all), 3*rounds)
+	}
+	for _, it := range all {
+		if len(it.Sources) != 2 || it.Sources[0] == it.Sources[1] {
+			t.Errorf("%q: sources %v, want a and b", it.Title, it.Sources)
+		}
+	}
+}
+
 // testOneSaveOfManyKinds saves, in one save, items that are new, the same
 // story as another source's by GUID, by link and by title, already stored
 // under an alias, removed by retention, and repeated: each is told apart.
@@ -880,5 +933,61 @@ func testFeedMarks(t *testing.T, e *env) {
 	}
 	if got := slugs(marks()); !slices.Equal(got, []string{config.AllFeed, "nato", "weather"}) {
 		t.Errorf("after MarkChanged: %v", got)
+	}
+}
+
+// testFeedMarksOfConcurrentSaves: while sources save at once, a publisher
+// reads the marks, renders (counts the items), and clears the marks it
+// read. A save committed after the render keeps its mark: whenever no mark
+// is left, the render held every item.
+func testFeedMarksOfConcurrentSaves(t *testing.T, e *env) {
+	s := e.open()
+	const writers, saves = 8, 15
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for w := range writers {
+		wg.Go(func() {
+			src := fmt.Sprintf("w%d", w)
+			for i := range saves {
+				it := mk(src, fmt.Sprintf("https://%s.example/%d", src, i), fmt.Sprintf("https://%s.example/%d", src, i), fmt.Sprintf("Story %d of writer %d", i, w))
+				if _, err := s.SaveSource(ctx, store.SourceState{Name: src, LastSuccess: t0}, []item.Item{it}, t0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	for published := false; !published; {
+		select {
+		case <-done:
+			published = true // one more round, after every save
+		default:
+		}
+		marks, err := s.Unpublished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered, err := s.Count(ctx, config.AllFeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Published(ctx, marks); err != nil {
+			t.Fatal(err)
+		}
+		now, err := s.Count(ctx, config.AllFeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, err := s.Unpublished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := left[config.AllFeed]; !ok && now != rendered {
+			t.Fatalf("no mark left, but the render held %d items of %d: a save's mark was cleared unpublished", rendered, now)
+		}
+	}
+	if n, _ := s.Count(ctx, config.AllFeed); n != writers*saves {
+		t.Errorf("%d items, want %d", n, writers*saves)
 	}
 }
