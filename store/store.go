@@ -4,8 +4,10 @@
 //
 // Callers see the interface Store (or a part of it, such as Alerts); its
 // batching and transactions stay inside. SQLite (OpenSQLite) is the
-// default backend. Package storetest holds the promises of Store as tests
-// that every backend runs.
+// default backend; PostgreSQL (OpenPostgres) is the backend for several
+// instances sharing one state (not selectable in the configuration yet).
+// Package storetest holds the promises of Store as tests that every
+// backend runs.
 package store
 
 import (
