@@ -49,6 +49,9 @@ type SQLite struct {
 
 	// damage is set once the file is found damaged (see damage.go).
 	damage atomic.Pointer[DamagedError]
+	// checked is when checkFile last found the file sound, for the seal
+	// a clean Close leaves (see seal.go).
+	checked time.Time
 }
 
 // migrations are applied in order; the schema version is the number of
@@ -275,8 +278,12 @@ func openSQLite(path string, check bool) (*SQLite, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	checked := time.Now()
 	if _, err := os.Stat(path); err == nil && check {
-		if err := checkFile(path); errors.Is(err, ErrDamaged) {
+		// A file closed cleanly and unchanged since need not be read whole.
+		if t := unseal(path, checked); !t.IsZero() {
+			checked = t
+		} else if err := checkFile(path); errors.Is(err, ErrDamaged) {
 			return nil, fmt.Errorf("open store: %w", err) // it names the file
 		} else if err != nil {
 			return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -299,7 +306,7 @@ func openSQLite(path string, check bool) (*SQLite, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &SQLite{db: db, path: path}
+	s := &SQLite{db: db, path: path, checked: checked}
 	// A damaged file found now stays open (see Close).
 	fail := func(err error) (*SQLite, error) {
 		err = s.check(err)
@@ -350,6 +357,12 @@ func (s *SQLite) Close() error {
 			st.Close()
 		}
 		s.closeErr = errors.Join(s.db.Close(), cerr)
+		// Closed cleanly (the WAL copied into the file and removed): the
+		// next open may spare checking every page. Without a seal (it
+		// could not be written), the next open checks.
+		if s.closeErr == nil && s.Damaged() == nil {
+			_ = seal(s.path, s.checked)
+		}
 	})
 	return s.closeErr
 }
