@@ -36,6 +36,16 @@ func (s *SQLite) Unpublished(ctx context.Context) (_ map[string]int64, err error
 		return nil, fmt.Errorf("read unpublished feeds: %w", err)
 	}
 	defer rows.Close()
+	return scanMarks(rows)
+}
+
+// scanMarks reads the rows of (slug, max(seq)) that Unpublished queries,
+// of either backend's driver.
+func scanMarks(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}) (map[string]int64, error) {
 	out := map[string]int64{}
 	for rows.Next() {
 		var slug string

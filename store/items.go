@@ -145,19 +145,7 @@ func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*Sa
 	}
 	// So are the stored items they are, but for one that several items
 	// are: saving the first changes what the next finds.
-	n := map[string]int{}
-	for _, f := range found {
-		if c := f.canonical(); c != "" {
-			n[c]++
-		}
-	}
-	var once []string
-	for c, k := range n {
-		if k == 1 {
-			once = append(once, c)
-		}
-	}
-	if len(once) > 0 {
+	if once := foundOnce(found); len(once) > 0 {
 		if sv.stored, err = readStored(ctx, tx, once, st.Name); err != nil {
 			return nil, err
 		}
@@ -436,6 +424,24 @@ func lookupAll(ctx context.Context, tx *txn, source string, items []*item.Item, 
 		}
 	}
 	return out, nil
+}
+
+// foundOnce returns the stored items (canonical ids) that exactly one of
+// found is: those the items of a save can all read at once, beforehand.
+func foundOnce(found []found) []string {
+	n := map[string]int{}
+	for _, f := range found {
+		if c := f.canonical(); c != "" {
+			n[c]++
+		}
+	}
+	var once []string
+	for c, k := range n {
+		if k == 1 {
+			once = append(once, c)
+		}
+	}
+	return once
 }
 
 // lookupSome looks items up into out.

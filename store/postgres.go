@@ -496,19 +496,7 @@ func (p *Postgres) Unpublished(ctx context.Context) (map[string]int64, error) {
 		return nil, fmt.Errorf("read unpublished feeds: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var slug string
-		var seq int64
-		if err := rows.Scan(&slug, &seq); err != nil {
-			return nil, fmt.Errorf("read unpublished feeds: %w", err)
-		}
-		out[slug] = seq
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read unpublished feeds: %w", err)
-	}
-	return out, nil
+	return scanMarks(rows)
 }
 
 // MarkChanged marks feeds as changed.

@@ -105,19 +105,7 @@ func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, p
 	}
 	// The stored items they are are read at once, but for one that several
 	// items are: saving the first changes what the next finds.
-	n := map[string]int{}
-	for _, f := range found {
-		if c := f.canonical(); c != "" {
-			n[c]++
-		}
-	}
-	var once []string
-	for c, k := range n {
-		if k == 1 {
-			once = append(once, c)
-		}
-	}
-	if len(once) > 0 {
+	if once := foundOnce(found); len(once) > 0 {
 		if sv.stored, err = sv.readStored(ctx, once); err != nil {
 			return nil, err
 		}
