@@ -31,6 +31,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	ids     map[string]cron.EntryID
 	running map[string]bool
+	again   map[string]Job // triggered while running: run once more after
 }
 
 // New returns a stopped scheduler.
@@ -40,6 +41,7 @@ func New(log *slog.Logger) *Scheduler {
 		log:     log,
 		ids:     map[string]cron.EntryID{},
 		running: map[string]bool{},
+		again:   map[string]Job{},
 	}
 }
 
@@ -71,35 +73,56 @@ func (s *Scheduler) Set(jobs []Job) error {
 	return nil
 }
 
-// Trigger runs the named job now, in the background, unless it is running.
-func (s *Scheduler) Trigger(j Job) {
-	go s.guard(j)()
-}
+// Trigger runs the named job now, in the background. When a job of that
+// name is running, j runs once more as soon as it returns (however often
+// it was triggered meanwhile), so that what changed since that run began
+// (the configuration, say) is not missed.
+func (s *Scheduler) Trigger(j Job) { go s.run(j, true) }
 
-// guard wraps a job: skipped while a job of the same name runs, and
-// recovered when it panics.
-func (s *Scheduler) guard(j Job) func() {
-	return func() {
-		s.mu.Lock()
-		if s.running[j.Name] {
-			s.mu.Unlock()
-			s.log.Info("skipped: still running", "job", j.Name)
-			return
+// guard wraps a scheduled job: skipped while a job of the same name runs,
+// and recovered when it panics.
+func (s *Scheduler) guard(j Job) func() { return func() { s.run(j, false) } }
+
+// run runs j unless a job of its name is running: then a triggered run
+// waits for that one to return (see Trigger), and a scheduled one is
+// skipped.
+func (s *Scheduler) run(j Job, triggered bool) {
+	s.mu.Lock()
+	if s.running[j.Name] {
+		if triggered {
+			s.again[j.Name] = j
 		}
-		s.running[j.Name] = true
-		s.wg.Add(1)
 		s.mu.Unlock()
-		defer func() {
-			if r := recover(); r != nil {
-				s.log.Error("job panicked", "job", j.Name, "panic", r, "stack", string(debug.Stack()))
-			}
-			s.mu.Lock()
+		s.log.Info("skipped: still running", "job", j.Name, "runs_after", triggered)
+		return
+	}
+	s.running[j.Name] = true
+	s.wg.Add(1)
+	s.mu.Unlock()
+	for {
+		s.call(j)
+		s.mu.Lock()
+		next, again := s.again[j.Name]
+		delete(s.again, j.Name)
+		if !again {
 			delete(s.running, j.Name)
 			s.mu.Unlock()
 			s.wg.Done()
-		}()
-		j.Run()
+			return
+		}
+		s.mu.Unlock()
+		j = next
 	}
+}
+
+// call runs j, recovering a panic.
+func (s *Scheduler) call(j Job) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("job panicked", "job", j.Name, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	j.Run()
 }
 
 // Next returns when the named job runs next, or the zero time.

@@ -110,3 +110,44 @@ func TestInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestTriggerWhileRunningRunsOnceMore: a job triggered while it runs runs
+// once more when that run returns, however often it was triggered
+// meanwhile, never beside it.
+func TestTriggerWhileRunningRunsOnceMore(t *testing.T) {
+	s := New(slog.New(slog.DiscardHandler))
+	release := make(chan struct{})
+	started := make(chan string, 10)
+	var concurrent, peak atomic.Int32
+	job := func(label string) Job {
+		return Job{Name: "src", Spec: "@every 1h", Run: func() {
+			if n := concurrent.Add(1); n > peak.Load() {
+				peak.Store(n)
+			}
+			started <- label
+			<-release
+			concurrent.Add(-1)
+		}}
+	}
+	s.Trigger(job("first"))
+	if got := <-started; got != "first" {
+		t.Fatalf("ran %q", got)
+	}
+	s.Trigger(job("second"))
+	s.Trigger(job("third"))
+	time.Sleep(50 * time.Millisecond) // let both triggers find it running
+	release <- struct{}{}
+	if got := <-started; got != "second" && got != "third" {
+		t.Errorf("after the run, %q ran, want one of those triggered meanwhile", got)
+	}
+	release <- struct{}{}
+	s.Stop()
+	select {
+	case got := <-started:
+		t.Errorf("%q ran too", got)
+	default:
+	}
+	if peak.Load() != 1 {
+		t.Errorf("%d runs at once", peak.Load())
+	}
+}
