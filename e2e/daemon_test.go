@@ -58,6 +58,9 @@ func startRefeed(t *testing.T, args ...string) *proc {
 // its log is shown when the test failed.
 func startProc(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
+	if err := watchRepository(); err != nil {
+		t.Fatal(err)
+	}
 	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {

@@ -49,21 +49,27 @@ func buildAndTest(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n%s", strings.Join(args, " "), err, out)
 		return 1
 	}
-	// go test keeps the result of these tests until a file they opened
-	// changes, and go build read refeed's sources in another process:
-	// reading every folder of the repository makes a change to any file in
-	// it run the tests again.
-	if err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		return err
-	}); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
-		return 1
-	}
 	return m.Run()
 }
+
+// watchRepository looks at every file of the repository (once a test
+// binary), so that a change to any of them runs the tests again: go test
+// keeps the result of these tests until a file they opened or looked at
+// during the tests changes (os.Stat's size and time; for a folder, only
+// its names), and go build read refeed's sources in another process.
+var watchRepository = sync.OnceValue(func() error {
+	return filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules"):
+			return filepath.SkipDir
+		case !d.IsDir():
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+})
 
 // shared is the folder of examples, corpus and interop checks beside the
 // repository.
@@ -173,6 +179,9 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 // fails the test.
 func runProcess(t *testing.T, cmd *exec.Cmd) (int, string, string) {
 	t.Helper()
+	if err := watchRepository(); err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
