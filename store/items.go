@@ -691,32 +691,53 @@ func (sv *sourceSave) insert(it *item.Item) error {
 // and records the topics the item newly entered; before are the item's
 // topics and mine those the source gave it.
 func (sv *sourceSave) setTopics(ctx context.Context, id string, it *item.Item, before, mine []string) error {
-	tx, source := sv.tx, sv.source
-	for _, t := range mine {
-		if !slices.Contains(it.Topics, t) {
-			if _, err := tx.ExecContext(ctx, qDropTopic, id, source, t); err != nil {
-				return err
-			}
-			sv.changed[t] = true
-		}
-	}
-	var entered []string
-	for _, t := range it.Topics {
-		if slices.Contains(mine, t) {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, qAddTopic, id, t, source); err != nil {
+	drop, add := topicDiff(it.Topics, mine)
+	for _, t := range drop {
+		if _, err := sv.tx.ExecContext(ctx, qDropTopic, id, sv.source, t); err != nil {
 			return err
 		}
-		if !slices.Contains(before, t) {
-			sv.changed[t] = true
-			entered = append(entered, t)
+	}
+	for _, t := range add {
+		if _, err := sv.tx.ExecContext(ctx, qAddTopic, id, t, sv.source); err != nil {
+			return err
 		}
 	}
-	for _, t := range entered {
-		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, ItemID: id})
-	}
+	sv.res.Entered = topicsChanged(sv.changed, sv.res.Entered, id, before, drop, add)
 	return nil
+}
+
+// topicDiff returns the topics a source gives an item that it gave it
+// before (mine) and no longer does (drop), and those it gives it now
+// (want) and did not (add).
+func topicDiff(want, mine []string) (drop, add []string) {
+	for _, t := range mine {
+		if !slices.Contains(want, t) {
+			drop = append(drop, t)
+		}
+	}
+	for _, t := range want {
+		if !slices.Contains(mine, t) {
+			add = append(add, t)
+		}
+	}
+	return drop, add
+}
+
+// topicsChanged records, after a source's topics of item id changed by
+// drop and add (see topicDiff), the feeds that changed in changed, and
+// appends to entered the topics the item entered: those it was in under
+// no source before.
+func topicsChanged(changed map[string]bool, entered []Entry, id string, before, drop, add []string) []Entry {
+	for _, t := range drop {
+		changed[t] = true
+	}
+	for _, t := range add {
+		if !slices.Contains(before, t) {
+			changed[t] = true
+			entered = append(entered, Entry{Topic: t, ItemID: id})
+		}
+	}
+	return entered
 }
 
 func topicsOf(ctx context.Context, q interface {

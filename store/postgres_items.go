@@ -436,31 +436,18 @@ func (sv *pgSourceSave) flush(ctx context.Context) error {
 // and records the topics the item newly entered; before are the item's
 // topics and mine those the source gave it.
 func (sv *pgSourceSave) setTopics(ctx context.Context, id string, it *item.Item, before, mine []string) error {
-	tx, source := sv.tx, sv.source
-	for _, t := range mine {
-		if !slices.Contains(it.Topics, t) {
-			if _, err := tx.Exec(ctx, `DELETE FROM item_topics WHERE item_id = $1 AND source = $2 AND topic = $3`, pgBytes(id), source, t); err != nil {
-				return err
-			}
-			sv.changed[t] = true
-		}
-	}
-	var entered []string
-	for _, t := range it.Topics {
-		if slices.Contains(mine, t) {
-			continue
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO item_topics (item_id, topic, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, pgBytes(id), t, source); err != nil {
+	drop, add := topicDiff(it.Topics, mine)
+	for _, t := range drop {
+		if _, err := sv.tx.Exec(ctx, `DELETE FROM item_topics WHERE item_id = $1 AND source = $2 AND topic = $3`, pgBytes(id), sv.source, t); err != nil {
 			return err
 		}
-		if !slices.Contains(before, t) {
-			sv.changed[t] = true
-			entered = append(entered, t)
+	}
+	for _, t := range add {
+		if _, err := sv.tx.Exec(ctx, `INSERT INTO item_topics (item_id, topic, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, pgBytes(id), t, sv.source); err != nil {
+			return err
 		}
 	}
-	for _, t := range entered {
-		sv.res.Entered = append(sv.res.Entered, Entry{Topic: t, ItemID: id})
-	}
+	sv.res.Entered = topicsChanged(sv.changed, sv.res.Entered, id, before, drop, add)
 	return nil
 }
 
