@@ -164,6 +164,12 @@ type SourceState struct {
 	LastError    string
 	Failures     int       // consecutive
 	NextAttempt  time.Time // earliest next fetch after failures
+	// NextDue is when the source is due next (see Cluster.Claim); zero
+	// while it was never scheduled. Writes ignore it.
+	NextDue time.Time
+	// Lease, when set, fences a write of the state (see Lease); reads
+	// leave it nil.
+	Lease *Lease
 }
 
 // TitleWindow is how far apart two items from different sources with the
