@@ -320,6 +320,7 @@ func TestClusterStopLeaseHolder(t *testing.T) {
 		}
 		return nil
 	})
+	t.Logf("a, going on: %s", a.linesWith("lease lost", "source=slow-0")[0])
 	fresh := func(in *instance) error {
 		items, err := in.jsonItems("all")
 		if err != nil {
@@ -573,8 +574,12 @@ func TestClusterServesEqualBytes(t *testing.T) {
 	})
 	for _, path := range feeds {
 		d := last[path][0]
-		if !bytes.Contains(d.body, []byte("story 3")) {
-			t.Errorf("%s lacks the last items:\n%.300s", path, d.body)
+		newest := "NATO story 3" // in all and nato
+		if strings.HasPrefix(path, "/klima.") {
+			newest = "Klima story 2"
+		}
+		if !bytes.Contains(d.body, []byte(newest)) {
+			t.Errorf("%s lacks the newest items:\n%.300s", path, d.body)
 		}
 		for i, from := range ins {
 			to := ins[(i+1)%len(ins)]
@@ -596,8 +601,9 @@ func TestClusterServesEqualBytes(t *testing.T) {
 // 3 times as fast by four (8 fetch slots each). The time is that from the
 // moment every slot of every instance holds a fetch (the origin holds the
 // first requests until then, so that the instances' start does not
-// count) until every one of 400 sources has been fetched; each source is
-// fetched once. The measurement runs again once when the ratios fall
+// count) until every one of 800 sources has been fetched (as SCALEOUT.md's
+// prototype measured: 5.70, 2.88 and 1.50 s); each source is fetched
+// once. The measurement runs again once when the ratios fall
 // short (another process may have taken the cores), keeping each count's
 // best time.
 func TestClusterThroughput(t *testing.T) {
@@ -634,12 +640,12 @@ func TestClusterThroughput(t *testing.T) {
 		float64(best[1])/float64(best[2]), float64(best[1])/float64(best[4]))
 }
 
-// fetchAllTime runs n instances over 400 fetch-bound sources and returns
+// fetchAllTime runs n instances over 800 fetch-bound sources and returns
 // how long they took to fetch every one once, from the moment all their
 // slots were busy.
 func fetchAllTime(t *testing.T, n int) time.Duration {
 	db := clusterDatabase(t)
-	const sources, slots, delay = 400, 8, 50 * time.Millisecond
+	const sources, slots, delay = 800, 8, 50 * time.Millisecond
 	var (
 		inflight atomic.Int32
 		gate     = make(chan struct{})
@@ -718,7 +724,11 @@ func fetchAllTime(t *testing.T, n int) time.Duration {
 		}
 	}
 	endAll(t, ins...)
-	t.Logf("%d instances: %d sources fetched in %v", n, sources, took.Round(time.Millisecond))
+	var cpu time.Duration
+	for _, in := range ins {
+		cpu += in.cmd.ProcessState.UserTime() + in.cmd.ProcessState.SystemTime()
+	}
+	t.Logf("%d instances: %d sources fetched in %v; cpu %v", n, sources, took.Round(time.Millisecond), cpu)
 	return took
 }
 
