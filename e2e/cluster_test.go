@@ -605,7 +605,7 @@ func TestClusterServesEqualBytes(t *testing.T) {
 // prototype measured: 5.70, 2.88 and 1.50 s); each source is fetched
 // once. The measurement runs again once when the ratios fall
 // short (another process may have taken the cores), keeping each count's
-// best time.
+// best time. Under the race detector the ratios are only logged.
 func TestClusterThroughput(t *testing.T) {
 	pgTestServer(t)
 	best := map[int]time.Duration{}
@@ -631,10 +631,10 @@ func TestClusterThroughput(t *testing.T) {
 		if ok() {
 			return
 		}
-	}
-	if raceEnabled {
-		t.Logf("the ratios fall short under the race detector (not checked)")
-		return
+		if raceEnabled {
+			t.Logf("the ratios fall short under the race detector, which slows every instance down (not checked)")
+			return
+		}
 	}
 	t.Errorf("2 instances fetched %.2f× as fast as one (want ≥ 1.7×), 4 %.2f× (want ≥ 3×)",
 		float64(best[1])/float64(best[2]), float64(best[1])/float64(best[4]))
