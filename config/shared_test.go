@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -161,5 +162,22 @@ func TestSharedHashPaths(t *testing.T) {
 		if got := c.relPath(filepath.FromSlash(p)); got != want {
 			t.Errorf("relPath(%q) = %q, want %q", p, got, want)
 		}
+	}
+}
+
+func BenchmarkSharedHash(b *testing.B) {
+	dir := b.TempDir()
+	for name, data := range map[string]string{"trackers.txt": "||ads.example^\n", "token": "0123456789abcdef-token\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c, err := Parse([]byte(sharedBase), filepath.Join(dir, "config.yaml"), Options{KnownRules: []string{"taz.de"}, LookupEnv: env(map[string]string{"NTFY_TOKEN": "tk_one"})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.SharedHash()
 	}
 }
