@@ -204,7 +204,7 @@ var pgMigrations = []string{
 		ADD COLUMN digest      text COLLATE "C" NOT NULL DEFAULT '',
 		ADD COLUMN configured  boolean NOT NULL DEFAULT false,
 		ADD COLUMN rerun       boolean NOT NULL DEFAULT false;
-	CREATE INDEX sources_due ON sources (next_due) WHERE configured;
+	CREATE INDEX sources_due ON sources (next_due, name) WHERE configured;
 	CREATE INDEX sources_leased ON sources (host) WHERE lease_owner <> '';
 	CREATE TABLE leader (
 		id      boolean PRIMARY KEY DEFAULT true CHECK (id),

@@ -250,7 +250,7 @@ var migrations = []string{
 	ALTER TABLE sources ADD COLUMN digest TEXT NOT NULL DEFAULT '';
 	ALTER TABLE sources ADD COLUMN configured INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE sources ADD COLUMN rerun INTEGER NOT NULL DEFAULT 0;
-	CREATE INDEX sources_due ON sources(next_due) WHERE configured;
+	CREATE INDEX sources_due ON sources(next_due, name) WHERE configured;
 	CREATE INDEX sources_leased ON sources(host) WHERE lease_owner != '';
 	CREATE TABLE leader (
 		id      INTEGER PRIMARY KEY CHECK (id = 1),
