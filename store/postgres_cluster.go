@@ -178,9 +178,12 @@ func pgPerHost(ctx context.Context, tx pgx.Tx, n, perHost int) ([]string, error)
 			rows.Close()
 			return nil, err
 		}
-		h := string(host)
 		// Twice as many as may be claimed, as some may be taken meanwhile.
-		if perCand[h] >= perHost || len(cands) >= 2*n {
+		if len(cands) >= 2*n {
+			break
+		}
+		h := string(host)
+		if perCand[h] >= perHost {
 			continue
 		}
 		if _, ok := perCand[h]; !ok && len(perCand) >= pgMaxHostLocks {
