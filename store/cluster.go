@@ -21,7 +21,9 @@ type Cluster interface {
 
 	// SyncSources makes the configured sources those of scheds. A source
 	// new to the store, or whose Digest changed, becomes due at once;
-	// with all set, every one does. A source that is leased when it
+	// with all set, every one does but those backing off after failures
+	// (their NextAttempt still to come), which stay due when they were.
+	// A source that is leased when it
 	// becomes due so is due again as soon as its lease ends (completed
 	// or expired), not while it is being refreshed. A source the store
 	// knows but scheds does not name is never claimed again (its state

@@ -30,15 +30,16 @@ func (p *Postgres) Now(ctx context.Context) (time.Time, error) {
 }
 
 // pgSyncSources records configured sources (see qSyncSource, SQLite's):
-// a new one, or one whose digest changed (or every one, with $4), is due
-// at once, or, when it is leased, once its lease ends (rerun).
+// a new one, or one whose digest changed (or every one not backing off
+// after failures, with $4), is due at once, or, when it is leased, once
+// its lease ends (rerun).
 const pgSyncSources = `INSERT INTO sources AS s (name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt,
 		host, digest, configured, next_due)
 	SELECT n, '', '', '', '', '', '', 0, 0, '', 0, 0, h, d, true, now() FROM unnest($1::text[], $2::bytea[], $3::text[]) AS u(n, h, d)
 	ON CONFLICT (name) DO UPDATE SET host = excluded.host, digest = excluded.digest, configured = true,
-		next_due = CASE WHEN ($4 OR s.digest <> excluded.digest OR s.next_due IS NULL) AND NOT (s.lease_owner <> '' AND s.next_due > now())
+		next_due = CASE WHEN (($4 AND s.next_attempt <= (extract(epoch FROM now()) * 1000000000)::bigint) OR s.digest <> excluded.digest OR s.next_due IS NULL) AND NOT (s.lease_owner <> '' AND s.next_due > now())
 			THEN least(s.next_due, now()) ELSE s.next_due END,
-		rerun = s.rerun OR (($4 OR s.digest <> excluded.digest) AND s.lease_owner <> '' AND s.next_due > now())`
+		rerun = s.rerun OR ((($4 AND s.next_attempt <= (extract(epoch FROM now()) * 1000000000)::bigint) OR s.digest <> excluded.digest) AND s.lease_owner <> '' AND s.next_due > now())`
 
 // SyncSources makes the configured sources those of scheds (see Cluster).
 // Two at once wait for each other (an advisory lock), and the rows are

@@ -21,14 +21,15 @@ func (s *SQLite) Now(context.Context) (time.Time, error) {
 }
 
 // qSyncSource records a configured source (?1 to ?3) at ?4: a new one, or
-// one whose digest changed (or every one, with ?5), is due at once, or,
-// when it is leased, once its lease ends (rerun). In an upsert's SET, the
-// columns are the stored row's, before the update.
+// one whose digest changed (or every one not backing off after failures,
+// with ?5), is due at once, or, when it is leased, once its lease ends
+// (rerun). In an upsert's SET, the columns are the stored row's, before
+// the update.
 const qSyncSource = `INSERT INTO sources (name, host, digest, configured, next_due) VALUES (?1, ?2, ?3, 1, ?4)
 	ON CONFLICT(name) DO UPDATE SET host = excluded.host, digest = excluded.digest, configured = 1,
-		next_due = CASE WHEN (?5 OR digest != excluded.digest OR next_due IS NULL) AND NOT (lease_owner != '' AND next_due > ?4)
+		next_due = CASE WHEN ((?5 AND next_attempt <= ?4) OR digest != excluded.digest OR next_due IS NULL) AND NOT (lease_owner != '' AND next_due > ?4)
 			THEN min(coalesce(next_due, ?4), ?4) ELSE next_due END,
-		rerun = rerun OR ((?5 OR digest != excluded.digest) AND lease_owner != '' AND next_due > ?4)`
+		rerun = rerun OR (((?5 AND next_attempt <= ?4) OR digest != excluded.digest) AND lease_owner != '' AND next_due > ?4)`
 
 // SyncSources makes the configured sources those of scheds (see Cluster).
 func (s *SQLite) SyncSources(ctx context.Context, scheds []Schedule, all bool) (err error) {
