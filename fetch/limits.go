@@ -12,9 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
 // Limits on what one document may make the parser do. max_body bounds the
@@ -553,15 +550,4 @@ func indexControl(b []byte) int {
 		}
 	}
 	return -1
-}
-
-// utf16ToUTF8 decodes a document in UTF-16 (with a byte order mark) and
-// declares it UTF-8, so that the limits are checked on what is parsed.
-func utf16ToUTF8(body []byte) []byte {
-	dec := unicode.BOMOverride(unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
-	out, _, err := transform.Bytes(dec, body)
-	if err != nil {
-		return body
-	}
-	return setDeclUTF8(out)
 }

@@ -77,9 +77,6 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 // limits are checked with encoding/xml, which stops at them).
 func prepare(body []byte, contentType string) []byte {
 	body = ToUTF8(body, contentTypeCharset(contentType))
-	if isUTF16(body) {
-		body = utf16ToUTF8(body)
-	}
 	if firstByte(body) == '<' {
 		body = dropControlChars(body) // removes ASCII bytes only
 	}
