@@ -477,36 +477,6 @@ func newestFirst(n int, date func(int) time.Time) []int {
 	return order
 }
 
-// dateLayouts are the date formats of feeds, enough to rank items; an item
-// whose date is in none of them ranks as undated.
-var dateLayouts = []string{
-	time.RFC3339,
-	"Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04:05 MST",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 2006 15:04 MST",
-	"2 Jan 2006 15:04:05 -0700",
-	"2 Jan 2006 15:04:05 MST",
-	"Mon, 2 January 2006 15:04:05 -0700",
-	"Mon, 2 January 2006 15:04:05 MST",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05",
-	"2006-01-02",
-}
-
-func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // dropControlChars removes the C0 control characters XML does not allow,
 // as gofeed does before parsing, so that limitXML reads what gofeed reads.
 func dropControlChars(body []byte) []byte {

@@ -56,6 +56,11 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		Link:     strings.TrimSpace(f.Link),
 		Language: f.Language,
 	}
+	for _, gi := range f.Items {
+		if gi != nil {
+			amendDates(gi)
+		}
+	}
 	items := newest(f.Items)
 	out.Dropped = dropped + len(f.Items) - len(items)
 	out.Items = make([]item.Item, 0, len(items))
