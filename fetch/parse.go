@@ -95,7 +95,6 @@ func prepare(body []byte, contentType string) []byte {
 var ErrParserPanic = errors.New("the feed parser failed on this document")
 
 // gofeedParse parses body with gofeed, turning a panic into ErrParserPanic.
-// RSS content is not scanned for images (refeed uses no item image).
 func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -103,7 +102,7 @@ func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
 		}
 	}()
 	p := gofeed.NewParser()
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	p.RSSTranslator = newRSSTranslator()
 	return p.Parse(bytes.NewReader(body))
 }
 
