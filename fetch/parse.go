@@ -24,6 +24,10 @@ type Feed struct {
 	// Dropped counts the items of the document left out to keep within
 	// the limits (MaxItems, MaxNodes).
 	Dropped int
+	// Warnings say what Parse repaired to read the document (a JSON Feed
+	// member of the wrong type, coerced or dropped), each kind of repair
+	// once. The document is read all the same; callers log them.
+	Warnings []string
 }
 
 // ErrNotAFeed is returned for a document that is neither RSS, Atom nor
@@ -36,8 +40,9 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 //
 // gofeed parses every document; around it, Parse repairs the charset
 // (ToUTF8), brings the document within the limits (MaxItems, MaxNodes,
-// MaxDepth, MaxNamespaces) and turns a panic of the parser into
-// ErrParserPanic.
+// MaxDepth, MaxNamespaces), turns a panic of the parser into
+// ErrParserPanic, and repairs a JSON Feed that gofeed cannot read for a
+// member of the wrong type (see Feed.Warnings).
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 	body = prepare(body, contentType)
 	body, dropped, err := limit(body)
@@ -45,6 +50,16 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	f, err := gofeedParse(body)
+	var warnings []string
+	if err != nil && firstByte(body) == '{' {
+		// A member of the wrong type fails gofeed's decoding, a null item
+		// or author its translation: repaired, the document is read.
+		if fixed, w, rerr := repairJSON(body); rerr == nil {
+			if rf, rerr := gofeedParse(fixed); rerr == nil {
+				f, err, warnings = rf, nil, w
+			}
+		}
+	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, ErrNotAFeed
@@ -55,6 +70,7 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		Title:    plaintext.Text(f.Title), // published as the items' source
 		Link:     strings.TrimSpace(f.Link),
 		Language: f.Language,
+		Warnings: warnings,
 	}
 	for _, gi := range f.Items {
 		if gi != nil {
