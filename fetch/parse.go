@@ -49,17 +49,7 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	f, err := gofeedParse(body)
-	var warnings []string
-	if err != nil && firstByte(body) == '{' {
-		// A member of the wrong type fails gofeed's decoding, a null item
-		// or author its translation: repaired, the document is read.
-		if fixed, w, rerr := repairJSON(body); rerr == nil {
-			if rf, rerr := gofeedParse(fixed); rerr == nil {
-				f, err, warnings = rf, nil, w
-			}
-		}
-	}
+	f, warnings, err := read(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, ErrNotAFeed
@@ -102,6 +92,72 @@ func prepare(body []byte, contentType string) []byte {
 		body = dropControlChars(body) // removes ASCII bytes only
 	}
 	return body
+}
+
+// read parses body with gofeed: an XML document repaired by fixXML and
+// amended by its notes, a JSON Feed that gofeed cannot read repaired by
+// repairJSON (its warnings returned).
+func read(body []byte) (*gofeed.Feed, []string, error) {
+	switch firstByte(body) {
+	case '<':
+		fixed, notes, err := fixXML(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		f, err := gofeedParse(fixed)
+		if err != nil && !sameBytes(fixed, body) {
+			f, err = gofeedParse(body) // not for want of a repair
+			return f, nil, err
+		}
+		if err == nil {
+			amendXML(f, notes)
+		}
+		return f, nil, err
+	case '{':
+		f, err := gofeedParse(body)
+		if err == nil {
+			return f, nil, nil
+		}
+		// A member of the wrong type fails gofeed's decoding, a null item
+		// or author its translation: repaired, the document is read.
+		if fixed, w, rerr := repairJSON(body); rerr == nil {
+			if rf, rerr := gofeedParse(fixed); rerr == nil {
+				return rf, w, nil
+			}
+		}
+		return nil, nil, err
+	}
+	f, err := gofeedParse(body)
+	return f, nil, err
+}
+
+// sameBytes reports whether a and b are the same slice.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// amendXML sets right, by the notes of fixXML, what gofeed reads wrongly
+// of the items of f: the rdf:about of an RSS 1.0 item without a guid is
+// its GUID (unless it is the item's link, which identifies the item the
+// same), the scheme of an Atom id keeps its case.
+func amendXML(f *gofeed.Feed, n xmlNotes) {
+	if len(n.about) == len(f.Items) {
+		for i, gi := range f.Items {
+			if a := n.about[i]; gi != nil && gi.GUID == "" && a != "" && a != strings.TrimSpace(gi.Link) {
+				gi.GUID = a
+			}
+		}
+	}
+	if len(n.ids) == len(f.Items) {
+		for i, gi := range f.Items {
+			if gi == nil {
+				continue
+			}
+			if s := schemeOf([]byte(n.ids[i])); s != "" && strings.HasPrefix(gi.GUID, strings.ToLower(s)+":") {
+				gi.GUID = s + gi.GUID[len(s):]
+			}
+		}
+	}
 }
 
 // ErrParserPanic is returned for a document on which the parser panicked:
