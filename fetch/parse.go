@@ -139,8 +139,16 @@ func sameBytes(a, b []byte) bool {
 // amendXML sets right, by the notes of fixXML, what gofeed reads wrongly
 // of the items of f: the rdf:about of an RSS 1.0 item without a guid is
 // its GUID (unless it is the item's link, which identifies the item the
-// same), the scheme of an Atom id keeps its case.
+// same), the scheme of an Atom id keeps its case; and an Atom entry
+// without a link takes its id as its link when that is a web URL.
 func amendXML(f *gofeed.Feed, n xmlNotes) {
+	if f.FeedType == "atom" {
+		for _, gi := range f.Items {
+			if gi != nil && gi.Link == "" && len(gi.Links) == 0 {
+				gi.Link = webURL(gi.GUID)
+			}
+		}
+	}
 	if len(n.about) == len(f.Items) {
 		for i, gi := range f.Items {
 			if a := n.about[i]; gi != nil && gi.GUID == "" && a != "" && a != strings.TrimSpace(gi.Link) {

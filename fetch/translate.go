@@ -48,12 +48,17 @@ func permalink(g *gofeedrss.GUID) string {
 	if g == nil || !strings.EqualFold(strings.TrimSpace(g.IsPermalink), "true") {
 		return ""
 	}
-	v := strings.TrimSpace(g.Value)
-	u, err := url.Parse(v)
+	return webURL(g.Value)
+}
+
+// webURL returns s trimmed if it is an absolute http(s) URL, else "".
+func webURL(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	return v
+	return s
 }
 
 // atomLink returns the href of the first atom:link of an item of rel

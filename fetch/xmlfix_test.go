@@ -80,8 +80,9 @@ func TestParseAtom03Modes(t *testing.T) {
 
 // TestParseAtomIDsAndURLs: testdata/tolerance.atom: Atom ids keep the
 // case of their scheme (ids compare case-sensitively; gofeed lowers
-// it), relative ids are still resolved, and link and enclosure URLs
-// within white space are trimmed, not resolved as relative ones.
+// it), relative ids are still resolved, link and enclosure URLs within
+// white space are trimmed, not resolved as relative ones, and an entry
+// without a link takes its id when that is a web URL.
 func TestParseAtomIDsAndURLs(t *testing.T) {
 	f := parseFile(t, "tolerance.atom")
 	var ids []string
@@ -90,6 +91,13 @@ func TestParseAtomIDsAndURLs(t *testing.T) {
 	}
 	if want := []string{"HTTP://X.example/1", "Tag:x.example,2025:2", "URN:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", "https://x.example/4", "https://x.example/relative/5"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("ids %q, want %q", ids, want)
+	}
+	var links []string
+	for _, it := range f.Items {
+		links = append(links, it.Link)
+	}
+	if want := []string{"https://x.example/1", "https://x.example/2", "", "https://x.example/4", "https://x.example/relative/5"}; !reflect.DeepEqual(links, want) {
+		t.Errorf("links %q, want %q", links, want)
 	}
 	it := f.Items[0]
 	if it.Link != "https://x.example/1" || !reflect.DeepEqual(it.Enclosures, []item.Enclosure{{URL: "https://x.example/1.mp3", Type: "audio/mpeg", Length: 3}}) {
