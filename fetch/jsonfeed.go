@@ -69,7 +69,7 @@ var errNotJSONObject = errors.New("not a JSON object")
 // items it concerned). It fails for a document that is not valid JSON or
 // not an object.
 func repairJSON(body []byte) ([]byte, []string, error) {
-	r := jsonRepair{counts: map[string]int{}}
+	r := jsonRepair{counts: map[string]int{}, budget: MaxNodes}
 	out, ok, err := r.object(body, jsonFeed, "")
 	if err != nil {
 		return nil, nil, err
@@ -91,6 +91,9 @@ func repairJSON(body []byte) ([]byte, []string, error) {
 // A jsonRepair counts the repairs of a document, by what was repaired.
 type jsonRepair struct {
 	counts map[string]int
+	// budget is how many values splitting tags may still add: the
+	// document was within MaxNodes, and stays within twice that.
+	budget int
 }
 
 func (r *jsonRepair) warn(path, what string) {
@@ -216,11 +219,17 @@ func (r *jsonRepair) value(raw json.RawMessage, spec jsonSpec, path string) (jso
 				return nil, false, err
 			}
 			var out [][]byte
-			for _, part := range strings.Split(s, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					p, _ := json.Marshal(part)
-					out = append(out, p)
+			for part := range strings.SplitSeq(s, ",") {
+				if part = strings.TrimSpace(part); part == "" {
+					continue
 				}
+				if r.budget == 0 {
+					r.warn(path, "more tags than the limits allow, the rest dropped")
+					break
+				}
+				r.budget--
+				p, _ := json.Marshal(part)
+				out = append(out, p)
 			}
 			r.warn(path, "a string where an array of strings belongs, split at commas")
 			return joinJSON('[', out, ']'), true, nil

@@ -97,3 +97,24 @@ func TestParserPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestRepairJSONBounded: splitting tags adds at most MaxNodes values to a
+// document, however long its strings of tags.
+func TestRepairJSONBounded(t *testing.T) {
+	tags := strings.Repeat("t,", MaxNodes)
+	doc := `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","tags":"` + tags + `"},{"id":"2","tags":"` + tags + `"}]}`
+	f, err := Parse([]byte(doc), "", "s", "u")
+	if err != nil || len(f.Items) != 2 {
+		t.Fatalf("Parse: %v", err)
+	}
+	out, _, err := repairJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := jsonBounds(out); n > 2*MaxNodes+10 {
+		t.Errorf("%d values after the repair", n)
+	}
+	if !slices.Contains(f.Warnings, "JSON Feed items[].tags: more tags than the limits allow, the rest dropped") {
+		t.Errorf("warnings %q", f.Warnings)
+	}
+}
