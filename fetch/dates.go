@@ -154,7 +154,9 @@ func amendDates(gi *gofeed.Item) {
 func firstDate(texts ...string) *time.Time {
 	for _, s := range texts {
 		if t, ok := parseDate(s); ok {
-			return &t
+			p := new(time.Time) // only then: t escaping would cost one per call
+			*p = t
+			return p
 		}
 	}
 	return nil

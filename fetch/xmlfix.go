@@ -54,7 +54,7 @@ type fixGates struct {
 	entities bool // <!ENTITY
 	modes    bool // mode=, and Atom 0.3
 	urls     bool // a URL attribute with white space around its value
-	xhtml    bool // the XHTML namespace and a body
+	xhtml    bool // the XHTML namespace and a body element
 	about    bool // about= (RSS 1.0)
 	ids      bool // an id whose scheme has upper case
 }
@@ -68,7 +68,7 @@ func gatesOf(body []byte) fixGates {
 		entities: bytes.Contains(body, []byte("<!ENTITY")),
 		modes:    bytes.Contains(body, []byte("mode=")) && (bytes.Contains(body, []byte("purl.org/atom/ns#")) || bytes.Contains(body, []byte(`version="0.3"`))),
 		urls:     spacedURLAttr(body),
-		xhtml:    bytes.Contains(body, []byte(xhtmlNS)) && bytes.Contains(body, []byte("body")),
+		xhtml:    bytes.Contains(body, []byte(xhtmlNS)) && (bytes.Contains(body, []byte("<body")) || bytes.Contains(body, []byte(":body"))),
 		about:    bytes.Contains(body, []byte("about=")),
 		ids:      upperSchemeID(body),
 	}
