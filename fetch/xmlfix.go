@@ -464,65 +464,6 @@ func attrIn(stack []openElement, t xml.StartElement, ns, local string) string {
 	return ""
 }
 
-// entityName matches a general entity declaration with a literal value.
-var entityName = regexp.MustCompile(`<!ENTITY\s+([^\s%"']+)\s+(?:"([^"]*)"|'([^']*)')`)
-
-// declaredEntities returns the general entities that a DOCTYPE declares
-// with literal values, each as the text that replaces a reference: its
-// "<" and ">" escaped, character references kept for gofeed to read.
-// Values that refer to entities (refused by checkDTD before) are left
-// out.
-func declaredEntities(dir xml.Directive) map[string]string {
-	if !bytes.HasPrefix(dir, []byte("DOCTYPE")) {
-		return nil
-	}
-	var m map[string]string
-	for _, s := range entityName.FindAllSubmatch(dir, -1) {
-		v := s[2]
-		if v == nil {
-			v = s[3]
-		}
-		if entityRef.Match(v) {
-			continue
-		}
-		if m == nil {
-			m = map[string]string{}
-		}
-		if _, seen := m[string(s[1])]; !seen { // the first declaration binds
-			m[string(s[1])] = strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(string(v))
-		}
-	}
-	return m
-}
-
-// expandEntities returns raw, text of the document, with its references
-// to the entities replaced, and whether there was one.
-func expandEntities(raw []byte, entities map[string]string) ([]byte, bool) {
-	var out []byte
-	last := 0
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '&' {
-			continue
-		}
-		end := bytes.IndexByte(raw[i:min(len(raw), i+256)], ';')
-		if end < 0 {
-			continue
-		}
-		v, ok := entities[string(raw[i+1:i+end])]
-		if !ok {
-			continue
-		}
-		out = append(out, raw[last:i]...)
-		out = append(out, v...)
-		last = i + end + 1
-		i += end
-	}
-	if out == nil {
-		return nil, false
-	}
-	return append(out, raw[last:]...), true
-}
-
 // applyEdits returns body with the edits, in document order and not
 // overlapping, made.
 func applyEdits(body []byte, edits []xmlEdit) []byte {
@@ -541,48 +482,4 @@ func applyEdits(body []byte, edits []xmlEdit) []byte {
 		pos = e.end
 	}
 	return append(out, body[pos:]...)
-}
-
-// voidElements are the HTML elements without end tags.
-var voidElements = map[string]bool{
-	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
-	"input": true, "link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
-}
-
-// appendHTMLStart appends the start tag t, an XHTML element, as HTML:
-// names without prefixes, without namespace declarations.
-func appendHTMLStart(b []byte, t xml.StartElement) []byte {
-	b = append(b, '<')
-	b = append(b, t.Name.Local...)
-	for _, a := range t.Attr {
-		if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
-			continue
-		}
-		b = append(b, ' ')
-		b = append(b, a.Name.Local...)
-		b = append(b, `="`...)
-		b = appendEscaped(b, []byte(a.Value))
-		b = append(b, '"')
-	}
-	return append(b, '>')
-}
-
-// appendEscaped appends s with the characters HTML gives a meaning
-// escaped.
-func appendEscaped(b, s []byte) []byte {
-	for _, c := range s {
-		switch c {
-		case '&':
-			b = append(b, "&amp;"...)
-		case '<':
-			b = append(b, "&lt;"...)
-		case '>':
-			b = append(b, "&gt;"...)
-		case '"':
-			b = append(b, "&#34;"...)
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
 }

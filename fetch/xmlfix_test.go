@@ -45,11 +45,7 @@ func TestParseTolerantRSS(t *testing.T) {
 // the same, and has since before: its ID does not change).
 func TestParseRDFAbout(t *testing.T) {
 	f := parseFile(t, "tolerance.rdf")
-	var got []string
-	for _, it := range f.Items {
-		got = append(got, it.GUID)
-	}
-	if want := []string{"https://x.example/id/1", "", "urn:x-example:3", "g4", ""}; !reflect.DeepEqual(got, want) {
+	if got, want := pluck(f.Items, func(it item.Item) string { return it.GUID }), []string{"https://x.example/id/1", "", "urn:x-example:3", "g4", ""}; !reflect.DeepEqual(got, want) {
 		t.Errorf("GUIDs %q, want %q", got, want)
 	}
 }
@@ -85,18 +81,10 @@ func TestParseAtom03Modes(t *testing.T) {
 // without a link takes its id when that is a web URL.
 func TestParseAtomIDsAndURLs(t *testing.T) {
 	f := parseFile(t, "tolerance.atom")
-	var ids []string
-	for _, it := range f.Items {
-		ids = append(ids, it.GUID)
-	}
-	if want := []string{"HTTP://X.example/1", "Tag:x.example,2025:2", "URN:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", "https://x.example/4", "https://x.example/relative/5"}; !reflect.DeepEqual(ids, want) {
+	if ids, want := pluck(f.Items, func(it item.Item) string { return it.GUID }), []string{"HTTP://X.example/1", "Tag:x.example,2025:2", "URN:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", "https://x.example/4", "https://x.example/relative/5"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("ids %q, want %q", ids, want)
 	}
-	var links []string
-	for _, it := range f.Items {
-		links = append(links, it.Link)
-	}
-	if want := []string{"https://x.example/1", "https://x.example/2", "", "https://x.example/4", "https://x.example/relative/5"}; !reflect.DeepEqual(links, want) {
+	if links, want := pluck(f.Items, func(it item.Item) string { return it.Link }), []string{"https://x.example/1", "https://x.example/2", "", "https://x.example/4", "https://x.example/relative/5"}; !reflect.DeepEqual(links, want) {
 		t.Errorf("links %q, want %q", links, want)
 	}
 	it := f.Items[0]
@@ -127,11 +115,7 @@ func TestParseTextTitles(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		var got []string
-		for _, it := range f.Items {
-			got = append(got, it.Title)
-		}
-		if !reflect.DeepEqual(got, want) {
+		if got := pluck(f.Items, func(it item.Item) string { return it.Title }); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: titles %q, want %q", name, got, want)
 		}
 	}
@@ -156,4 +140,13 @@ func TestEntityExpansionBounded(t *testing.T) {
 	if _, err := Parse([]byte(nested), "", "s", "u"); !errors.Is(err, ErrEntityExpansion) {
 		t.Errorf("nested: err = %v", err)
 	}
+}
+
+// pluck returns a field of each item.
+func pluck(items []item.Item, field func(item.Item) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = field(it)
+	}
+	return out
 }
