@@ -440,15 +440,19 @@ func declarations(t xml.StartElement) map[string]string {
 
 // resolve returns the namespace of prefix in the scope of the open
 // elements, the prefix itself when it is not declared (as encoding/xml
-// does), "" for no prefix and no default namespace.
+// does; but rdf and content are theirs, as for gofeed), "" for no prefix
+// and no default namespace.
 func resolve(stack []openElement, prefix string) string {
 	for i := len(stack) - 1; i >= 0; i-- {
 		if ns, ok := stack[i].scope[prefix]; ok {
 			return ns
 		}
 	}
-	if prefix == "rdf" {
+	switch prefix { // undeclared, but as gofeed reads them
+	case "rdf":
 		return rdfNS
+	case "content":
+		return contentNS
 	}
 	return prefix
 }

@@ -150,3 +150,19 @@ func pluck(items []item.Item, field func(item.Item) string) []string {
 	}
 	return out
 }
+
+// TestXHTMLBodyUndeclaredContent: an item's content:encoded of an
+// undeclared prefix (which gofeed reads as content) is kept over its
+// xhtml:body.
+func TestXHTMLBodyUndeclaredContent(t *testing.T) {
+	doc := `<rss version="2.0" xmlns:xhtml="http://www.w3.org/1999/xhtml"><channel><title>t</title>
+<item><guid>1</guid><xhtml:body><xhtml:p>body</xhtml:p></xhtml:body><content:encoded>encoded</content:encoded></item>
+<item><guid>2</guid><xhtml:body><xhtml:p>body</xhtml:p></xhtml:body></item></channel></rss>`
+	f, err := Parse([]byte(doc), "", "s", "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pluck(f.Items, func(it item.Item) string { return it.Content }); !reflect.DeepEqual(got, []string{"encoded", "<p>body</p>"}) {
+		t.Errorf("contents %q", got)
+	}
+}
