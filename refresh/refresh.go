@@ -249,6 +249,10 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 		if res.Feed.Dropped > 0 {
 			log.Warn("items left out to stay within the limits", "kept", len(items), "dropped", res.Feed.Dropped, "max_items", fetch.MaxItems)
 		}
+		// Logged when the document changed, not at every fetch of it.
+		if len(res.Feed.Warnings) > 0 {
+			log.Warn("the document was repaired to be read", "repairs", strings.Join(res.Feed.Warnings, "; "))
+		}
 		items = r.processChanged(ctx, src, items, out)
 	}
 	// What was fetched is stored even when stopping meanwhile: the write
