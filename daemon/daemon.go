@@ -281,7 +281,12 @@ func (d *daemon) listen(cfg *config.Config) error {
 		return nil
 	}
 	if cfg.Listen != "" {
-		if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
+		// An instance that does not serve feeds answers for its health.
+		if !d.set.serve {
+			if err := serve(cfg.Listen, d.server.Admin(), "serving /healthz and /metrics only (no serve role)"); err != nil {
+				return err
+			}
+		} else if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
 			return err
 		}
 	}
