@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -229,8 +228,7 @@ func cmdOnce(args []string, stdout, stderr io.Writer) (status int) {
 	defer lock.Release()
 	// The store is checked as it opens: a damaged one is not written, and
 	// the log says how to recover it.
-	path := filepath.Join(cfg.DataDir, store.FileName)
-	st, err := store.Open(path)
+	st, path, err := store.OpenConfigured(ctx, string(cfg.Store), cfg.DataDir)
 	if errors.Is(err, store.ErrDamaged) {
 		log.Error("cannot open the store", "err", err, "todo", store.Recovery(path))
 		return exitFailed

@@ -158,6 +158,15 @@ type Dispatcher struct {
 	// ServerName, when empty, is the SMTP host.
 	TLSConfig *tls.Config
 
+	// Claims, when set, makes every delivery round claim an alert's
+	// deliveries from the store before it sends them, for Lease, as
+	// Owner (see store.Cluster.ClaimAlert), so that instances sharing a
+	// store never send them at once; an alert another instance holds is
+	// left to it.
+	Claims AlertClaims
+	Owner  string
+	Lease  time.Duration
+
 	st  store.Alerts
 	m   *metrics.Metrics // nil: none
 	log *slog.Logger
@@ -292,6 +301,12 @@ func (d *Dispatcher) Deliver(ctx context.Context) error {
 			continue
 		}
 		wg.Go(func() {
+			release, ok, err := d.claim(ctx, t.key)
+			if err != nil || !ok {
+				errs[i] = err
+				return
+			}
+			defer release()
 			if t.alert.Digest > 0 {
 				errs[i] = d.deliverDigest(ctx, t, st, now)
 			} else {
@@ -304,6 +319,33 @@ func (d *Dispatcher) Deliver(ctx context.Context) error {
 		return fmt.Errorf("deliver alerts: %w", err)
 	}
 	return nil
+}
+
+// AlertClaims is the part of a store.Cluster that claims alerts'
+// deliveries.
+type AlertClaims interface {
+	ClaimAlert(ctx context.Context, key, owner string, lease time.Duration) (bool, error)
+	ReleaseAlert(ctx context.Context, key, owner string) error
+}
+
+// claim claims the deliveries of the alert with the given key, when
+// claims are in use, and reports whether the round may send them; release
+// gives them back.
+func (d *Dispatcher) claim(ctx context.Context, key string) (release func(), ok bool, err error) {
+	if d.Claims == nil {
+		return func() {}, true, nil
+	}
+	ok, err = d.Claims.ClaimAlert(ctx, key, d.Owner, d.Lease)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := d.Claims.ReleaseAlert(rctx, key, d.Owner); err != nil {
+			d.log.Warn("releasing an alert's deliveries failed: another instance takes them when the lease ends", "alert", keyName(key), "err", err)
+		}
+	}, true, nil
 }
 
 // deliverItems sends the due deliveries of a per-item alert, oldest first,
@@ -408,6 +450,25 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 		if err := d.Collect(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("collecting alerts failed", "err", err)
 		}
+		if err := d.Deliver(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("alert delivery round failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// Serve delivers what is due every interval, and soon after Wake, until
+// ctx ends, as Run does, but collects nothing: the instance that leads
+// collects (see Collect) for every instance sharing the store.
+func (d *Dispatcher) Serve(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
 		if err := d.Deliver(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("alert delivery round failed", "err", err)
 		}

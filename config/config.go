@@ -5,7 +5,10 @@
 // reported at once, each with the file, line and column it was found at.
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Config is a loaded, defaulted and validated configuration.
 type Config struct {
@@ -20,7 +23,12 @@ type Config struct {
 	AdminListen string `yaml:"admin_listen"`
 	BaseURL     string `yaml:"base_url"` // no trailing slash after loading
 	DataDir     string `yaml:"data_dir"` // absolute after loading
-	Schedule    string `yaml:"schedule"` // default cron spec of sources
+	// Store is the PostgreSQL database of the store, shared by every
+	// instance of a cluster; empty for the SQLite database in DataDir.
+	// When the file has no store key, it is the environment's
+	// REFEED_STORE (see StoreURL).
+	Store    StoreURL `yaml:"store"`
+	Schedule string   `yaml:"schedule"` // default cron spec of sources
 
 	Fetch     Fetch     `yaml:"fetch"`
 	Retention Retention `yaml:"retention"`
@@ -35,6 +43,7 @@ type Config struct {
 	Alerts   []Alert  `yaml:"alerts"`
 	Trackers Trackers `yaml:"trackers"`
 	WebSub   WebSub   `yaml:"websub"`
+	Cluster  Cluster  `yaml:"cluster"`
 }
 
 // Fetch configures how sources are fetched.
@@ -184,6 +193,40 @@ type Trackers struct {
 // WebSub configures the hubs every feed announces its changes to.
 type WebSub struct {
 	Hubs []string `yaml:"hubs"`
+}
+
+// Cluster configures the instance's part among the instances sharing one
+// store (see SCALEOUT.md); its defaults suit a single instance too.
+type Cluster struct {
+	// Instance names this instance, unique among those sharing the store:
+	// 1 to 64 of A-Z, a-z, 0-9, ., _ and -. The default is HOSTNAME-PID.
+	Instance string `yaml:"instance"`
+	// Roles are what the instance does, of RoleFetch, RoleServe,
+	// RolePublish and RoleAlert; all four by default.
+	Roles []string `yaml:"roles"`
+	// Lease is how long a claimed source stays the instance's before
+	// another may claim it (at least 1s; 2m by default).
+	Lease time.Duration `yaml:"lease"`
+	// Poll is how often the instance looks for due sources and rendered
+	// feeds (10ms to Lease/2; 1s by default, or Lease/2 when that is
+	// less).
+	Poll time.Duration `yaml:"poll"`
+	// LeaderTTL is how long a leader leads without renewing its lead (at
+	// least 1s; 15s by default).
+	LeaderTTL time.Duration `yaml:"leader_ttl"`
+}
+
+// The roles of an instance.
+const (
+	RoleFetch   = "fetch"   // claims due sources and refreshes them
+	RoleServe   = "serve"   // serves the feeds over HTTP
+	RolePublish = "publish" // may lead: renders, publishes, applies retention
+	RoleAlert   = "alert"   // delivers alerts
+)
+
+// HasRole reports whether the instance has the role role.
+func (c Cluster) HasRole(role string) bool {
+	return slices.Contains(c.Roles, role)
 }
 
 // Size is a number of bytes, written in the file as 20MiB, 512KB, 1GB or a

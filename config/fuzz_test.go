@@ -21,6 +21,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add([]byte("sources:\n  - name: x\n    url: https://ex.org/feed\n\t- bad\n"))
 	f.Add([]byte("\xff\xfe"))
 	f.Add([]byte("sources:\n  - name: ${NAME}\n    url: \"${URL}?t=${file:token}&$${x}\"\nlisten: ${credential:listen}\nfetch: {timeout: ${UNSET}}\n"))
+	f.Add([]byte("store: postgres://refeed:${file:token}@db:5432,db2/refeed?sslmode=verify-full\ncluster:\n  instance: web-1\n  roles: [fetch, serve]\n  lease: 10s\n  poll: 100ms\n  leader_ttl: 5s\n"))
+	f.Add([]byte("store: \"postgres://u:p@ss#x@[::1:5432/db?sslmode=on&%zz\"\ncluster: {instance: \"\", roles: [], lease: 1ms, poll: 1h}\n"))
 	dir := f.TempDir()
 	file := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(filepath.Join(dir, "token"), []byte("T0KEN\n"), 0o600); err != nil {

@@ -35,8 +35,8 @@ type Options struct {
 	KnownRules []string
 
 	// LookupEnv reads the environment for the references ${NAME} and
-	// ${credential:NAME} (which reads CREDENTIALS_DIRECTORY) in values;
-	// nil means os.LookupEnv. Text values (strings, durations, sizes) may
+	// ${credential:NAME} (which reads CREDENTIALS_DIRECTORY) in values,
+	// and for REFEED_STORE (see StoreEnv); nil means os.LookupEnv. Text values (strings, durations, sizes) may
 	// hold ${NAME}, ${file:PATH} and ${credential:NAME}, replaced before
 	// they are checked; $${ is a literal ${ (the grammar is in subst.go).
 	LookupEnv func(name string) (value string, ok bool)
@@ -103,6 +103,11 @@ func (d *decoder) setDefaults(c *Config) {
 		c.DataDir = defaultDataDir
 	}
 	c.DataDir = resolvePath(c.Dir, c.DataDir)
+	if !d.has("store") {
+		if v, ok := d.env.lookupEnv(StoreEnv); ok {
+			c.Store = StoreURL(v)
+		}
+	}
 	if c.Schedule == "" {
 		c.Schedule = defaultSchedule
 	}
@@ -129,6 +134,8 @@ func (d *decoder) setDefaults(c *Config) {
 	if !d.has("retention.max_age") {
 		c.Retention.MaxAge = defaultMaxAge
 	}
+
+	d.setClusterDefaults(&c.Cluster)
 
 	for i := range c.Sources {
 		s := &c.Sources[i]

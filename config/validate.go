@@ -28,6 +28,8 @@ import (
 // the configuration names, and adds the sources of the OPML file.
 func (d *decoder) validate(c *Config, opt Options) {
 	d.checkServer(c)
+	d.checkStore(c)
+	d.checkCluster(&c.Cluster)
 	if d.given("schedule") {
 		d.checkCron("schedule", c.Schedule)
 	}

@@ -1,19 +1,26 @@
 // Package daemon runs refeed as a long-lived service: every source is
-// refreshed at start and then on its cron schedule, changed feeds are
-// published to files and served over HTTP, the configuration is reloaded
-// on request, and systemd is kept informed (readiness, reloads, stopping,
-// watchdog).
+// refreshed on its cron schedule (claimed from the store, so that several
+// instances sharing one store refresh each source once; see package
+// cluster), the instance that leads publishes the changed feeds to the
+// store and to files, every instance serves them over HTTP, the
+// configuration is reloaded on request, and systemd is kept informed
+// (readiness, reloads, stopping, watchdog).
 package daemon
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
@@ -21,12 +28,13 @@ import (
 
 	"github.com/refeed/refeed/alert"
 	"github.com/refeed/refeed/clean"
+	"github.com/refeed/refeed/cluster"
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/internal/lockfile"
 	"github.com/refeed/refeed/internal/redact"
 	"github.com/refeed/refeed/metrics"
+	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
-	"github.com/refeed/refeed/schedule"
 	"github.com/refeed/refeed/server"
 	"github.com/refeed/refeed/store"
 )
@@ -58,9 +66,20 @@ type daemon struct {
 	store   store.Store
 	server  *server.Server
 	metrics *metrics.Metrics
-	sched   *schedule.Scheduler
 	alerts  *alert.Dispatcher
 	jobCtx  context.Context
+	set     settings // the instance's cluster settings (kept by reloads)
+
+	claimer *cluster.Claimer
+	leader  *cluster.Leader
+	// loops runs the claimer, the leader, the watcher and the alerts'
+	// deliveries; everSynced reports that the store's schedules were
+	// synced once.
+	loops      sync.WaitGroup
+	everSynced atomic.Bool
+	// stopClaims ends the claimer's loop, once started, and returns a
+	// channel closed once its refreshes returned.
+	stopClaims func() <-chan struct{}
 
 	publishMu sync.Mutex // one feed publication at a time
 
@@ -70,6 +89,10 @@ type daemon struct {
 
 	damageOnce sync.Once // the damage is logged once
 
+	// storeFailure holds the last error of the store's coordination calls
+	// (nil once one succeeds), for /healthz.
+	storeFailure atomic.Pointer[error]
+
 	mu  sync.Mutex
 	ref *refresh.Refresher
 	// access holds the credentials of ref's private topics, by slug; it
@@ -77,6 +100,14 @@ type daemon struct {
 	access  map[string]*server.Access
 	cfg     *config.Config // the configuration until ref exists
 	openErr error          // why the store could not be opened, while it cannot
+	// rendered holds the newest rendering of every feed the store gave,
+	// by slug; synced reports that the store's schedules are those of
+	// ref's configuration; tagged is the refresher the leader last
+	// retagged for.
+	rendered map[string]store.RenderedFeed
+	synced   bool
+	tagged   *refresh.Refresher
+	hash     string // ref's configuration's SharedHash
 }
 
 // Run runs the daemon until ctx ends, then stops it: the scheduler stops,
@@ -102,7 +133,7 @@ func Run(ctx context.Context, opt Options) error {
 		return fmt.Errorf("%w:\n%v", ErrConfig, err)
 	}
 	reg := prometheus.NewRegistry()
-	d := &daemon{opt: opt, log: log, cfg: cfg, access: access, metrics: metrics.New(reg), sched: schedule.New(log), serveErr: make(chan error, 2)}
+	d := &daemon{opt: opt, log: log, cfg: cfg, access: access, set: settingsOf(cfg), metrics: metrics.New(reg), serveErr: make(chan error, 2), rendered: map[string]store.RenderedFeed{}}
 	d.server = server.New(server.Options{
 		BaseURL:    cfg.BaseURL,
 		Log:        log,
@@ -111,6 +142,7 @@ func Run(ctx context.Context, opt Options) error {
 		Health:     d.health,
 		Alerts:     d.alertHealth,
 		StoreError: d.storeError,
+		Cluster:    d.clusterHealth,
 		MaxAge:     maxAge(cfg, time.Now()),
 		// With admin_listen, /healthz and /metrics are served there only.
 		AdminApart: cfg.AdminListen != "",
@@ -125,53 +157,68 @@ func Run(ctx context.Context, opt Options) error {
 	d.mu.Lock()
 	d.store = st
 	d.mu.Unlock()
+	// A SQLite file is this process's alone (the data directory's lock):
+	// what a killed process left leased or led is void.
+	if sq, ok := st.(*store.SQLite); ok && sq.Damaged() == nil {
+		if err := sq.Alone(ctx); err != nil {
+			log.Error("voiding the leases left by an earlier process failed", "err", err)
+		}
+	}
 
 	ref, err := refresh.New(cfg, st, log)
 	if err != nil {
 		d.shutdown(func() {})
 		return err
 	}
-	ref.SetMetrics(d.metrics)
-	d.mu.Lock()
-	d.ref = ref
-	d.mu.Unlock()
+	d.setRefresher(ref, access)
 	alerts := alert.New(cfg, st, d.metrics, log)
+	alerts.Claims, alerts.Owner, alerts.Lease = st, d.set.instance, d.set.lease
 	d.mu.Lock()
 	d.alerts = alerts
 	d.mu.Unlock()
 	jobCtx, cancelJobs := context.WithCancel(context.Background())
 	defer cancelJobs()
 	d.jobCtx = jobCtx
-	alertsDone := make(chan struct{})
-	go func() { d.alerts.Run(jobCtx, AlertInterval); close(alertsDone) }()
-	// The store closes (deferred above) only after alert deliveries stop.
-	defer func() { cancelJobs(); <-alertsDone }()
+	d.claimer = &cluster.Claimer{
+		Store: st, Owner: d.set.instance, Slots: cfg.Fetch.Concurrency, Lease: d.set.lease, Poll: d.set.poll,
+		PerHost: cfg.Fetch.PerHost, Refresh: d.refreshClaim, Allowed: d.mayFetch, Status: d.storeStatus, Log: log,
+	}
+	d.leader = &cluster.Leader{
+		Store: st, Owner: d.set.instance, TTL: d.set.leaderTTL, Candidate: d.set.publish,
+		Hash: d.configHash, Poll: d.set.poll, Round: d.leadRound, Status: d.storeStatus, Log: log,
+	}
+	watcher := &cluster.Watcher{Store: st, Poll: d.set.poll, Apply: d.apply, Status: d.storeStatus, Log: log}
 
-	if _, err := ref.Retag(ctx); err != nil {
-		if d.damaged() == nil {
-			d.shutdown(cancelJobs)
-			return err
-		}
-		log.Error("retagging failed", "err", err)
-	}
-	if d.damaged() == nil {
-		if err := d.publishAll(ctx, ref, access); err != nil {
-			log.Error("publishing failed", "err", err)
-		}
-	} else {
-		d.servePublished(cfg)
-	}
+	// Before serving: the feeds the store holds, published first when
+	// the instance leads, as the loops below would soon after.
+	d.start(ctx)
 	if err := d.listen(cfg); err != nil {
 		d.shutdown(cancelJobs)
 		return err
 	}
 
-	if err := d.schedule(cfg, nil); err != nil {
-		return err
+	// The store closes (deferred above) only after the loops stop.
+	defer d.loops.Wait()
+	defer cancelJobs()
+	d.loops.Go(func() { d.leader.Run(jobCtx) })
+	if d.set.serve {
+		d.loops.Go(func() { watcher.Run(jobCtx) })
 	}
-	d.sched.Start()
+	// Refreshes stop first at shutdown, so that the leader's last round
+	// publishes what they saved.
+	claimCtx, cancelClaims := context.WithCancel(jobCtx)
+	claimsDone := make(chan struct{})
+	d.stopClaims = func() <-chan struct{} { cancelClaims(); return claimsDone }
+	if d.set.fetch {
+		d.loops.Go(func() { d.claimer.Run(claimCtx); close(claimsDone) })
+	} else {
+		close(claimsDone)
+	}
+	if d.set.alert {
+		d.loops.Go(func() { alerts.Serve(jobCtx, AlertInterval) })
+	}
 	opt.Notify(sd.SdNotifyReady)
-	log.Info("refeed running", "sources", len(cfg.Sources), "topics", len(cfg.Topics), "data_dir", cfg.DataDir)
+	log.Info("refeed running", "sources", len(cfg.Sources), "topics", len(cfg.Topics), "data_dir", cfg.DataDir, "instance", d.set.instance, "roles", d.set.roles())
 	stopWatchdog := d.watchdog()
 	defer stopWatchdog()
 
@@ -188,6 +235,31 @@ func Run(ctx context.Context, opt Options) error {
 			d.reload(ctx)
 		}
 	}
+}
+
+// start makes the instance ready to serve: it takes part in the first
+// election, runs a first leader's round when it leads (retagging and
+// publishing what needs it), and serves the feeds the store holds. A store
+// that fails here is left to the loops, which retry.
+func (d *daemon) start(ctx context.Context) {
+	if d.damaged() != nil {
+		d.servePublished(d.config())
+		return
+	}
+	ld, err := d.store.Lead(ctx, store.Candidate{Owner: d.set.instance, Hash: d.configHash(), TTL: d.set.leaderTTL, Candidate: d.set.publish})
+	d.storeStatus(err)
+	if err != nil {
+		d.log.Error("electing the leader failed", "err", err)
+	} else if ld.Self {
+		d.leadRound(store.WithTerm(ctx, d.set.instance, ld.Term), true)
+	}
+	feeds, _, err := d.store.Rendered(ctx, 0)
+	d.storeStatus(err)
+	if err != nil {
+		d.log.Error("reading the rendered feeds failed", "err", err)
+		return
+	}
+	d.apply(feeds)
 }
 
 // listen starts serving on the configured addresses, once.
@@ -209,7 +281,12 @@ func (d *daemon) listen(cfg *config.Config) error {
 		return nil
 	}
 	if cfg.Listen != "" {
-		if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
+		// An instance that does not serve feeds answers for its health.
+		if !d.set.serve {
+			if err := serve(cfg.Listen, d.server.Admin(), "serving /healthz and /metrics only (no serve role)"); err != nil {
+				return err
+			}
+		} else if err := serve(cfg.Listen, d.server, "serving feeds", "base_url", cfg.BaseURL); err != nil {
 			return err
 		}
 	}
@@ -273,93 +350,242 @@ func (d *daemon) config() *config.Config {
 	return d.cfg
 }
 
-// schedule installs a job per source of cfg and starts a refresh of every
-// source that is new or changed since prev (every source when prev is nil).
-func (d *daemon) schedule(cfg *config.Config, prev *config.Config) error {
-	var jobs []schedule.Job
-	for _, src := range cfg.Sources {
-		jobs = append(jobs, schedule.Job{Name: src.Name, Spec: src.Schedule, Run: d.refreshJob(src.Name)})
-	}
-	if err := d.sched.Set(jobs); err != nil {
-		return err
-	}
+// setRefresher makes ref, with the credentials of its private topics,
+// the running configuration: the store's schedules are synced to it
+// before the next claim (see mayFetch).
+func (d *daemon) setRefresher(ref *refresh.Refresher, access map[string]*server.Access) {
+	ref.SetMetrics(d.metrics)
+	ref.SetKeeper(d.keep)
+	hash := ref.Config().SharedHash() // costly on purpose: once per load
+	d.mu.Lock()
+	d.ref, d.access, d.synced, d.hash = ref, access, false, hash
+	d.mu.Unlock()
+}
+
+// configHash returns the hash of what must be equal in the configurations
+// of instances sharing a store (see config.Config.SharedHash).
+func (d *daemon) configHash() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.hash
+}
+
+// schedules returns the sources of cfg as the store's claims see them.
+func schedules(cfg *config.Config) []store.Schedule {
+	out := make([]store.Schedule, len(cfg.Sources))
 	for i, src := range cfg.Sources {
-		if prev != nil {
-			if old, ok := prev.Source(src.Name); ok && old.URL == src.URL && slices.Equal(old.Rules, src.Rules) && old.Fulltext == src.Fulltext {
-				continue
-			}
-		}
-		d.sched.Trigger(jobs[i])
+		// What a refresh of the source depends on: a change makes it due
+		// at once, as when it is new.
+		sum := sha256.Sum256(fmt.Appendf(nil, "%q|%q|%q|%t|%t", src.URL, src.Schedule, src.Rules, src.Fulltext, src.AllowPrivate))
+		out[i] = store.Schedule{Name: src.Name, Host: hostOf(src.URL), Digest: hex.EncodeToString(sum[:])}
 	}
-	return nil
+	return out
 }
 
-// refreshJob returns the job refreshing the named source with the current
-// configuration.
-func (d *daemon) refreshJob(name string) func() {
-	return func() {
-		if d.damaged() != nil {
+// hostOf returns the host of a source's URL, for the per-host limit.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// mayFetch reports whether the instance may claim sources now: not while
+// the store is damaged or the configuration differs from the leader's,
+// and only once the store's schedules are those of the configuration.
+func (d *daemon) mayFetch() bool {
+	if d.damaged() != nil || d.leader.Skewed() {
+		return false
+	}
+	d.mu.Lock()
+	ref, synced := d.ref, d.synced
+	d.mu.Unlock()
+	if synced {
+		return true
+	}
+	// One instance alone (SQLite) refreshes every source at start; one of
+	// several, only those due (a restart must not refresh them twice).
+	_, shared := d.store.(*store.Postgres)
+	err := d.store.SyncSources(d.jobCtx, schedules(ref.Config()), !shared && !d.startedSync())
+	d.storeStatus(err)
+	if err != nil {
+		d.log.Error("scheduling the sources failed", "err", err)
+		return false
+	}
+	d.mu.Lock()
+	if d.ref == ref {
+		d.synced = true
+	}
+	d.mu.Unlock()
+	return true
+}
+
+// startedSync reports whether the store's schedules were synced before by
+// this process, and records that they were.
+func (d *daemon) startedSync() bool { return d.everSynced.Swap(true) }
+
+// refreshClaim refreshes a source claimed from the store with the current
+// configuration, and reports whether its state was written.
+func (d *daemon) refreshClaim(ctx context.Context, c store.Claim) bool {
+	ref := d.current()
+	src, ok := ref.Config().Source(c.Name)
+	if !ok {
+		return false
+	}
+	o := ref.Claimed(ctx, src, d.set.instance, c)
+	if o.Save != nil && len(o.Save.Changed) > 0 {
+		d.leader.Wake()
+	}
+	return o.Stored
+}
+
+// leadRound runs one round of the leader's work with ctx, which carries
+// its term: retagging after a reload (and at a term's start), retention,
+// publishing the feeds that need it, and collecting alerts.
+func (d *daemon) leadRound(ctx context.Context, first bool) {
+	if d.damaged() != nil || d.leader != nil && d.leader.Skewed() {
+		return
+	}
+	ref, access := d.currentAccess()
+	d.mu.Lock()
+	retag := first || d.tagged != ref
+	d.mu.Unlock()
+	if retag {
+		if _, err := ref.Retag(ctx); err != nil {
+			d.leadFailed("retagging failed", err)
 			return
 		}
-		ref := d.current()
-		src, ok := ref.Config().Source(name)
-		if !ok {
+		d.mu.Lock()
+		d.tagged = ref
+		d.mu.Unlock()
+	}
+	ref.Prune(ctx)
+	slugs, err := ref.Pending(ctx)
+	if err != nil {
+		d.leadFailed("publishing failed", err)
+		return
+	}
+	if first {
+		// A feed the store has no rendering of (a store older than
+		// renderings, say) is rendered too.
+		have, _, err := d.store.Rendered(ctx, 0)
+		if err != nil {
+			d.leadFailed("publishing failed", err)
 			return
 		}
-		rep := ref.Sources(d.jobCtx, []config.Source{src}, false)
-		for _, o := range rep.Outcomes {
-			if o.Save != nil && len(o.Save.Entered) > 0 {
-				d.alerts.Wake()
+		names := map[string]bool{}
+		for _, f := range have {
+			names[f.Slug] = true
+		}
+		for _, slug := range ref.Feeds() {
+			if !names[slug] && !slices.Contains(slugs, slug) {
+				slugs = append(slugs, slug)
 			}
 		}
-		if len(rep.Changed) == 0 || d.damaged() != nil {
-			return
+	}
+	if len(slugs) > 0 {
+		if err := d.publish(ctx, ref, access, slugs); err != nil {
+			d.leadFailed("publishing failed", err)
 		}
-		// Publish with the configuration current now: a reload may have
-		// come while this refresh ran.
-		ref, access := d.currentAccess()
-		if err := d.publish(d.jobCtx, ref, access, rep.Changed); err != nil {
-			d.log.Error("publishing failed", "source", name, "err", err)
+	}
+	if d.alerts != nil {
+		if err := d.alerts.Collect(ctx); err != nil {
+			d.leadFailed("collecting alerts failed", err)
 		}
 	}
 }
 
-// publish publishes the given feeds of ref, whose private topics' access
-// is access, and serves the result.
+// leadFailed logs a failure of the leader's work: as a lost lead when
+// that is why.
+func (d *daemon) leadFailed(msg string, err error) {
+	if errors.Is(err, store.ErrNotLeader) {
+		d.log.Warn(msg+": the lead was lost", "err", err)
+		return
+	}
+	d.log.Error(msg, "err", err)
+}
+
+// publish publishes the given feeds of ref (to the store, whence every
+// instance serves them, and to files).
 func (d *daemon) publish(ctx context.Context, ref *refresh.Refresher, access map[string]*server.Access, slugs []string) error {
 	d.publishMu.Lock()
 	defer d.publishMu.Unlock()
-	feeds, err := ref.Publish(ctx, slugs)
-	for _, f := range feeds {
-		if sf, ok := d.serverFeed(f, access); ok {
-			d.server.UpdateFeed(sf)
-		}
-		d.countItems(ref.Config(), f)
-	}
+	_, err := ref.Publish(ctx, slugs)
 	return err
 }
 
-// publishAll publishes every feed of ref and serves exactly those.
-func (d *daemon) publishAll(ctx context.Context, ref *refresh.Refresher, access map[string]*server.Access) error {
-	d.publishMu.Lock()
-	defer d.publishMu.Unlock()
-	feeds, err := ref.Publish(ctx, ref.Feeds())
-	var sf []server.Feed
-	for _, f := range feeds {
-		if feed, ok := d.serverFeed(f, access); ok {
-			sf = append(sf, feed)
+// keep stores the feeds a publication rendered, fenced by the leader's
+// term that ctx carries.
+func (d *daemon) keep(ctx context.Context, feeds []refresh.Rendered) error {
+	out := make([]store.RenderedFeed, len(feeds))
+	for i, f := range feeds {
+		rf := store.RenderedFeed{Slug: f.Slug, Title: f.Title, Items: f.Items, Updated: f.Updated, Private: f.Private,
+			Docs: map[string][]byte{}, ETags: map[string]string{}}
+		for format, body := range f.Docs {
+			rf.Docs[string(format)] = body
+			rf.ETags[string(format)] = publish.ETag(body)
 		}
-		d.countItems(ref.Config(), f)
+		out[i] = rf
+	}
+	return d.store.PutRendered(ctx, out)
+}
+
+// apply serves the feeds the store rendered (those configured).
+func (d *daemon) apply(feeds []store.RenderedFeed) {
+	d.mu.Lock()
+	for _, f := range feeds {
+		d.rendered[f.Slug] = f
+	}
+	ref, access := d.ref, d.access
+	d.mu.Unlock()
+	for _, f := range feeds {
+		if sf, ok := d.serverFeed(ref, f, access); ok {
+			d.server.UpdateFeed(sf)
+			d.countItems(ref.Config(), f)
+		}
+	}
+}
+
+// serveAll serves exactly the configured feeds the store rendered, as
+// after a reload.
+func (d *daemon) serveAll() {
+	d.mu.Lock()
+	ref, access := d.ref, d.access
+	feeds := make([]store.RenderedFeed, 0, len(d.rendered))
+	for _, f := range d.rendered {
+		feeds = append(feeds, f)
+	}
+	d.mu.Unlock()
+	var sf []server.Feed
+	for _, slug := range ref.Feeds() {
+		i := slices.IndexFunc(feeds, func(f store.RenderedFeed) bool { return f.Slug == slug })
+		if i < 0 {
+			continue
+		}
+		if feed, ok := d.serverFeed(ref, feeds[i], access); ok {
+			sf = append(sf, feed)
+			d.countItems(ref.Config(), feeds[i])
+		}
 	}
 	d.server.SetFeeds(sf)
-	return err
 }
 
-// serverFeed returns f to serve, with its access when it is private. A
-// private feed without one is not served at all (it cannot happen: the
-// access is made from the same configuration).
-func (d *daemon) serverFeed(f refresh.Rendered, access map[string]*server.Access) (server.Feed, bool) {
-	sf := server.Feed{Slug: f.Slug, Title: f.Title, Items: f.Items, Updated: f.Updated, Docs: f.Docs}
+// serverFeed returns f to serve with ref's configuration, with its
+// access when it is private. A feed ref does not configure is not served,
+// nor a private feed without an access (it cannot happen: the access is
+// made from the same configuration), nor one that became private or
+// public since it was rendered (the next rendering serves it).
+func (d *daemon) serverFeed(ref *refresh.Refresher, f store.RenderedFeed, access map[string]*server.Access) (server.Feed, bool) {
+	if !slices.Contains(ref.Feeds(), f.Slug) || ref.Private(f.Slug) != f.Private {
+		return server.Feed{}, false
+	}
+	sf := server.Feed{Slug: f.Slug, Title: f.Title, Items: f.Items, Updated: f.Updated, Docs: map[publish.Format][]byte{}}
+	for _, format := range publish.Formats {
+		if b, ok := f.Docs[string(format)]; ok {
+			sf.Docs[format] = b
+		}
+	}
 	if f.Private {
 		if sf.Access = access[f.Slug]; sf.Access == nil {
 			d.log.Error("private feed not served: no credentials", "feed", f.Slug)
@@ -372,7 +598,7 @@ func (d *daemon) serverFeed(f refresh.Rendered, access map[string]*server.Access
 // countItems sets the item gauge of a published feed. A private topic's
 // feed has none while /metrics is served on listen, beside the feeds: it
 // would tell anyone that the topic exists.
-func (d *daemon) countItems(cfg *config.Config, f refresh.Rendered) {
+func (d *daemon) countItems(cfg *config.Config, f store.RenderedFeed) {
 	if f.Private && cfg.AdminListen == "" {
 		d.metrics.ForgetFeed(f.Slug)
 		return
@@ -408,12 +634,9 @@ func (d *daemon) reload(ctx context.Context) {
 		d.log.Error("reload failed, keeping the running configuration", "err", err)
 		return
 	}
-	ref.SetMetrics(d.metrics)
 	d.alerts.SetConfig(cfg)
 	d.server.SetBaseURL(cfg.BaseURL)
-	d.mu.Lock()
-	d.ref, d.access = ref, access
-	d.mu.Unlock()
+	d.setRefresher(ref, access)
 	for _, src := range oc.Sources {
 		if _, ok := cfg.Source(src.Name); !ok {
 			d.metrics.ForgetSource(src.Name)
@@ -424,16 +647,13 @@ func (d *daemon) reload(ctx context.Context) {
 			d.metrics.ForgetFeed(t.Slug)
 		}
 	}
-	if _, err := ref.Retag(ctx); err != nil {
-		d.log.Error("reload: retagging failed", "err", err)
-	}
-	if err := d.publishAll(ctx, ref, access); err != nil {
-		d.log.Error("reload: publishing failed", "err", err)
-	}
+	// Serve the feeds of the new configuration as rendered so far; the
+	// leader retags and renders what the reload changed, and the sources
+	// it changed are due at once (unchanged ones keep their times).
+	d.serveAll()
 	d.server.SetMaxAge(maxAge(cfg, time.Now()))
-	if err := d.schedule(cfg, oc); err != nil {
-		d.log.Error("reload: scheduling failed", "err", err)
-	}
+	d.leader.Wake()
+	d.claimer.Wake()
 	d.log.Info("configuration reloaded", "sources", len(cfg.Sources), "topics", len(cfg.Topics))
 }
 
@@ -443,9 +663,15 @@ func (d *daemon) shutdown(cancelJobs context.CancelFunc) error {
 	d.log.Info("stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
+	if d.stopClaims != nil {
+		select {
+		case <-d.stopClaims():
+		case <-ctx.Done():
+		}
+	}
 	cancelJobs()
 	stopped := make(chan struct{})
-	go func() { d.sched.Stop(); close(stopped) }()
+	go func() { d.loops.Wait(); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-ctx.Done():
@@ -502,10 +728,7 @@ func (d *daemon) health() []server.SourceHealth {
 	out := make([]server.SourceHealth, 0, len(cfg.Sources))
 	for _, src := range cfg.Sources {
 		s := byName[src.Name]
-		next := d.sched.Next(src.Name)
-		if s.NextAttempt.After(next) {
-			next = s.NextAttempt
-		}
+		next := s.NextDue
 		out = append(out, server.SourceHealth{
 			Name: src.Name, URL: redact.URL(src.URL, cfg.Fetch.SecretParams),
 			LastSuccess: s.LastSuccess, LastAttempt: s.LastAttempt, LastError: s.LastError,
@@ -549,12 +772,12 @@ func (d *daemon) alertHealth() any {
 func maxAge(cfg *config.Config, now time.Time) time.Duration {
 	shortest := time.Duration(0)
 	for _, src := range cfg.Sources {
-		if iv := schedule.Interval(src.Schedule, now); iv > 0 && (shortest == 0 || iv < shortest) {
+		if iv := config.Interval(src.Schedule, now); iv > 0 && (shortest == 0 || iv < shortest) {
 			shortest = iv
 		}
 	}
 	if shortest == 0 {
-		shortest = schedule.Interval(cfg.Schedule, now)
+		shortest = config.Interval(cfg.Schedule, now)
 	}
 	return min(max(shortest/2, time.Minute), 30*time.Minute)
 }

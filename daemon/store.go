@@ -34,10 +34,9 @@ type damageReporter interface{ Damaged() error }
 // space left on the device, say) is tried again, with backoff, until the
 // store opens. It returns nil, nil when ctx ended first.
 func (d *daemon) openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	path := filepath.Join(cfg.DataDir, store.FileName)
 	delay := OpenRetryMin
 	for {
-		st, err := store.Open(path)
+		st, path, err := store.OpenConfigured(ctx, storeURL(cfg), cfg.DataDir)
 		if err == nil {
 			d.mu.Lock()
 			d.openErr = nil
@@ -97,7 +96,12 @@ func (d *daemon) storeError() error {
 		return err
 	}
 	if dr, ok := st.(damageReporter); ok {
-		return dr.Damaged()
+		if err := dr.Damaged(); err != nil {
+			return err
+		}
+	}
+	if p := d.storeFailure.Load(); p != nil {
+		return fmt.Errorf("the store does not answer; serving the feeds read before, trying again: %w", *p)
 	}
 	return nil
 }

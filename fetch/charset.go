@@ -9,6 +9,8 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // xmlDecl matches an XML declaration at the start of a document (after an
@@ -17,7 +19,9 @@ var xmlDecl = regexp.MustCompile(`^(?:\xEF\xBB\xBF)?\s*<\?xml[^>]*?\bencoding\s*
 
 // ToUTF8 returns body as UTF-8, with any XML declaration changed to say so.
 //
-// A body that is valid UTF-8 is kept, even when its XML declaration claims
+// A document in UTF-16 or UTF-32 is recognized by its byte order mark, or,
+// without one, by how the "<?xml" of its declaration is encoded (as XML
+// 1.0's appendix F describes), and decoded. A body that is valid UTF-8 is kept, even when its XML declaration claims
 // another encoding (a common mistake of feeds written by string templates).
 // Otherwise the declared encoding is used; a document that declares none
 // (or declares UTF-8 but is not) is decoded with contentTypeCharset, else
@@ -28,8 +32,10 @@ func ToUTF8(body []byte, contentTypeCharset string) []byte {
 	if m := xmlDecl.FindSubmatch(body); m != nil {
 		declared = strings.ToLower(strings.TrimSpace(string(m[1])))
 	}
-	if isUTF16(body) {
-		return body // leave UTF-16 with its BOM to utf16ToUTF8
+	if enc := unicodeEncoding(body); enc != nil {
+		if out, err := enc.NewDecoder().Bytes(body); err == nil {
+			return setDeclUTF8(out)
+		}
 	}
 	if utf8.Valid(body) {
 		if declared == "" || isUTF8Label(declared) {
@@ -65,8 +71,34 @@ func isUTF8Label(l string) bool {
 	return l == "utf-8" || l == "utf8"
 }
 
-func isUTF16(b []byte) bool {
-	return bytes.HasPrefix(b, []byte{0xFE, 0xFF}) || bytes.HasPrefix(b, []byte{0xFF, 0xFE})
+// unicodeEncoding returns the encoding of a document in UTF-16 or UTF-32,
+// or nil for any other: from its byte order mark, else from the encoding of
+// its first characters, "<?" (an XML declaration) or, for JSON, "{".
+// UTF-32 is tested first: its little-endian byte order mark starts with
+// UTF-16's.
+func unicodeEncoding(b []byte) encoding.Encoding {
+	for _, e := range []struct {
+		prefix []byte
+		enc    encoding.Encoding
+	}{
+		{[]byte{0x00, 0x00, 0xFE, 0xFF}, utf32.UTF32(utf32.BigEndian, utf32.ExpectBOM)},
+		{[]byte{0xFF, 0xFE, 0x00, 0x00}, utf32.UTF32(utf32.LittleEndian, utf32.ExpectBOM)},
+		{[]byte{0xFE, 0xFF}, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)},
+		{[]byte{0xFF, 0xFE}, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)},
+		{[]byte{0x00, 0x00, 0x00, '<'}, utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)},
+		{[]byte{'<', 0x00, 0x00, 0x00}, utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)},
+		{[]byte{0x00, 0x00, 0x00, '{'}, utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)},
+		{[]byte{'{', 0x00, 0x00, 0x00}, utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)},
+		{[]byte{0x00, '<', 0x00, '?'}, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
+		{[]byte{'<', 0x00, '?', 0x00}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)},
+		{[]byte{0x00, '{'}, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
+		{[]byte{'{', 0x00}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)},
+	} {
+		if bytes.HasPrefix(b, e.prefix) {
+			return e.enc
+		}
+	}
+	return nil
 }
 
 func lookup(label string) encoding.Encoding {

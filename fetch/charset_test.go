@@ -1,8 +1,13 @@
 package fetch
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 func TestToUTF8(t *testing.T) {
@@ -39,5 +44,50 @@ func TestParseUndeclaredLatin1(t *testing.T) {
 	}
 	if !strings.Contains(f.Title, "UOL") {
 		t.Errorf("title %q", f.Title)
+	}
+}
+
+// TestParseUTF16AndUTF32: documents in UTF-16 and UTF-32, with a byte
+// order mark or only an XML declaration naming them (or a JSON Feed's
+// "{"), are decoded before parsing, non-ASCII characters and all.
+func TestParseUTF16AndUTF32(t *testing.T) {
+	rss := `<?xml version="1.0" encoding="%s"?><rss version="2.0"><channel><title>Größe</title>` +
+		`<item><title>Ünïcödé 🎉</title><link>https://x.example/1</link></item></channel></rss>`
+	jsonFeed := `{"version":"https://jsonfeed.org/version/1.1","title":"Größe","items":[{"id":"1","title":"Ünïcödé 🎉","content_text":"x"}]}`
+	for _, tc := range []struct {
+		name string
+		enc  encoding.Encoding
+		decl string
+		doc  string
+	}{
+		{"UTF-16BE with BOM", unicode.UTF16(unicode.BigEndian, unicode.UseBOM), "UTF-16", rss},
+		{"UTF-16LE with BOM", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), "UTF-16", rss},
+		{"UTF-16BE declared", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "UTF-16BE", rss},
+		{"UTF-16LE declared", unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le", rss},
+		{"UTF-32BE with BOM", utf32.UTF32(utf32.BigEndian, utf32.UseBOM), "UTF-32", rss},
+		{"UTF-32LE with BOM", utf32.UTF32(utf32.LittleEndian, utf32.UseBOM), "UTF-32", rss},
+		{"UTF-32BE declared", utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), "UTF-32BE", rss},
+		{"UTF-32LE declared", utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), "UTF-32LE", rss},
+		{"JSON UTF-16LE with BOM", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), "", jsonFeed},
+		{"JSON UTF-16BE", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "", jsonFeed},
+		{"JSON UTF-32LE", utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), "", jsonFeed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := tc.doc
+			if strings.Contains(doc, "%s") {
+				doc = fmt.Sprintf(doc, tc.decl)
+			}
+			body, err := tc.enc.NewEncoder().Bytes([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := Parse(body, "", "s", "u")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Title != "Größe" || len(f.Items) != 1 || f.Items[0].Title != "Ünïcödé 🎉" {
+				t.Errorf("feed %q, items %+v", f.Title, f.Items)
+			}
+		})
 	}
 }

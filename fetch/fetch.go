@@ -3,9 +3,15 @@
 //
 // It sends the validators of the previous fetch (conditional GET), bounds
 // what it reads (timeout, max_body after decompression, redirects), repairs
-// undeclared or wrongly declared character encodings and parses RSS, Atom
-// and JSON Feed with gofeed, within limits on what parsing may cost
-// (MaxItems, MaxDepth, MaxNamespaces, MaxNodes, no nested DTD entities).
+// undeclared or wrongly declared character encodings (UTF-16 and UTF-32
+// too) and parses RSS, Atom and JSON Feed with gofeed, within limits on
+// what parsing may cost (MaxItems, MaxDepth, MaxNamespaces, MaxNodes, no
+// nested DTD entities). Around gofeed it reads what gofeed alone does not:
+// JSON Feeds with members of the wrong type (repairJSON), internal DTD
+// entities, Atom 0.3 modes, xhtml:body and URLs within white space
+// (fixXML), RSS 1.0 rdf:about and the case of Atom ids' schemes
+// (amendXML), permalink guids as links (rssTranslator), and dates in
+// obvious formats gofeed does not know or in dcterms (amendDates).
 package fetch
 
 import (

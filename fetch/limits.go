@@ -12,9 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
 // Limits on what one document may make the parser do. max_body bounds the
@@ -480,36 +477,6 @@ func newestFirst(n int, date func(int) time.Time) []int {
 	return order
 }
 
-// dateLayouts are the date formats of feeds, enough to rank items; an item
-// whose date is in none of them ranks as undated.
-var dateLayouts = []string{
-	time.RFC3339,
-	"Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04:05 MST",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 2006 15:04 MST",
-	"2 Jan 2006 15:04:05 -0700",
-	"2 Jan 2006 15:04:05 MST",
-	"Mon, 2 January 2006 15:04:05 -0700",
-	"Mon, 2 January 2006 15:04:05 MST",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05",
-	"2006-01-02",
-}
-
-func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // dropControlChars removes the C0 control characters XML does not allow,
 // as gofeed does before parsing, so that limitXML reads what gofeed reads.
 func dropControlChars(body []byte) []byte {
@@ -553,15 +520,4 @@ func indexControl(b []byte) int {
 		}
 	}
 	return -1
-}
-
-// utf16ToUTF8 decodes a document in UTF-16 (with a byte order mark) and
-// declares it UTF-8, so that the limits are checked on what is parsed.
-func utf16ToUTF8(body []byte) []byte {
-	dec := unicode.BOMOverride(unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
-	out, _, err := transform.Bytes(dec, body)
-	if err != nil {
-		return body
-	}
-	return setDeclUTF8(out)
 }

@@ -24,6 +24,10 @@ type Feed struct {
 	// Dropped counts the items of the document left out to keep within
 	// the limits (MaxItems, MaxNodes).
 	Dropped int
+	// Warnings say what Parse repaired to read the document (a JSON Feed
+	// member of the wrong type, coerced or dropped), each kind of repair
+	// once. The document is read all the same; callers log them.
+	Warnings []string
 }
 
 // ErrNotAFeed is returned for a document that is neither RSS, Atom nor
@@ -36,15 +40,16 @@ var ErrNotAFeed = errors.New("not an RSS, Atom or JSON feed")
 //
 // gofeed parses every document; around it, Parse repairs the charset
 // (ToUTF8), brings the document within the limits (MaxItems, MaxNodes,
-// MaxDepth, MaxNamespaces) and turns a panic of the parser into
-// ErrParserPanic.
+// MaxDepth, MaxNamespaces), turns a panic of the parser into
+// ErrParserPanic, and repairs a JSON Feed that gofeed cannot read for a
+// member of the wrong type (see Feed.Warnings).
 func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 	body = prepare(body, contentType)
 	body, dropped, err := limit(body)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	f, err := gofeedParse(body)
+	f, warnings, err := read(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, ErrNotAFeed
@@ -55,6 +60,12 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 		Title:    plaintext.Text(f.Title), // published as the items' source
 		Link:     strings.TrimSpace(f.Link),
 		Language: f.Language,
+		Warnings: warnings,
+	}
+	for _, gi := range f.Items {
+		if gi != nil {
+			amendDates(gi)
+		}
 	}
 	items := newest(f.Items)
 	out.Dropped = dropped + len(f.Items) - len(items)
@@ -77,13 +88,84 @@ func Parse(body []byte, contentType, source, feedURL string) (*Feed, error) {
 // limits are checked with encoding/xml, which stops at them).
 func prepare(body []byte, contentType string) []byte {
 	body = ToUTF8(body, contentTypeCharset(contentType))
-	if isUTF16(body) {
-		body = utf16ToUTF8(body)
-	}
 	if firstByte(body) == '<' {
 		body = dropControlChars(body) // removes ASCII bytes only
 	}
 	return body
+}
+
+// read parses body with gofeed: an XML document repaired by fixXML and
+// amended by its notes, a JSON Feed that gofeed cannot read repaired by
+// repairJSON (its warnings returned).
+func read(body []byte) (*gofeed.Feed, []string, error) {
+	switch firstByte(body) {
+	case '<':
+		fixed, notes, err := fixXML(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		f, err := gofeedParse(fixed)
+		if err != nil && !sameBytes(fixed, body) {
+			f, err = gofeedParse(body) // not for want of a repair
+			return f, nil, err
+		}
+		if err == nil {
+			amendXML(f, notes)
+		}
+		return f, nil, err
+	case '{':
+		f, err := gofeedParse(body)
+		if err == nil {
+			return f, nil, nil
+		}
+		// A member of the wrong type fails gofeed's decoding, a null item
+		// or author its translation: repaired, the document is read.
+		if fixed, w, rerr := repairJSON(body); rerr == nil {
+			if rf, rerr := gofeedParse(fixed); rerr == nil {
+				return rf, w, nil
+			}
+		}
+		return nil, nil, err
+	}
+	f, err := gofeedParse(body)
+	return f, nil, err
+}
+
+// sameBytes reports whether a and b are the same slice.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// amendXML sets right, by the notes of fixXML, what gofeed reads wrongly
+// of the items of f: the rdf:about of an RSS 1.0 item without a guid is
+// its GUID (unless it is the item's link, which identifies the item the
+// same), the scheme of an Atom id keeps its case; and an Atom entry
+// without a link takes its id as its link when that is a web URL.
+func amendXML(f *gofeed.Feed, n xmlNotes) {
+	if f.FeedType == "atom" {
+		for _, gi := range f.Items {
+			if gi != nil && gi.Link == "" && len(gi.Links) == 0 {
+				gi.Link = webURL(gi.GUID)
+			}
+		}
+	}
+	if len(n.about) == len(f.Items) {
+		for i, gi := range f.Items {
+			if a := n.about[i]; gi != nil && gi.GUID == "" && a != "" && a != strings.TrimSpace(gi.Link) {
+				gi.GUID = a
+			}
+		}
+	}
+	if len(n.ids) == len(f.Items) {
+		for i, gi := range f.Items {
+			if gi == nil {
+				continue
+			}
+			if s := schemeOf([]byte(n.ids[i])); s != "" && strings.HasPrefix(gi.GUID, strings.ToLower(s)+":") {
+				gi.GUID = s + gi.GUID[len(s):]
+			}
+		}
+	}
 }
 
 // ErrParserPanic is returned for a document on which the parser panicked:
@@ -93,7 +175,6 @@ func prepare(body []byte, contentType string) []byte {
 var ErrParserPanic = errors.New("the feed parser failed on this document")
 
 // gofeedParse parses body with gofeed, turning a panic into ErrParserPanic.
-// RSS content is not scanned for images (refeed uses no item image).
 func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -101,7 +182,7 @@ func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
 		}
 	}()
 	p := gofeed.NewParser()
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	p.RSSTranslator = newRSSTranslator()
 	return p.Parse(bytes.NewReader(body))
 }
 

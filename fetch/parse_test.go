@@ -194,16 +194,6 @@ func TestParseRDFAndUndeclaredPrefixes(t *testing.T) {
 	}
 }
 
-// TestParserPanic: a null item or author makes gofeed's JSON translator
-// dereference nil; Parse reports ErrParserPanic instead of crashing.
-func TestParserPanic(t *testing.T) {
-	for _, doc := range []string{`{"items":[null]}`, `{"items":[{"authors":[null]}]}`, `{"authors":[null],"items":[]}`} {
-		if _, err := Parse([]byte(doc), "application/feed+json", "s", "u"); !errors.Is(err, ErrParserPanic) {
-			t.Errorf("%s: Parse = %v, want ErrParserPanic", doc, err)
-		}
-	}
-}
-
 // TestNotAFeed: an HTML page is ErrNotAFeed.
 func TestNotAFeed(t *testing.T) {
 	if _, err := Parse([]byte("<!DOCTYPE html><html><body>x</body></html>"), "text/html", "s", "u"); !errors.Is(err, ErrNotAFeed) {

@@ -27,6 +27,8 @@ package publish
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -482,4 +484,12 @@ func lengthString(n int64) string {
 		return ""
 	}
 	return fmt.Sprint(n)
+}
+
+// ETag returns the entity tag of a feed document, without quotes: a hash
+// of its bytes, so that every instance serving the same bytes gives the
+// same tag.
+func ETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
 }

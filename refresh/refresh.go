@@ -62,6 +62,9 @@ type Refresher struct {
 	publisher *publish.Publisher
 	private   *publish.Publisher
 
+	// keep, when set, is given the feeds Publish rendered (see SetKeeper).
+	keep func(ctx context.Context, feeds []Rendered) error
+
 	mu        sync.Mutex
 	lastPrune time.Time // when retention last ran
 }
@@ -122,7 +125,10 @@ type Outcome struct {
 	state     *store.SourceState
 	Unchanged int // of those, items unchanged since the last fetch
 	Save      *store.SaveResult
-	Err       error
+	// Stored reports that the source's state was written (with its
+	// items, or its failure).
+	Stored bool
+	Err    error
 }
 
 // Source refreshes one source: fetch, clean, tag, store. Unless force is
@@ -130,15 +136,42 @@ type Outcome struct {
 // recorded in the store (with the time of the next attempt) and returned
 // in the outcome; the source's stored items stay as they were.
 func (r *Refresher) Source(ctx context.Context, src config.Source, force bool) *Outcome {
-	return r.source(ctx, src, force, false, nil)
+	return r.source(ctx, src, force, false, nil, nil)
+}
+
+// Claimed refreshes a source claimed from the store (see
+// store.Cluster.Claim) by owner, as Source does with force, writing the
+// source's state fenced by the claim, which the write ends: the source is
+// next due at its schedule's next time or, after a failure, when its
+// backoff ends, whichever is later. When the claim was lost meanwhile,
+// nothing is stored and the outcome's error wraps store.ErrLeaseLost.
+func (r *Refresher) Claimed(ctx context.Context, src config.Source, owner string, c store.Claim) *Outcome {
+	return r.source(ctx, src, true, false, nil, &store.Lease{Owner: owner, Gen: c.Gen})
+}
+
+// nextDue returns when src is due after a refresh that ended at now, the
+// store's clock, and whose failures, if any, call for waiting delay.
+func nextDue(src config.Source, delay time.Duration) func(now time.Time) time.Time {
+	sched, err := config.ParseSchedule(src.Schedule)
+	return func(now time.Time) time.Time {
+		next := now.Add(time.Hour) // a configuration is validated: never
+		if err == nil {
+			next = sched.Next(now)
+		}
+		if after := now.Add(delay); after.After(next) {
+			next = after
+		}
+		return next
+	}
 }
 
 // source refreshes one source. With batch set, the state of a source that
 // did not change is left in the outcome for the caller to write with
 // others, in one transaction, instead of being written at once. known
 // holds stored states read beforehand, by source name; a source not in it
-// reads its own.
-func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool, known map[string]store.SourceState) (out *Outcome) {
+// reads its own. With lease set, the source's state is written fenced by
+// it (see Claimed).
+func (r *Refresher) source(ctx context.Context, src config.Source, force, batch bool, known map[string]store.SourceState, lease *store.Lease) (out *Outcome) {
 	out = &Outcome{Source: src.Name}
 	log := r.log.With("source", src.Name)
 	// A bug that one document triggers fails that source, not the daemon:
@@ -188,13 +221,21 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 			log.Info("refresh interrupted", "err", err)
 			return out
 		}
-		r.recordFailure(ctx, &st, err, start)
+		if perr := r.recordFailure(ctx, &st, err, start, src, lease); perr != nil {
+			log.Error("store failed", "err", perr)
+		} else {
+			out.Stored = true
+		}
 		log.Warn("refresh failed", "err", err, "failures", st.Failures, "next_attempt", st.NextAttempt)
 		return out
 	}
 	st.ETag, st.LastModified, st.Hash = res.State.ETag, res.State.LastModified, res.State.Hash
 	st.LastSuccess, st.LastError, st.Failures, st.NextAttempt = start, "", 0, time.Time{}
 	var items []item.Item
+	if lease != nil {
+		lease.Next = nextDue(src, 0)
+		st.Lease = lease
+	}
 	if res.NotModified {
 		out.NotModified = true
 		if batch {
@@ -208,6 +249,10 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 		if res.Feed.Dropped > 0 {
 			log.Warn("items left out to stay within the limits", "kept", len(items), "dropped", res.Feed.Dropped, "max_items", fetch.MaxItems)
 		}
+		// Logged when the document changed, not at every fetch of it.
+		if len(res.Feed.Warnings) > 0 {
+			log.Warn("the document was repaired to be read", "repairs", strings.Join(res.Feed.Warnings, "; "))
+		}
 		items = r.processChanged(ctx, src, items, out)
 	}
 	// What was fetched is stored even when stopping meanwhile: the write
@@ -216,12 +261,17 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	releaseFetch()
 	save, err := r.store.SaveSource(context.WithoutCancel(ctx), st, items, r.now())
 	<-r.storing
+	if errors.Is(err, store.ErrLeaseLost) {
+		out.Err = err
+		log.Warn("lease lost while refreshing: the result is discarded, another instance refreshes the source")
+		return out
+	}
 	if err != nil {
 		out.Err = err
 		log.Error("store failed", "err", err)
 		return out
 	}
-	out.Save = save
+	out.Save, out.Stored = save, true
 	log.Info("refreshed", "not_modified", out.NotModified, "items", out.Items, "unchanged", out.Unchanged, "new", save.New, "updated", save.Updated, "merged", save.Merged, "took", r.now().Sub(start).Round(time.Millisecond))
 	return out
 }
@@ -290,7 +340,9 @@ func (r *Refresher) Process(ctx context.Context, it *item.Item, src config.Sourc
 	return removed
 }
 
-func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, err error, at time.Time) {
+// recordFailure records a failed refresh of src in st and writes st,
+// fenced by lease when set.
+func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, err error, at time.Time, src config.Source, lease *store.Lease) error {
 	st.Failures++
 	st.LastError = redact.Text(err.Error(), st.URL, r.cfg.Fetch.SecretParams)
 	delay := Backoff(st.Failures)
@@ -299,9 +351,11 @@ func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, er
 		delay = min(max(delay, he.RetryAfter), 24*time.Hour)
 	}
 	st.NextAttempt = at.Add(delay)
-	if perr := r.store.PutSource(ctx, *st); perr != nil {
-		r.log.Error("store failed", "source", st.Name, "err", perr)
+	if lease != nil {
+		lease.Next = nextDue(src, delay)
+		st.Lease = lease
 	}
+	return r.store.PutSource(context.WithoutCancel(ctx), *st)
 }
 
 // Backoff returns how long to wait after the given number of consecutive
@@ -360,7 +414,7 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	for range min(len(srcs), 2*max(r.cfg.Fetch.Concurrency, 1)) {
 		wg.Go(func() {
 			for i := range next {
-				rep.Outcomes[i] = r.source(ctx, srcs[i], force, true, known)
+				rep.Outcomes[i] = r.source(ctx, srcs[i], force, true, known, nil)
 			}
 		})
 	}
@@ -378,7 +432,7 @@ func (r *Refresher) Sources(ctx context.Context, srcs []config.Source, force boo
 	if err := r.store.PutSources(context.WithoutCancel(ctx), states); err != nil {
 		r.log.Error("store failed", "err", err)
 	}
-	r.prune(ctx)
+	r.Prune(ctx)
 	rep.Changed = r.unpublished(ctx, rep.Outcomes)
 	return rep
 }
@@ -409,9 +463,9 @@ func (r *Refresher) unpublished(ctx context.Context, outcomes []*Outcome) []stri
 // stored item, too much to do after each source's refresh.
 const PruneInterval = time.Minute
 
-// prune applies retention, unless it ran less than PruneInterval ago; the
+// Prune applies retention, unless it ran less than PruneInterval ago; the
 // store marks the feeds that changed.
-func (r *Refresher) prune(ctx context.Context) {
+func (r *Refresher) Prune(ctx context.Context) {
 	now := r.now()
 	r.mu.Lock()
 	due := r.lastPrune.IsZero() || now.Sub(r.lastPrune) >= PruneInterval
@@ -573,9 +627,10 @@ type Rendered struct {
 }
 
 // Publish renders the given feeds (those configured) in every format,
-// writes the files that changed under publish.PublicDir (a private topic's
-// under publish.PrivateDir, a folder only the owner may enter) and
-// announces changed public feeds to the WebSub hubs. It returns the feeds published. A feed
+// hands them to the keeper (see SetKeeper), writes the files that changed
+// under publish.PublicDir (a private topic's under publish.PrivateDir, a
+// folder only the owner may enter) and announces changed public feeds to
+// the WebSub hubs. It returns the feeds published. A feed
 // that fails to render or write is reported and its previous files stay;
 // the others are still published. The store's marks of the feeds published
 // are cleared; a feed that failed keeps them, and is published again with
@@ -590,13 +645,7 @@ type Rendered struct {
 // one at a time.
 func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, error) {
 	wctx := context.WithoutCancel(ctx)
-	// The publisher writes the files of a feed while the next feeds
-	// render: most of a write is waiting for fsync, and concurrent syncs
-	// share the disk's flushes.
-	var (
-		added []Rendered // in the order added
-		errs  []error
-	)
+	var errs []error
 	// The marks are read before the feeds: a mark made while they render
 	// stays, for the next publication.
 	marks, err := r.store.Unpublished(wctx)
@@ -605,14 +654,33 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 	}
 	digest := r.digest()
 	errs = append(errs, r.tidyPrivate()...)
+	var rendered []Rendered
+	for _, slug := range slugs {
+		if !slices.Contains(r.Feeds(), slug) {
+			continue
+		}
+		rd, err := r.render(wctx, slug)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rendered = append(rendered, rd)
+	}
+	// The store keeps what every instance serves before any file is
+	// written; a leader that lost its term writes nothing.
+	if r.keep != nil && len(rendered) > 0 {
+		if err := r.keep(wctx, rendered); err != nil {
+			return nil, errors.Join(append(errs, fmt.Errorf("keep the rendered feeds: %w", err))...)
+		}
+	}
 	var out []Rendered
 	done := map[string]int64{}
 	for _, private := range []bool{false, true} {
 		p := r.publisher
-		var chosen []string
-		for _, slug := range slugs {
-			if slices.Contains(r.Feeds(), slug) && r.Private(slug) == private {
-				chosen = append(chosen, slug)
+		var chosen []int
+		for i, rd := range rendered {
+			if rd.Private == private {
+				chosen = append(chosen, i)
 			}
 		}
 		if private {
@@ -625,34 +693,24 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 				continue
 			}
 		}
-		added = added[:0]
 		results, err := p.Publish(func(add func(string, [][]byte)) {
-			for _, slug := range chosen {
-				f, err := r.FeedOf(wctx, slug)
-				if err != nil {
-					errs = append(errs, err)
-					continue
+			for _, i := range chosen {
+				rd := rendered[i]
+				docs := make([][]byte, len(publish.Formats))
+				for j, format := range publish.Formats {
+					docs[j] = rd.Docs[format]
 				}
-				docs, err := publish.RenderAll(f)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("render %s: %w", slug, err))
-					continue
-				}
-				rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}, Private: private}
-				for i, format := range publish.Formats {
-					rd.Docs[format] = docs[i]
-				}
-				add(slug, docs)
-				added = append(added, rd)
+				add(rd.Slug, docs)
 			}
 		})
 		if err != nil {
 			errs = append(errs, err)
 		}
-		for i, res := range results {
+		for k, res := range results {
 			if res.Err == nil {
-				added[i].Changed = res.Changed
-				out = append(out, added[i])
+				rd := rendered[chosen[k]]
+				rd.Changed = res.Changed
+				out = append(out, rd)
 				if m, ok := marks[res.Slug]; ok {
 					done[res.Slug] = m
 				}
@@ -670,6 +728,28 @@ func (r *Refresher) Publish(ctx context.Context, slugs []string) ([]Rendered, er
 	r.announce(ctx, out)
 	return out, errors.Join(errs...)
 }
+
+// render renders the feed with the given slug in every format.
+func (r *Refresher) render(ctx context.Context, slug string) (Rendered, error) {
+	f, err := r.FeedOf(ctx, slug)
+	if err != nil {
+		return Rendered{}, err
+	}
+	docs, err := publish.RenderAll(f)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render %s: %w", slug, err)
+	}
+	rd := Rendered{Slug: slug, Title: f.Title, Items: len(f.Items), Updated: newest(f.Items), Docs: map[publish.Format][]byte{}, Private: r.Private(slug)}
+	for i, format := range publish.Formats {
+		rd.Docs[format] = docs[i]
+	}
+	return rd, nil
+}
+
+// SetKeeper makes Publish hand the feeds it rendered to keep before it
+// writes any file (a leader keeps them in the store, for every instance
+// to serve); when keep fails, Publish writes nothing and clears no mark.
+func (r *Refresher) SetKeeper(keep func(ctx context.Context, feeds []Rendered) error) { r.keep = keep }
 
 // tidyPrivate removes the files of every private topic from the public
 // folder, and of every public topic from the private one: a topic that

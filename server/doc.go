@@ -3,13 +3,13 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/refeed/refeed/publish"
 )
 
 // A doc is one served document with everything a response needs computed
@@ -35,8 +35,7 @@ const gzSuffix = "-gz"
 // newDoc prepares body for serving. Its error only says that the gzip
 // encoding failed: the returned doc is usable and served uncompressed.
 func newDoc(body []byte, contentType string, modified time.Time) (*doc, error) {
-	sum := sha256.Sum256(body)
-	tag := hex.EncodeToString(sum[:16])
+	tag := publish.ETag(body)
 	d := &doc{
 		body:        body,
 		modTime:     modified.UTC().Truncate(time.Second),

@@ -13,6 +13,7 @@ type healthReport struct {
 	Error   string         `json:"error,omitempty"` // why the store is unavailable
 	Sources []sourceReport `json:"sources"`
 	Alerts  any            `json:"alerts,omitempty"`
+	Cluster any            `json:"cluster,omitempty"`
 }
 
 type sourceReport struct {
@@ -52,6 +53,12 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) int {
 	}
 	if s.alerts != nil {
 		rep.Alerts = s.alerts()
+	}
+	if s.cluster != nil {
+		var err error
+		if rep.Cluster, err = s.cluster(); err != nil {
+			rep.Error, ok = err.Error(), false
+		}
 	}
 	if s.storeError != nil {
 		if err := s.storeError(); err != nil {

@@ -147,6 +147,11 @@ type Options struct {
 	// error, /healthz answers 503 with the error. When nil, the store is
 	// taken as available.
 	StoreError func() error
+	// Cluster returns the instance's part in a cluster, reported by
+	// /healthz as "cluster" (encoded as JSON), and a problem that makes
+	// it unavailable (503, the problem as "error"), nil when there is
+	// none. When nil, /healthz has no cluster.
+	Cluster func() (any, error)
 	// MaxAge is the Cache-Control max-age of the feeds; DefaultMaxAge when
 	// not positive. It is rounded to whole seconds.
 	MaxAge time.Duration
@@ -164,6 +169,7 @@ type Server struct {
 	health     func() []SourceHealth
 	alerts     func() any
 	storeError func() error
+	cluster    func() (any, error)
 	promhttp   http.Handler // nil: no /metrics
 	apart      bool         // /healthz and /metrics only on Admin's handler
 	index      *template.Template
@@ -193,6 +199,7 @@ func New(opt Options) *Server {
 		health:     opt.Health,
 		alerts:     opt.Alerts,
 		storeError: opt.StoreError,
+		cluster:    opt.Cluster,
 		apart:      opt.AdminApart,
 		index:      template.Must(template.New("index").Parse(indexHTML)),
 		now:        time.Now,

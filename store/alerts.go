@@ -83,6 +83,9 @@ func (s *SQLite) takeEntered(ctx context.Context, keys func(topic string) []stri
 		return 0, err
 	}
 	defer tx.Rollback()
+	if err := checkTerm(ctx, tx); err != nil {
+		return 0, err
+	}
 	var last sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM entered`).Scan(&last); err != nil || !last.Valid {
 		return 0, err

@@ -67,8 +67,15 @@ func (s *SQLite) MarkChanged(ctx context.Context, slugs []string) (err error) {
 		return
 	}
 	defer s.classify(&err)
+	if len(slugs) == 0 {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Every writer holds s.mu: the term checked holds for the write.
+	if err := checkTerm(ctx, s.db); err != nil {
+		return fmt.Errorf("mark feeds changed: %w", err)
+	}
 	return markChanged(ctx, s.db, slugs)
 }
 
@@ -84,6 +91,9 @@ func (s *SQLite) Published(ctx context.Context, marks map[string]int64) (err err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := checkTerm(ctx, tx); err != nil {
+			return fmt.Errorf("clear the marks of published feeds: %w", err)
+		}
 		for slug, seq := range marks {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM feed_changes WHERE slug = ? AND seq <= ?`, slug, seq); err != nil {
 				return fmt.Errorf("clear the marks of %s: %w", slug, err)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -19,7 +21,9 @@ type Cluster interface {
 
 	// SyncSources makes the configured sources those of scheds. A source
 	// new to the store, or whose Digest changed, becomes due at once;
-	// with all set, every one does. A source that is leased when it
+	// with all set, every one does but those backing off after failures
+	// (their NextAttempt still to come), which stay due when they were.
+	// A source that is leased when it
 	// becomes due so is due again as soon as its lease ends (completed
 	// or expired), not while it is being refreshed. A source the store
 	// knows but scheds does not name is never claimed again (its state
@@ -67,8 +71,9 @@ type Cluster interface {
 	Rendered(ctx context.Context, after int64) ([]RenderedFeed, int64, error)
 	// RenderedChanged returns a channel that receives a value (at most
 	// one waiting) when feeds may have been rendered, by any instance,
-	// until ctx ends. Notifications can be lost (a connection dropped):
-	// callers poll Rendered as well.
+	// until ctx ends (the channel is not closed). Feeds rendered after it
+	// returns are notified, when the store can be reached; notifications
+	// can be lost (a connection dropped): callers poll Rendered as well.
 	RenderedChanged(ctx context.Context) <-chan struct{}
 
 	// ClaimAlert leases the deliveries of the alert with the given key to
@@ -99,10 +104,14 @@ type Claim struct {
 
 // A Lease fences the write of a claimed source's state (SourceState.Lease):
 // SaveSource and PutSource write nothing and return ErrLeaseLost unless
-// the source is still claimed by Owner with generation Gen. A fenced
-// write ends the claim: the source is next due at Next(now), now being the
-// store's clock at the write, or at once when SyncSources made it due
-// while it was leased.
+// the source is still claimed by Owner with generation Gen and still
+// configured (PutSources leaves such a state out, writes the others and
+// returns an error wrapping ErrLeaseLost). The claim may have expired, if
+// no other instance claimed the source since. A fenced write ends the
+// claim: the source is next due at Next(now), now being the store's clock
+// at the write, or at once when SyncSources made it due while it was
+// leased. Without Next it is due at once; when Next returns the zero
+// time, it is not scheduled (NextDue zero) until SyncSources makes it due.
 type Lease struct {
 	Owner string
 	Gen   int64
@@ -171,7 +180,10 @@ type term struct {
 // WithTerm returns a context that fences the changes made with it by the
 // leader owner's term: PutRendered, Prune, Retag, MarkChanged, Published,
 // SetMeta and TakeEntered then fail with ErrNotLeader, changing nothing,
-// when owner no longer leads in that term.
+// when owner no longer leads in that term (its lead expired, or another
+// instance leads). While such a change is made, no other instance takes
+// the lead. Without a term, those changes but PutRendered are not fenced;
+// other changes never are.
 func WithTerm(ctx context.Context, owner string, t int64) context.Context {
 	return context.WithValue(ctx, termKey{}, term{owner, t})
 }
@@ -180,4 +192,52 @@ func WithTerm(ctx context.Context, owner string, t int64) context.Context {
 func termOf(ctx context.Context) (term, bool) {
 	t, ok := ctx.Value(termKey{}).(term)
 	return t, ok
+}
+
+// leaseNext returns when a source whose claim l ends at now is due next:
+// l.Next(now), or now without Next.
+func leaseNext(l *Lease, now time.Time) time.Time {
+	if l.Next == nil {
+		return now
+	}
+	return l.Next(now)
+}
+
+// lastSchedules returns scheds with each name once, its last schedule
+// counting.
+func lastSchedules(scheds []Schedule) []Schedule {
+	last := make(map[string]int, len(scheds))
+	for i, sc := range scheds {
+		last[sc.Name] = i
+	}
+	if len(last) == len(scheds) {
+		return scheds
+	}
+	out := make([]Schedule, 0, len(last))
+	for i, sc := range scheds {
+		if last[sc.Name] == i {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// checkClaim checks the arguments of a claim.
+func checkClaim(owner string, lease time.Duration) error {
+	if owner == "" {
+		return errors.New("no owner")
+	}
+	if lease <= 0 {
+		return fmt.Errorf("lease %v", lease)
+	}
+	return nil
+}
+
+// lostError returns the error of PutSources for the sources whose leases
+// were lost, or nil for none.
+func lostError(lost []string) error {
+	if len(lost) == 0 {
+		return nil
+	}
+	return fmt.Errorf("write sources %s: %w", strings.Join(lost, ", "), ErrLeaseLost)
 }

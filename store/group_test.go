@@ -151,3 +151,54 @@ func TestSaveGivesUpWaitingWhenCanceled(t *testing.T) {
 		}
 	}
 }
+
+// TestLostLeaseFailsOnlyItsSave: of saves waiting together, those whose
+// leases are lost fail with ErrLeaseLost and store nothing; the others
+// are stored, in one transaction.
+func TestLostLeaseFailsOnlyItsSave(t *testing.T) {
+	s, _ := open(t)
+	var scheds []Schedule
+	for i := range 6 {
+		scheds = append(scheds, Schedule{Name: fmt.Sprintf("l%d", i), Host: "ex.org", Digest: "1"})
+	}
+	if err := s.SyncSources(ctx, scheds, false); err != nil {
+		t.Fatal(err)
+	}
+	claims, _, err := s.Claim(ctx, "me", 6, time.Minute, 0)
+	if err != nil || len(claims) != 6 {
+		t.Fatalf("claims %v, %v", claims, err)
+	}
+	before := s.Commits()
+	s.mu.Lock()
+	errs := make([]chan error, len(claims))
+	for i, c := range claims {
+		errs[i] = make(chan error, 1)
+		gen := c.Gen
+		if i%2 == 1 {
+			gen++ // not the claim's: lost
+		}
+		go func() {
+			it := mk(c.Name, "", "https://example.org/"+c.Name, "Story of "+c.Name)
+			_, err := s.SaveSource(ctx, SourceState{Name: c.Name, ETag: "saved", LastSuccess: t0, Lease: &Lease{Owner: "me", Gen: gen}}, []item.Item{it}, t0)
+			errs[i] <- err
+		}()
+	}
+	waitQueued(t, s, len(claims)-1)
+	s.mu.Unlock()
+	for i, errc := range errs {
+		if err := <-errc; (i%2 == 1) != errors.Is(err, ErrLeaseLost) || i%2 == 0 && err != nil {
+			t.Errorf("save %d: %v", i, err)
+		}
+	}
+	if c := s.Commits() - before; c != 1 {
+		t.Errorf("%d commits, want 1", c)
+	}
+	if n, _ := s.Count(ctx, config.AllFeed); n != 3 {
+		t.Errorf("%d items stored, want 3", n)
+	}
+	for i, c := range claims {
+		if st, _ := s.Source(ctx, c.Name); (st.ETag == "saved") != (i%2 == 0) {
+			t.Errorf("%s: state %+v", c.Name, st)
+		}
+	}
+}

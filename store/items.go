@@ -71,7 +71,11 @@ func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bo
 	defer tx.Rollback()
 	for _, req := range batch {
 		if !savepoints {
-			if req.res, req.err = s.saveSource(ctx, tx, req); req.err != nil {
+			req.res, req.err = s.saveSource(ctx, tx, req)
+			if errors.Is(req.err, ErrLeaseLost) {
+				continue // it wrote nothing (see saveSource): the others go on
+			}
+			if req.err != nil {
 				fail(req.err)
 				return true
 			}
@@ -100,9 +104,16 @@ func (s *SQLite) saveTx(ctx context.Context, batch []*saveRequest, savepoints bo
 	return false
 }
 
-// saveSource saves one request in tx.
+// saveSource saves one request in tx. A save whose lease is lost fails
+// with ErrLeaseLost before it writes anything, and only then: the
+// transaction can go on without it.
 func (s *SQLite) saveSource(ctx context.Context, tx *txn, req *saveRequest) (*SaveResult, error) {
 	st, items, prep := req.st, req.items, req.prep
+	if st.Lease != nil {
+		if err := endLease(ctx, tx, st, time.Now()); err != nil {
+			return nil, err
+		}
+	}
 	res := &SaveResult{}
 	var prevSuccess int64
 	var prevTitle, prevLink string
@@ -252,7 +263,7 @@ const (
 )
 
 // saveQueries are prepared when the store opens.
-var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qPrevSuccess, qPutSource},
+var saveQueries = slices.Concat([]string{qLookup, qStored, qUpdateItem, qAlias, qItemSource, qAddTopic, qDropTopic, qPrevSuccess, qPutSource, qEndLease},
 	insertItems.queries(), addTopics.queries(), putFingerprints.queries(), putEntered.queries())
 
 // insertItems inserts new items, addTopics the topics of new items,
@@ -854,6 +865,9 @@ func (s *SQLite) prune(ctx context.Context, maxItems int, maxAge time.Duration, 
 		return nil, err
 	}
 	defer tx.Rollback()
+	if err := checkTerm(ctx, tx); err != nil {
+		return nil, err
+	}
 	exec := func(q string, args ...any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
@@ -1054,6 +1068,9 @@ func (s *SQLite) retag(ctx context.Context, match func(*item.Item) []string) ([]
 		return nil, err
 	}
 	defer tx.Rollback()
+	if err := checkTerm(ctx, tx); err != nil {
+		return nil, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, source, data FROM items`)
 	if err != nil {
 		return nil, err

@@ -122,8 +122,22 @@ func TestMigrationFromVersion4(t *testing.T) {
 	if fps, _ := s.Fingerprints(ctx, "b"); fps[merged.ID] != "fp-merged" {
 		t.Errorf("fingerprints of b: %v", fps)
 	}
-	if st, _ := s.Source(ctx, "a"); st.ETag != `"e1"` || !st.LastSuccess.Equal(t0) {
+	if st, _ := s.Source(ctx, "a"); st.ETag != `"e1"` || !st.LastSuccess.Equal(t0) || !st.NextDue.IsZero() {
 		t.Errorf("source a: %+v", st)
+	}
+	// The sources are not configured (claimed) until SyncSources names
+	// them; then they are due at once, and keep their state.
+	if cs, next, err := s.Claim(ctx, "i", 5, time.Minute, 0); err != nil || len(cs) != 0 || next != -1 {
+		t.Errorf("claims before SyncSources: %v, %v, %v", cs, next, err)
+	}
+	if err := s.SyncSources(ctx, []Schedule{{Name: "a", Host: "ex.org", Digest: "1"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _, err := s.Claim(ctx, "i", 5, time.Minute, 0); err != nil || len(cs) != 1 || cs[0].Name != "a" {
+		t.Errorf("claims after SyncSources: %v, %v", cs, err)
+	}
+	if st, _ := s.Source(ctx, "a"); st.ETag != `"e1"` {
+		t.Errorf("source a after SyncSources: %+v", st)
 	}
 	if states, _ := s.AlertStates(ctx); !states["hook"].LastSuccess.Equal(t0) {
 		t.Errorf("alert states: %+v", states)

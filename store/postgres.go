@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,7 +29,14 @@ import (
 //     advisory lock saves take shared, they take exclusive);
 //   - the feed marks (see Store.Unpublished) are numbered under one lock
 //     held until commit, so that marks commit in the order of their
-//     numbers and Published never clears a mark a reader could not see.
+//     numbers and Published never clears a mark a reader could not see;
+//     so are the versions of rendered feeds (see Rendered);
+//   - claims (see Cluster) skip the rows another claim is taking (FOR
+//     UPDATE SKIP LOCKED); with a per-host limit, they lock the hosts
+//     they count the leases of (see Claim); the fenced write of a
+//     claimed source's state locks its row first;
+//   - a change fenced by a leader's term (see WithTerm) locks the leader's
+//     row (FOR SHARE), so that no instance takes the lead until it ends.
 //
 // Texts from outside (ids, keys, links, a source's headers and errors,
 // items) are kept as bytea, byte for byte, as SQLite keeps them:
@@ -44,6 +52,12 @@ type Postgres struct {
 	closed    bool
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
+
+	// The goroutines of RenderedChanged (listeners) end when closing is
+	// canceled, by Close.
+	closing   context.Context
+	stop      context.CancelFunc
+	listeners sync.WaitGroup
 }
 
 // The advisory locks of the store (the two-key form, which does not
@@ -54,6 +68,12 @@ const (
 	pgLockMigrate = 1          // held while migrating
 	pgLockMarks   = 2          // held while numbering feed marks, until commit
 	pgLockItems   = 3          // shared by saves, exclusive for Prune, Retag and large saves
+	pgLockRender  = 4          // held while numbering rendered feeds, until commit
+	pgLockSync    = 5          // held by SyncSources
+
+	// pgLockHosts is the first key of the locks of hosts (the second is
+	// the hash of one), which claims take to count a host's leases.
+	pgLockHosts = 0x72666568 // "rfeh"
 )
 
 // pgMigrations are applied in order, all in one transaction; the schema
@@ -168,6 +188,54 @@ var pgMigrations = []string{
 		last_error_at bigint NOT NULL DEFAULT 0,
 		last_digest   bigint NOT NULL DEFAULT 0
 	);`,
+	// 2: several instances sharing the store (see Cluster): the sources'
+	// schedule and claims, the leader and the instances it saw, the
+	// rendered feeds, and the leases of alert deliveries. The times of
+	// coordination are timestamptz of the server's clock (now()), the one
+	// clock of every instance; next_due is NULL while a source was never
+	// scheduled, and a claim's lease is folded into it (see Claim), so
+	// that one index finds what is due, claimed or not. (The times of
+	// items and fetches stay Unix nanoseconds of the instances' clocks.)
+	`ALTER TABLE sources
+		ADD COLUMN next_due    timestamptz,
+		ADD COLUMN lease_owner text COLLATE "C" NOT NULL DEFAULT '',
+		ADD COLUMN gen         bigint NOT NULL DEFAULT 0,
+		ADD COLUMN host        bytea NOT NULL DEFAULT '',
+		ADD COLUMN digest      text COLLATE "C" NOT NULL DEFAULT '',
+		ADD COLUMN configured  boolean NOT NULL DEFAULT false,
+		ADD COLUMN rerun       boolean NOT NULL DEFAULT false;
+	CREATE INDEX sources_due ON sources (next_due, name) WHERE configured;
+	CREATE INDEX sources_leased ON sources (host) WHERE lease_owner <> '';
+	CREATE TABLE leader (
+		id      boolean PRIMARY KEY DEFAULT true CHECK (id),
+		owner   text COLLATE "C" NOT NULL,
+		term    bigint NOT NULL,
+		hash    text COLLATE "C" NOT NULL,
+		expires timestamptz NOT NULL
+	);
+	CREATE TABLE instances (
+		name text COLLATE "C" PRIMARY KEY,
+		hash text COLLATE "C" NOT NULL,
+		seen timestamptz NOT NULL
+	);
+	CREATE SEQUENCE rendered_seq;
+	CREATE TABLE rendered (
+		slug    text COLLATE "C" PRIMARY KEY,
+		title   bytea NOT NULL,
+		items   integer NOT NULL,
+		updated bigint NOT NULL,
+		private boolean NOT NULL,
+		formats text[] NOT NULL,
+		docs    bytea[] NOT NULL,
+		etags   bytea[] NOT NULL,
+		version bigint NOT NULL
+	);
+	CREATE INDEX rendered_version ON rendered (version);
+	CREATE TABLE alert_leases (
+		alert_key text COLLATE "C" PRIMARY KEY,
+		owner     text COLLATE "C" NOT NULL,
+		expires   timestamptz NOT NULL
+	);`,
 }
 
 // OpenPostgres opens the store in the PostgreSQL database at url (such as
@@ -186,6 +254,7 @@ func OpenPostgres(ctx context.Context, url string) (*Postgres, error) {
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	p := &Postgres{pool: pool, name: name}
+	p.closing, p.stop = context.WithCancel(context.Background())
 	if err := p.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open store %s: %w", name, err)
@@ -272,10 +341,40 @@ func (p *Postgres) Close() error {
 		p.closeMu.Lock()
 		p.closed = true
 		p.closeMu.Unlock()
+		p.stop()
+		p.listeners.Wait()
 		p.inflight.Wait()
 		p.pool.Close()
 	})
 	return nil
+}
+
+// fencedTx runs f as inTx does, fenced by the term ctx carries, if any
+// (see WithTerm): it fails with ErrNotLeader unless that term is the
+// current leader's, whose row it locks (FOR SHARE) until commit, so that
+// no other instance takes the lead while f's changes are made.
+func (p *Postgres) fencedTx(ctx context.Context, f func(pgx.Tx) error) error {
+	return p.inTx(ctx, func(tx pgx.Tx) error {
+		if err := pgCheckTerm(ctx, tx); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+}
+
+// pgCheckTerm returns ErrNotLeader when ctx carries a term that is not the
+// current leader's, locking the leader's row in tx otherwise.
+func pgCheckTerm(ctx context.Context, tx pgx.Tx) error {
+	t, ok := termOf(ctx)
+	if !ok {
+		return nil
+	}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM leader WHERE owner = $1 AND term = $2 AND expires > now() FOR SHARE`, t.owner, t.term).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotLeader
+	}
+	return err
 }
 
 // inTx runs f in a transaction of its own, committing when f returns nil.
@@ -313,11 +412,12 @@ func pgBytesList(ss []string) [][]byte {
 
 const pgSourceCols = `url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt`
 
-// scanSource scans the columns pgSourceCols into st.
+// scanSource scans the columns pgSourceCols and next_due into st.
 func scanSource(row pgx.Row, st *SourceState, name *string) error {
 	var url, title, link, etag, lm, hash, lastErr []byte
 	var attempt, success, next int64
-	dest := []any{&url, &title, &link, &etag, &lm, &hash, &attempt, &success, &lastErr, &st.Failures, &next}
+	var due *time.Time
+	dest := []any{&url, &title, &link, &etag, &lm, &hash, &attempt, &success, &lastErr, &st.Failures, &next, &due}
 	if name != nil {
 		dest = append([]any{name}, dest...)
 	}
@@ -327,6 +427,9 @@ func scanSource(row pgx.Row, st *SourceState, name *string) error {
 	st.URL, st.Title, st.Link, st.ETag, st.LastModified, st.Hash, st.LastError =
 		string(url), string(title), string(link), string(etag), string(lm), string(hash), string(lastErr)
 	st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
+	if due != nil {
+		st.NextDue = due.UTC()
+	}
 	return nil
 }
 
@@ -334,7 +437,7 @@ func scanSource(row pgx.Row, st *SourceState, name *string) error {
 // has a zero state with its name.
 func (p *Postgres) Source(ctx context.Context, name string) (SourceState, error) {
 	st := SourceState{Name: name}
-	err := scanSource(p.pool.QueryRow(ctx, `SELECT `+pgSourceCols+` FROM sources WHERE name = $1`, name), &st, nil)
+	err := scanSource(p.pool.QueryRow(ctx, `SELECT `+pgSourceCols+`, next_due FROM sources WHERE name = $1`, name), &st, nil)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return SourceState{Name: name}, nil
 	}
@@ -346,7 +449,7 @@ func (p *Postgres) Source(ctx context.Context, name string) (SourceState, error)
 
 // Sources returns the state of every source the store knows, by name.
 func (p *Postgres) Sources(ctx context.Context) ([]SourceState, error) {
-	rows, err := p.pool.Query(ctx, `SELECT name, `+pgSourceCols+` FROM sources ORDER BY name`)
+	rows, err := p.pool.Query(ctx, `SELECT name, `+pgSourceCols+`, next_due FROM sources ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read sources: %w", err)
 	}
@@ -374,9 +477,10 @@ const pgPutSource = `INSERT INTO sources (name, ` + pgSourceCols + `)
 		last_success = excluded.last_success, last_error = excluded.last_error, failures = excluded.failures,
 		next_attempt = excluded.next_attempt`
 
-// putSources records states in q; of a source given twice,
-// the last state counts.
-func putSources(ctx context.Context, q pgx.Tx, states []SourceState) error {
+// putSources records states in q; of a source given twice, the last
+// state counts. A state whose Lease is lost (see Lease) is left out, and
+// returned.
+func putSources(ctx context.Context, q pgx.Tx, states []SourceState) (lost []string, err error) {
 	last := map[string]int{}
 	for i, st := range states {
 		last[st.Name] = i
@@ -389,33 +493,87 @@ func putSources(ctx context.Context, q pgx.Tx, states []SourceState) error {
 		if last[st.Name] != i {
 			continue
 		}
+		if st.Lease != nil {
+			if err := pgEndLease(ctx, q, st); errors.Is(err, ErrLeaseLost) {
+				lost = append(lost, st.Name)
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("source %s: %w", st.Name, err)
+			}
+		}
 		names = append(names, st.Name)
 		url, title, link, etag = append(url, pgBytes(st.URL)), append(title, pgBytes(st.Title)), append(link, pgBytes(st.Link)), append(etag, pgBytes(st.ETag))
 		lm, hash, lastErr = append(lm, pgBytes(st.LastModified)), append(hash, pgBytes(st.Hash)), append(lastErr, pgBytes(st.LastError))
 		attempt, success, next = append(attempt, toUnix(st.LastAttempt)), append(success, toUnix(st.LastSuccess)), append(next, toUnix(st.NextAttempt))
 		failures = append(failures, int32(st.Failures))
 	}
-	_, err := q.Exec(ctx, pgPutSource, names, url, title, link, etag, lm, hash, attempt, success, lastErr, failures, next)
-	return err
+	if len(names) == 0 {
+		return lost, nil
+	}
+	_, err = q.Exec(ctx, pgPutSource, names, url, title, link, etag, lm, hash, attempt, success, lastErr, failures, next)
+	return lost, err
 }
 
-// PutSource records the state of a source.
+// pgEndLease ends the claim of st.Lease in tx (see Lease), at the store's
+// clock: it returns ErrLeaseLost, having changed nothing, when the source
+// is no longer so claimed. The source's row stays locked until tx ends,
+// so that no claim takes it meanwhile.
+func pgEndLease(ctx context.Context, tx pgx.Tx, st SourceState) error {
+	l := st.Lease
+	var now time.Time
+	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return err
+	}
+	var next *time.Time
+	if t := leaseNext(l, now); !t.IsZero() {
+		next = &t
+	}
+	tag, err := tx.Exec(ctx, `UPDATE sources SET next_due = CASE WHEN rerun THEN now() ELSE $1::timestamptz END, lease_owner = '', rerun = false
+		WHERE name = $2 AND gen = $3 AND lease_owner = $4 AND lease_owner <> '' AND configured`, next, st.Name, l.Gen, l.Owner)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// PutSource records the state of a source; one whose Lease is set only
+// while the source is still so claimed (see Lease).
 func (p *Postgres) PutSource(ctx context.Context, st SourceState) error {
-	if err := p.inTx(ctx, func(tx pgx.Tx) error { return putSources(ctx, tx, []SourceState{st}) }); err != nil {
+	var lost []string
+	err := p.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		lost, err = putSources(ctx, tx, []SourceState{st})
+		return err
+	})
+	if err == nil && len(lost) > 0 {
+		err = ErrLeaseLost
+	}
+	if err != nil {
 		return fmt.Errorf("write source %s: %w", st.Name, err)
 	}
 	return nil
 }
 
-// PutSources records the states of several sources at once.
+// PutSources records the states of several sources at once. A state whose
+// Lease is lost is left out (see Lease); the others are written, and the
+// error wraps ErrLeaseLost.
 func (p *Postgres) PutSources(ctx context.Context, states []SourceState) error {
 	if len(states) == 0 {
 		return nil
 	}
-	if err := p.inTx(ctx, func(tx pgx.Tx) error { return putSources(ctx, tx, states) }); err != nil {
+	var lost []string
+	err := p.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		lost, err = putSources(ctx, tx, states)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("write sources: %w", err)
 	}
-	return nil
+	return lostError(lost)
 }
 
 // Meta returns a stored setting, or "" when unset.
@@ -433,7 +591,7 @@ func (p *Postgres) Meta(ctx context.Context, key string) (string, error) {
 
 // SetMeta stores a setting.
 func (p *Postgres) SetMeta(ctx context.Context, key, value string) error {
-	err := p.inTx(ctx, func(tx pgx.Tx) error {
+	err := p.fencedTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, pgBytes(value))
 		return err
@@ -504,7 +662,10 @@ func (p *Postgres) MarkChanged(ctx context.Context, slugs []string) error {
 	if len(slugs) == 0 {
 		return nil
 	}
-	return p.inTx(ctx, func(tx pgx.Tx) error { return pgMarkChanged(ctx, tx, slugs) })
+	if err := p.fencedTx(ctx, func(tx pgx.Tx) error { return pgMarkChanged(ctx, tx, slugs) }); err != nil {
+		return fmt.Errorf("mark feeds changed: %w", err)
+	}
+	return nil
 }
 
 // Published clears the marks of published feeds up to the marks given.
@@ -517,7 +678,7 @@ func (p *Postgres) Published(ctx context.Context, marks map[string]int64) error 
 	for s, n := range marks {
 		slugs, seqs = append(slugs, s), append(seqs, n)
 	}
-	err := p.inTx(ctx, func(tx pgx.Tx) error {
+	err := p.fencedTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM feed_changes f USING unnest($1::text[], $2::bigint[]) AS m(slug, seq)
 			WHERE f.slug = m.slug AND f.seq <= m.seq`, slugs, seqs)
 		return err

@@ -67,7 +67,7 @@ func pgQueueAlerts(ctx context.Context, tx pgx.Tx, entries []AlertEntry, queue b
 // that a record committed meanwhile is left for the next call.
 func (p *Postgres) TakeEntered(ctx context.Context, keys func(topic string) []string, prepare func(item.Item) item.Item, now time.Time) (int, error) {
 	var n int
-	err := p.inTx(ctx, func(tx pgx.Tx) error {
+	err := p.fencedTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH e AS (DELETE FROM entered RETURNING seq, topic, first, item_id)
 			SELECT e.topic, e.first, i.data FROM e JOIN items i ON i.id = e.item_id ORDER BY e.seq`)
 		if err != nil {

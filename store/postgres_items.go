@@ -74,6 +74,13 @@ const pgStored = `SELECT i.id, i.source, i.hash, i.first_seen, t.topic, t.source
 
 // pgSave saves one source's items in tx.
 func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, prep []newRow, now time.Time) (*SaveResult, error) {
+	// A save whose lease is lost saves nothing.
+	if st.Lease != nil {
+		if err := pgEndLease(ctx, tx, st); err != nil {
+			return nil, err
+		}
+		st.Lease = nil
+	}
 	res := &SaveResult{}
 	var prevSuccess int64
 	var prevTitle, prevLink []byte
@@ -143,7 +150,7 @@ func pgSave(ctx context.Context, tx pgx.Tx, st SourceState, items []item.Item, p
 			return nil, fmt.Errorf("entered: %w", err)
 		}
 	}
-	if err := putSources(ctx, tx, []SourceState{st}); err != nil {
+	if _, err := putSources(ctx, tx, []SourceState{st}); err != nil {
 		return nil, fmt.Errorf("source state: %w", err)
 	}
 	// The feeds name an item's sources by their titles (and a source whose
@@ -547,7 +554,7 @@ func (p *Postgres) Count(ctx context.Context, slug string) (int, error) {
 // excludes saves.
 func (p *Postgres) Prune(ctx context.Context, maxItems int, maxAge time.Duration, now time.Time) ([]string, error) {
 	var changed []string
-	err := p.inTx(ctx, func(tx pgx.Tx) error {
+	err := p.fencedTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		changed, err = pgPrune(ctx, tx, maxItems, maxAge, now)
 		return err
@@ -636,7 +643,7 @@ func pgPrune(ctx context.Context, tx pgx.Tx, maxItems int, maxAge time.Duration,
 // Store.Retag), in one transaction that excludes saves.
 func (p *Postgres) Retag(ctx context.Context, match func(*item.Item) []string) ([]string, error) {
 	var changed []string
-	err := p.inTx(ctx, func(tx pgx.Tx) error {
+	err := p.fencedTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		changed, err = pgRetag(ctx, tx, match)
 		return err

@@ -52,6 +52,10 @@ type SQLite struct {
 	// checked is when checkFile last found the file sound, for the seal
 	// a clean Close leaves (see seal.go).
 	checked time.Time
+
+	// subs are the channels of RenderedChanged, guarded by subsMu.
+	subsMu sync.Mutex
+	subs   map[chan struct{}]bool
 }
 
 // migrations are applied in order; the schema version is the number of
@@ -234,6 +238,53 @@ var migrations = []string{
 		slug TEXT NOT NULL
 	);
 	CREATE INDEX feed_changes_slug ON feed_changes(slug, seq);`,
+	// 7: several instances sharing one store (see Cluster), which SQLite
+	// keeps too, for one: the sources' schedule and claims (next_due, in
+	// Unix nanoseconds of the store's clock, NULL while never scheduled;
+	// the lease folded into it, see Claim), the leader and the instances
+	// it saw, the rendered feeds, and the leases of alert deliveries.
+	`ALTER TABLE sources ADD COLUMN next_due INTEGER;
+	ALTER TABLE sources ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sources ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE sources ADD COLUMN host TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sources ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sources ADD COLUMN configured INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE sources ADD COLUMN rerun INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX sources_due ON sources(next_due, name) WHERE configured;
+	CREATE INDEX sources_leased ON sources(host) WHERE lease_owner != '';
+	CREATE TABLE leader (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		owner   TEXT NOT NULL,
+		term    INTEGER NOT NULL,
+		hash    TEXT NOT NULL,
+		expires INTEGER NOT NULL
+	);
+	CREATE TABLE instances (
+		name TEXT PRIMARY KEY,
+		hash TEXT NOT NULL,
+		seen INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE rendered (
+		slug    TEXT PRIMARY KEY,
+		title   TEXT NOT NULL,
+		items   INTEGER NOT NULL,
+		updated INTEGER NOT NULL,
+		private INTEGER NOT NULL,
+		version INTEGER NOT NULL
+	);
+	CREATE INDEX rendered_version ON rendered(version);
+	CREATE TABLE rendered_docs (
+		slug   TEXT NOT NULL,
+		format TEXT NOT NULL,
+		doc    BLOB NOT NULL,
+		etag   TEXT NOT NULL,
+		PRIMARY KEY (slug, format)
+	) WITHOUT ROWID;
+	CREATE TABLE alert_leases (
+		alert_key TEXT PRIMARY KEY,
+		owner     TEXT NOT NULL,
+		expires   INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 func init() {
@@ -407,6 +458,26 @@ func (s *SQLite) Version(ctx context.Context) (int, error) {
 	return v, err
 }
 
+// sourceCols are the columns of a source's state that Source and Sources
+// read (after its name).
+const sourceCols = `url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt, next_due`
+
+// scanSourceRow scans the columns sourceCols, after the name when name is
+// set, into st.
+func scanSourceRow(row interface{ Scan(...any) error }, st *SourceState, name *string) error {
+	var attempt, success, next int64
+	var due sql.NullInt64
+	dest := []any{&st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next, &due}
+	if name != nil {
+		dest = append([]any{name}, dest...)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return err
+	}
+	st.LastAttempt, st.LastSuccess, st.NextAttempt, st.NextDue = fromUnix(attempt), fromUnix(success), fromUnix(next), fromUnix(due.Int64)
+	return nil
+}
+
 // Source returns the state of the named source; a source never fetched
 // has a zero state with its name.
 func (s *SQLite) Source(ctx context.Context, name string) (_ SourceState, err error) {
@@ -415,16 +486,13 @@ func (s *SQLite) Source(ctx context.Context, name string) (_ SourceState, err er
 	}
 	defer s.classify(&err)
 	st := SourceState{Name: name}
-	var attempt, success, next int64
-	err = s.db.QueryRowContext(ctx, `SELECT url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources WHERE name = ?`, name).
-		Scan(&st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next)
+	err = scanSourceRow(s.db.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE name = ?`, name), &st, nil)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, nil
+		return SourceState{Name: name}, nil
 	}
 	if err != nil {
-		return st, fmt.Errorf("read source %s: %w", name, err)
+		return SourceState{Name: name}, fmt.Errorf("read source %s: %w", name, err)
 	}
-	st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
 	return st, nil
 }
 
@@ -434,7 +502,7 @@ func (s *SQLite) Sources(ctx context.Context) (_ []SourceState, err error) {
 		return
 	}
 	defer s.classify(&err)
-	rows, err := s.db.QueryContext(ctx, `SELECT name, url, title, link, etag, last_modified, hash, last_attempt, last_success, last_error, failures, next_attempt FROM sources ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, `+sourceCols+` FROM sources ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read sources: %w", err)
 	}
@@ -442,25 +510,26 @@ func (s *SQLite) Sources(ctx context.Context) (_ []SourceState, err error) {
 	var out []SourceState
 	for rows.Next() {
 		var st SourceState
-		var attempt, success, next int64
-		if err := rows.Scan(&st.Name, &st.URL, &st.Title, &st.Link, &st.ETag, &st.LastModified, &st.Hash, &attempt, &success, &st.LastError, &st.Failures, &next); err != nil {
+		if err := scanSourceRow(rows, &st, &st.Name); err != nil {
 			return nil, fmt.Errorf("read sources: %w", err)
 		}
-		st.LastAttempt, st.LastSuccess, st.NextAttempt = fromUnix(attempt), fromUnix(success), fromUnix(next)
 		out = append(out, st)
 	}
 	return out, rows.Err()
 }
 
-// PutSource records the state of a source.
+// PutSource records the state of a source; one whose Lease is set only
+// while the source is still so claimed (see Lease).
 func (s *SQLite) PutSource(ctx context.Context, st SourceState) (err error) {
 	if err = s.Damaged(); err != nil {
 		return
 	}
 	defer s.classify(&err)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := putSource(ctx, s.db, st); err != nil {
+	lost, err := s.putSources(ctx, []SourceState{st})
+	if err == nil && len(lost) > 0 {
+		err = ErrLeaseLost
+	}
+	if err != nil {
 		return fmt.Errorf("write source %s: %w", st.Name, err)
 	}
 	return nil
@@ -483,6 +552,37 @@ func putSource(ctx context.Context, db execer, st SourceState) error {
 		st.Name, st.URL, st.Title, st.Link, st.ETag, st.LastModified, st.Hash,
 		toUnix(st.LastAttempt), toUnix(st.LastSuccess), st.LastError, st.Failures, toUnix(st.NextAttempt))
 	return err
+}
+
+// qEndLease ends a claim, when it is still the writer's (see Lease): the
+// source is next due at ?2, or at once (?1) when SyncSources made it due
+// while it was leased.
+const qEndLease = `UPDATE sources SET next_due = CASE WHEN rerun THEN ?1 ELSE ?2 END, lease_owner = '', rerun = 0
+	WHERE name = ?3 AND gen = ?4 AND lease_owner = ?5 AND lease_owner != '' AND configured`
+
+// endLease ends the claim of st.Lease at now, in the transaction q: it
+// returns ErrLeaseLost, having changed nothing, when the source is no
+// longer so claimed.
+func endLease(ctx context.Context, q execer, st SourceState, now time.Time) error {
+	l := st.Lease
+	res, err := q.ExecContext(ctx, qEndLease, now.UnixNano(), nullUnix(leaseNext(l, now)), st.Name, l.Gen, l.Owner)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// nullUnix returns t in Unix nanoseconds, NULL for the zero time.
+func nullUnix(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
 }
 
 // Meta returns a stored setting, or "" when unset.
@@ -510,6 +610,10 @@ func (s *SQLite) SetMeta(ctx context.Context, key, value string) (err error) {
 	defer s.classify(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Every writer holds s.mu: the term checked holds for the write.
+	if err := checkTerm(ctx, s.db); err != nil {
+		return fmt.Errorf("write meta %s: %w", key, err)
+	}
 	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value); err != nil {
 		return fmt.Errorf("write meta %s: %w", key, err)
 	}
@@ -531,6 +635,8 @@ func fromUnix(n int64) time.Time {
 }
 
 // PutSources records the states of several sources in one transaction.
+// A state whose Lease is lost is left out (see Lease); the others are
+// written, and the error wraps ErrLeaseLost.
 func (s *SQLite) PutSources(ctx context.Context, states []SourceState) (err error) {
 	if err = s.Damaged(); err != nil {
 		return
@@ -539,22 +645,41 @@ func (s *SQLite) PutSources(ctx context.Context, states []SourceState) (err erro
 	if len(states) == 0 {
 		return nil
 	}
+	lost, err := s.putSources(ctx, states)
+	if err != nil {
+		return fmt.Errorf("write sources: %w", err)
+	}
+	return lostError(lost)
+}
+
+// putSources writes states in one transaction, but for those whose lease
+// is lost, which it returns.
+func (s *SQLite) putSources(ctx context.Context, states []SourceState) (lost []string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.begin(ctx) // qPutSource prepared once, not per state
 	if err != nil {
-		return fmt.Errorf("write sources: %w", err)
+		return nil, err
 	}
 	defer tx.Rollback()
+	now := time.Now()
 	for _, st := range states {
+		if st.Lease != nil {
+			if err := endLease(ctx, tx, st, now); errors.Is(err, ErrLeaseLost) {
+				lost = append(lost, st.Name)
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("source %s: %w", st.Name, err)
+			}
+		}
 		if err := putSource(ctx, tx, st); err != nil {
-			return fmt.Errorf("write source %s: %w", st.Name, err)
+			return nil, fmt.Errorf("source %s: %w", st.Name, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("write sources: %w", err)
+		return nil, err
 	}
-	return nil
+	return lost, nil
 }
 
 var _ Store = (*SQLite)(nil)

@@ -90,6 +90,7 @@ type Store interface {
 	SetMeta(ctx context.Context, key, value string) error
 
 	Alerts
+	Cluster
 
 	// Close waits for the saves under way and closes the store. Calls
 	// after Close fail.

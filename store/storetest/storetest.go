@@ -60,6 +60,17 @@ var tests = []struct {
 	{"AlertFailureDefersTheAlert", testAlertFailureDefersTheAlert},
 	{"AlertDigestAndDrop", testAlertDigestAndDrop},
 	{"TakeEnteredKeepsAlertsAcrossACrash", testTakeEnteredKeepsAlertsAcrossACrash},
+	{"ClaimsAreExclusive", testClaimsAreExclusive},
+	{"ClaimPerHost", testClaimPerHost},
+	{"ClaimPerHostUnderChurn", testClaimPerHostUnderChurn},
+	{"ExpiredLeaseIsClaimedAgain", testExpiredLeaseIsClaimedAgain},
+	{"RenewAndRelease", testRenewAndRelease},
+	{"SyncSources", testSyncSources},
+	{"Leader", testLeader},
+	{"FencedByTerm", testFencedByTerm},
+	{"Rendered", testRendered},
+	{"RenderedChanged", testRenderedChanged},
+	{"ClaimAlert", testClaimAlert},
 }
 
 // An env is one test's store.
@@ -223,8 +234,8 @@ func testSourceStates(t *testing.T, e *env) {
 // equalState compares states, their times as instants.
 func equalState(a, b store.SourceState) bool {
 	times := func(s *store.SourceState) []time.Time {
-		ts := []time.Time{s.LastAttempt, s.LastSuccess, s.NextAttempt}
-		s.LastAttempt, s.LastSuccess, s.NextAttempt = time.Time{}, time.Time{}, time.Time{}
+		ts := []time.Time{s.LastAttempt, s.LastSuccess, s.NextAttempt, s.NextDue}
+		s.LastAttempt, s.LastSuccess, s.NextAttempt, s.NextDue = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		return ts
 	}
 	ta, tb := times(&a), times(&b)
