@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,63 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
-
-// pgTestServer returns the URL of the PostgreSQL server the cluster tests
-// use, from REFEED_TEST_POSTGRES. Without it the test is skipped, or fails
-// in CI (skipOrFail).
-func pgTestServer(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("REFEED_TEST_POSTGRES")
-	if u == "" {
-		skipOrFail(t, "REFEED_TEST_POSTGRES is not set: no PostgreSQL server for the cluster tests (set it to a URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable; .ci/run starts one)")
-	}
-	return u
-}
-
-// clusterDatabase creates an empty database of its own for the test on the
-// server of REFEED_TEST_POSTGRES (dropping one an earlier run left) and
-// returns its URL; the database is dropped at the end of the test, after
-// the instances started later have stopped.
-func clusterDatabase(t *testing.T) string {
-	t.Helper()
-	server := pgTestServer(t)
-	name := "refeed_e2e_" + strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
-	if len(name) > 63 {
-		name = name[:63]
-	}
-	exec := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			return fmt.Errorf("connect to the PostgreSQL server of REFEED_TEST_POSTGRES: %w", err)
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	id := pgx.Identifier{name}.Sanitize()
-	if err := exec(`DROP DATABASE IF EXISTS ` + id + ` WITH (FORCE)`); err != nil {
-		t.Fatalf("drop database %s: %v", name, err)
-	}
-	if err := exec(`CREATE DATABASE ` + id); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		if err := exec(`DROP DATABASE IF EXISTS ` + id + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("REFEED_TEST_POSTGRES is not a URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 // clusterTimings are the cluster section's timings every instance of a
 // test shares.

@@ -4,7 +4,8 @@ package e2e
 // (SCALEOUT.md, "Tests that prove it on one machine"): real processes of
 // the built binary, each with its own data directory and listen address
 // and otherwise the same configuration, a database of their own on the
-// server of REFEED_TEST_POSTGRES, and origins on loopback.
+// server of REFEED_TEST_POSTGRES (pgtest: skipped without it, failing in
+// CI), and origins on loopback.
 
 import (
 	"bytes"
@@ -20,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/refeed/refeed/internal/pgtest"
 )
 
 // natoTopic is the topics section most cluster tests share.
@@ -43,7 +46,7 @@ func slack() time.Duration {
 // instance, each instance did a fair part of them, and every instance
 // serves every source's item.
 func TestClusterFetchesOncePerDueTime(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	const n = 200
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -153,7 +156,7 @@ func TestClusterFetchesOncePerDueTime(t *testing.T) {
 // its lease renewed; killed with SIGKILL, another instance claims them
 // within lease + poll and completes each once.
 func TestClusterKillLeaseHolder(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	release := make(chan struct{})
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -246,7 +249,7 @@ func TestClusterKillLeaseHolder(t *testing.T) {
 // (SIGCONT): its late completion is refused by the fence, it says so, and
 // no instance ever serves the stale items.
 func TestClusterStopLeaseHolder(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	release := make(chan struct{})
 	var releaseOnce sync.Once
@@ -417,7 +420,7 @@ func (h *alertHook) received() []alertEntry {
 // new); the topic's webhook gets every item once, no more, each message
 // carrying the item's id, the one the served feed gives it.
 func TestClusterAlertsOnce(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	const sources, perSource = 6, 4
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -496,7 +499,7 @@ func TestClusterAlertsOnce(t *testing.T) {
 // serves every feed with the same bytes and ETag, and an instance answers
 // another's ETag with 304.
 func TestClusterServesEqualBytes(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	const changes = 3
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -607,7 +610,7 @@ func TestClusterServesEqualBytes(t *testing.T) {
 // short (another process may have taken the cores), keeping each count's
 // best time. Under the race detector the ratios are only logged.
 func TestClusterThroughput(t *testing.T) {
-	pgTestServer(t)
+	pgtest.Server(t)
 	best := map[int]time.Duration{}
 	counts := []int{1, 2, 4}
 	ok := func() bool {
@@ -644,7 +647,7 @@ func TestClusterThroughput(t *testing.T) {
 // how long they took to fetch every one once, from the moment all their
 // slots were busy.
 func fetchAllTime(t *testing.T, n int) time.Duration {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	const sources, slots, delay = 800, 8, 50 * time.Millisecond
 	var (
 		inflight atomic.Int32
@@ -737,7 +740,7 @@ func fetchAllTime(t *testing.T, n int) time.Duration {
 // requests of a round only once both arrived, so that the two save the
 // same new story at once. Each story is stored once, naming both sources.
 func TestClusterSameStoryAtOnce(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	const rounds = 4
 	type waiter struct {
 		first string
@@ -860,7 +863,7 @@ func TestClusterSameStoryAtOnce(t *testing.T) {
 // (SIGKILL): a new leader, within leader_ttl, publishes the changed feeds
 // from the durable marks, and both survivors serve the new item.
 func TestClusterLeaderFailover(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	var extra atomic.Bool
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -936,7 +939,7 @@ func TestClusterLeaderFailover(t *testing.T) {
 // /healthz (503, cluster.config_skew), and serves the feeds the leader
 // published; the others go on.
 func TestClusterConfigSkew(t *testing.T) {
-	db := clusterDatabase(t)
+	db := pgtest.Database(t, "")
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO Wetter story", "https://origin.example/" + name}}))
