@@ -1001,3 +1001,49 @@ func TestClusterConfigSkew(t *testing.T) {
 	}
 	endAll(t, append(ins, c)...)
 }
+
+// TestClusterSkewedInstanceKeepsSchedules: an instance whose
+// configuration lacks one of the cluster's sources, started three times
+// beside two that agree, changes nothing of the store's schedules: the
+// skewed instance reports the skew and refreshes nothing, and the others
+// still fetch every source of theirs, the one it lacks too (a skewed
+// instance that synced the store's schedules to its own sources before it
+// knew the leader's configuration would leave that source unclaimed for
+// good).
+func TestClusterSkewedInstanceKeepsSchedules(t *testing.T) {
+	db := pgtest.Database(t, "")
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO story", "https://origin.example/" + name}}))
+	})
+	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
+	fetch := "fetch:\n  per_host: 100\n"
+	ins := startInstances(t, db, tm, sourcesYAML(o, "@every 1s", "/ks0", "/ks1", "/ks2")+fetch+natoTopic, "a", "b")
+	waitLeader(t, 15*time.Second, ins...)
+	for i := range 3 {
+		c := startInstance(t, fmt.Sprintf("c%d", i), db, tm, sourcesYAML(o, "@every 1s", "/ks0", "/ks1")+fetch+natoTopic)
+		c.waitUp(t, 20*time.Second)
+		eventually(t, 10*time.Second, c.name+" reports the skew", func() error {
+			st, err := c.health()
+			if err != nil {
+				return err
+			}
+			if st.Status != http.StatusServiceUnavailable || st.Cluster.Skew == nil {
+				return fmt.Errorf("/healthz %d, cluster %+v", st.Status, st.Cluster)
+			}
+			return nil
+		})
+		endAll(t, c)
+		if got := c.refreshed(); len(got) > 0 {
+			t.Errorf("%s refreshed %v with a configuration that differs from the leader's", c.name, got)
+		}
+		before := o.count("/ks2")
+		eventually(t, 3*time.Second+tm.lease, "ks2 is still fetched after "+c.name, func() error {
+			if o.count("/ks2") == before {
+				return fmt.Errorf("ks2 requested %d times, not since %s stopped", before, c.name)
+			}
+			return nil
+		})
+	}
+	endAll(t, ins...)
+}
