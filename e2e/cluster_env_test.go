@@ -13,10 +13,11 @@ import (
 	"time"
 )
 
-// clusterTimings are the cluster section's timings every instance of a
-// test shares.
-type clusterTimings struct {
+// clusterSettings are the cluster section's timings every instance of a
+// test shares, and the instance's roles (all when empty).
+type clusterSettings struct {
 	lease, poll, leaderTTL time.Duration
+	roles                  []string
 }
 
 // clusterBaseURL is the base_url of every instance: it shapes the feeds,
@@ -34,11 +35,11 @@ type instance struct {
 
 // startInstance starts 'refeed run' as the instance name of a cluster on
 // the database at db: its configuration is body (sources, topics and the
-// other keys every instance shares) after its own listen, data_dir and
-// cluster.instance and the shared base_url, store and timings. The
-// instance is stopped at the end of the test (SIGCONT, SIGTERM, then
-// SIGKILL after 10 s).
-func startInstance(t *testing.T, name, db string, tm clusterTimings, body string) *instance {
+// other keys every instance shares) after its own listen, data_dir,
+// cluster.instance and cluster.roles and the shared base_url, store and
+// timings. The instance is stopped at the end of the test (SIGCONT,
+// SIGTERM, then SIGKILL after 10 s).
+func startInstance(t *testing.T, name, db string, tm clusterSettings, body string) *instance {
 	t.Helper()
 	in := &instance{name: name, addr: freeAddr(t), dir: filepath.Join(t.TempDir(), name)}
 	if err := os.MkdirAll(in.dir, 0o755); err != nil {
@@ -53,7 +54,11 @@ cluster:
   lease: %s
   poll: %s
   leader_ttl: %s
-%s`, in.addr, clusterBaseURL, filepath.Join(in.dir, "data"), db, name, tm.lease, tm.poll, tm.leaderTTL, body)
+`, in.addr, clusterBaseURL, filepath.Join(in.dir, "data"), db, name, tm.lease, tm.poll, tm.leaderTTL)
+	if len(tm.roles) > 0 {
+		cfg += "  roles: [" + strings.Join(tm.roles, ", ") + "]\n"
+	}
+	cfg += body
 	path := filepath.Join(in.dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -72,7 +77,7 @@ cluster:
 
 // startInstances starts the named instances at once, as startInstance
 // does, and waits until each answers /healthz.
-func startInstances(t *testing.T, db string, tm clusterTimings, body string, names ...string) []*instance {
+func startInstances(t *testing.T, db string, tm clusterSettings, body string, names ...string) []*instance {
 	t.Helper()
 	out := make([]*instance, len(names))
 	for i, name := range names {

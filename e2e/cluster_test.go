@@ -56,7 +56,7 @@ func TestClusterFetchesOncePerDueTime(t *testing.T) {
 	for i := range paths {
 		paths[i] = fmt.Sprintf("/s%03d", i)
 	}
-	tm := clusterTimings{lease: 10 * time.Second, poll: 500 * time.Millisecond, leaderTTL: 3 * time.Second}
+	tm := clusterSettings{lease: 10 * time.Second, poll: 500 * time.Millisecond, leaderTTL: 3 * time.Second}
 	body := sourcesYAML(o, "@every 2s", paths...) + "fetch:\n  per_host: 100\n" + natoTopic
 	ins := startInstances(t, db, tm, body, "a", "b", "c")
 	eventually(t, 10*time.Second, "the first fetch", func() error {
@@ -157,7 +157,7 @@ func TestClusterFetchesOncePerDueTime(t *testing.T) {
 // within lease + poll and completes each once.
 func TestClusterKillLeaseHolder(t *testing.T) {
 	db := pgtest.Database(t, "")
-	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
+	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	release := make(chan struct{})
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -250,7 +250,7 @@ func TestClusterKillLeaseHolder(t *testing.T) {
 // no instance ever serves the stale items.
 func TestClusterStopLeaseHolder(t *testing.T) {
 	db := pgtest.Database(t, "")
-	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
+	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
@@ -440,7 +440,7 @@ func TestClusterAlertsOnce(t *testing.T) {
 			want[fmt.Sprintf("https://origin.example/al%d/%d", i, j)] = true
 		}
 	}
-	tm := clusterTimings{lease: 5 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
+	tm := clusterSettings{lease: 5 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
 	body := sourcesYAML(o, "@every 1s", paths...) + "fetch:\n  per_host: 100\n" + natoTopic +
 		"alerts:\n  - topic: nato\n    webhook: " + hook.URL + "\n"
 	ins := startInstances(t, db, tm, body, "a", "b", "c")
@@ -495,6 +495,120 @@ func TestClusterAlertsOnce(t *testing.T) {
 	endAll(t, ins...)
 }
 
+// TestClusterAlertResentAfterKill: the instance sending an alert is
+// killed (SIGKILL) while the webhook holds the request; once the alert's
+// lease ended, another instance resends that item, with the same id, and
+// the others once. The cluster's roles are split so that one instance
+// alone sends: "a" fetches and leads (it queues the alerts), "x" and then
+// "y" only deliver them (an instance that does not lead delivers when it
+// starts and every daemon.AlertInterval after, so each starts once the
+// alerts wait).
+func TestClusterAlertResentAfterKill(t *testing.T) {
+	db := pgtest.Database(t, "")
+	const perSource = 3
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		var items []storyItem
+		for j := 1; j <= min(n-1, perSource); j++ {
+			items = append(items, storyItem{fmt.Sprintf("NATO alert %d", j), fmt.Sprintf("https://origin.example/ak/%d", j)})
+		}
+		writeFeed(w, r, fmt.Sprintf("ak-%d", len(items)), rssOf("ak", items))
+	})
+	var (
+		mu   sync.Mutex
+		held *alertEntry // the message whose sender is killed
+		got  []alertEntry
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m alertEntry
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, m)
+		first := held == nil
+		if first {
+			held = &m
+		}
+		mu.Unlock()
+		if first {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(20 * time.Second):
+			}
+			return
+		}
+	}))
+	t.Cleanup(hook.Close)
+	received := func() ([]alertEntry, *alertEntry) {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got), held
+	}
+	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
+	body := sourcesYAML(o, "@every 1s", "/ak") + "fetch:\n  per_host: 100\n" + natoTopic +
+		"alerts:\n  - topic: nato\n    webhook: " + hook.URL + "\n"
+	lead := tm
+	lead.roles = []string{"fetch", "serve", "publish"}
+	a := startInstance(t, "a", db, lead, body)
+	a.waitUp(t, 20*time.Second)
+	eventually(t, 15*time.Second, "a queues the alerts", func() error {
+		if c := o.count("/ak"); c <= perSource {
+			return fmt.Errorf("ak requested %d times", c)
+		}
+		return nil
+	})
+	time.Sleep(5 * tm.poll) // a leader's round or more after the last save
+	send := tm
+	send.roles = []string{"serve", "alert"}
+	x := startInstance(t, "x", db, send, body)
+	eventually(t, 15*time.Second, "x sends the first alert", func() error {
+		if _, h := received(); h == nil {
+			return fmt.Errorf("no alert yet")
+		}
+		return nil
+	})
+	x.kill(t)
+	killed := time.Now()
+	if msgs, _ := received(); len(msgs) != 1 {
+		t.Fatalf("x sent %d alerts while the webhook held the first: %+v", len(msgs), msgs)
+	}
+	time.Sleep(tm.lease + tm.poll)
+	y := startInstance(t, "y", db, send, body)
+	eventually(t, 15*time.Second, "y sends every alert", func() error {
+		if msgs, _ := received(); len(msgs) < perSource+1 {
+			return fmt.Errorf("%d alerts", len(msgs))
+		}
+		return nil
+	})
+	time.Sleep(time.Second)
+	msgs, h := received()
+	t.Logf("%d alerts, the held one (%s) resent %v after the kill", len(msgs), h.Link, time.Since(killed).Round(100*time.Millisecond))
+	byLink := map[string][]alertEntry{}
+	for _, m := range msgs {
+		byLink[m.Link] = append(byLink[m.Link], m)
+	}
+	for j := 1; j <= perSource; j++ {
+		link := fmt.Sprintf("https://origin.example/ak/%d", j)
+		ms, want := byLink[link], 1
+		if link == h.Link {
+			want = 2
+		}
+		if len(ms) != want {
+			t.Errorf("%s alerted %d times, want %d: %+v", link, len(ms), want, ms)
+		}
+		for _, m := range ms {
+			if m.ID == "" || m.ID != ms[0].ID {
+				t.Errorf("%s alerted with the ids %+v", link, ms)
+			}
+		}
+	}
+	if len(msgs) != perSource+1 {
+		t.Errorf("%d alerts, want %d (each item once, the held one twice)", len(msgs), perSource+1)
+	}
+	endAll(t, a, y)
+}
+
 // TestClusterServesEqualBytes: once the sources are quiet, every instance
 // serves every feed with the same bytes and ETag, and an instance answers
 // another's ETag with 304.
@@ -518,7 +632,7 @@ func TestClusterServesEqualBytes(t *testing.T) {
 	for i := range 8 {
 		paths = append(paths, fmt.Sprintf("/eq%d", i))
 	}
-	tm := clusterTimings{lease: 5 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
+	tm := clusterSettings{lease: 5 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
 	body := sourcesYAML(o, "@every 1s", paths...) + "fetch:\n  per_host: 100\n" + natoTopic +
 		"  - name: Klima\n    match:\n      any: [klima]\n"
 	ins := startInstances(t, db, tm, body, "a", "b", "c")
@@ -691,7 +805,7 @@ func fetchAllTime(t *testing.T, n int) time.Duration {
 	for i := range paths {
 		paths[i] = fmt.Sprintf("/t%03d", i)
 	}
-	tm := clusterTimings{lease: 30 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
+	tm := clusterSettings{lease: 30 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
 	body := sourcesYAML(o, "@every 1h", paths...) + fmt.Sprintf("fetch:\n  concurrency: %d\n  per_host: %d\n", slots, 4*slots)
 	var names []string
 	for i := range n {
@@ -794,7 +908,7 @@ func TestClusterSameStoryAtOnce(t *testing.T) {
 		writeFeed(w, r, fmt.Sprintf("%s-%d", name, m), rssOf(name+" news", items))
 	})
 	paths := []string{"/twin-a", "/twin-b"}
-	tm := clusterTimings{lease: 10 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
+	tm := clusterSettings{lease: 10 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 3 * time.Second}
 	body := sourcesYAML(o, "@every 1s", paths...) + "fetch:\n  concurrency: 1\n  per_host: 10\n" + natoTopic
 	ins := startInstances(t, db, tm, body, "a", "b")
 	eventually(t, 40*time.Second, "every round is fetched", func() error {
@@ -875,7 +989,7 @@ func TestClusterLeaderFailover(t *testing.T) {
 		}
 		writeFeed(w, r, tag, rssOf(name, items))
 	})
-	tm := clusterTimings{lease: 2 * time.Second, poll: 500 * time.Millisecond, leaderTTL: 4 * time.Second}
+	tm := clusterSettings{lease: 2 * time.Second, poll: 500 * time.Millisecond, leaderTTL: 4 * time.Second}
 	body := sourcesYAML(o, "@every 1s", "/news", "/other") + "fetch:\n  per_host: 100\n" + natoTopic
 	ins := startInstances(t, db, tm, body, "a", "b", "c")
 	leader, term := waitLeader(t, 15*time.Second, ins...)
@@ -944,7 +1058,7 @@ func TestClusterConfigSkew(t *testing.T) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO Wetter story", "https://origin.example/" + name}}))
 	})
-	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
+	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	sources := sourcesYAML(o, "@every 1s", "/sk0", "/sk1", "/sk2") + "fetch:\n  per_host: 100\n"
 	ins := startInstances(t, db, tm, sources+natoTopic, "a", "b")
 	leader, _ := waitLeader(t, 15*time.Second, ins...)
@@ -1016,7 +1130,7 @@ func TestClusterSkewedInstanceKeepsSchedules(t *testing.T) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO story", "https://origin.example/" + name}}))
 	})
-	tm := clusterTimings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
+	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	fetch := "fetch:\n  per_host: 100\n"
 	ins := startInstances(t, db, tm, sourcesYAML(o, "@every 1s", "/ks0", "/ks1", "/ks2")+fetch+natoTopic, "a", "b")
 	waitLeader(t, 15*time.Second, ins...)
