@@ -16,7 +16,6 @@
 package fulltext
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,8 +31,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	readability "codeberg.org/readeck/go-readability/v2"
 
 	"github.com/refeed/refeed/config"
 )
@@ -346,7 +343,7 @@ func Extract(page []byte, pageURL string) (content string, err error) {
 	if err != nil {
 		return "", fmt.Errorf("fulltext: extract: %w", err)
 	}
-	article, err := readability.FromReader(bytes.NewReader(page), u)
+	article, err := parseArticle(page, u)
 	if err != nil {
 		return "", fmt.Errorf("fulltext: extract %s: %w", u.Redacted(), err)
 	}

@@ -14,6 +14,7 @@
 //	go run ./cmd/refeed-extract                     # ../shared/extraction
 //	go run ./cmd/refeed-extract -data DIR -worst 10 # and the 10 worst pages
 //	go run ./cmd/refeed-extract -keep out           # keep the texts in out/
+//	go run ./cmd/refeed-extract -removals           # and what each rule removed
 //
 // The same run is a test of this package (see main_test.go), which fails
 // when the figures fall below the floors reached so far.
@@ -31,7 +32,8 @@ func main() {
 	flag.StringVar(&o.python, "python", "python3", "the Python 3 interpreter that runs evaluate.py")
 	flag.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap samples of evaluate.py's error bars")
 	flag.IntVar(&o.worst, "worst", 0, "also list this many pages with the lowest F1")
-	flag.StringVar(&o.keep, "keep", "", "keep evaluate.py's folder here (ground-truth.json, output/refeed.json, results.json and text/ID.txt per page) instead of a temporary one")
+	flag.BoolVar(&o.listRules, "removals", false, "list every removal made by a rule (the boilerplate families, site packs), with its page")
+	flag.StringVar(&o.keep, "keep", "", "keep evaluate.py's folder here (ground-truth.json, output/refeed.json, results.json, and text/ID.txt and article/ID.html per page) instead of a temporary one")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "refeed-extract: no arguments expected")
@@ -42,5 +44,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "refeed-extract:", err)
 		os.Exit(1)
 	}
-	res.print(os.Stdout, o.worst)
+	res.print(os.Stdout, o.worst, o.listRules)
 }

@@ -35,6 +35,7 @@ type options struct {
 	bootstrap int    // evaluate.py's --n-bootstrap
 	worst     int    // pages to list in print
 	keep      string // evaluate.py's folder, kept; "" for a temporary one
+	listRules bool   // print lists every removal of a rule
 }
 
 // maxPage bounds a page of the data set, decompressed.
@@ -63,11 +64,14 @@ type figures struct {
 // A result is what a run measured.
 type result struct {
 	figures
-	pages    []page
-	failed   map[string]string // page id: why no article came out
-	removed  map[string]int    // rule: removals made
-	duration time.Duration     // extraction of all pages, decoding included
-	evalOut  string            // what evaluate.py printed
+	pages   []page
+	failed  map[string]string // page id: why no article came out
+	removed map[string]int    // rule: removals made
+	// rules are the removals of rules (not of the built-in steps:
+	// sanitizing, trackers, parameters, empty elements), by page id.
+	rules    map[string][]clean.Removal
+	duration time.Duration // extraction of all pages, decoding included
+	evalOut  string        // what evaluate.py printed
 }
 
 // run extracts the article of every page of the data set and has
@@ -86,18 +90,25 @@ func run(o options) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &result{pages: pages, failed: map[string]string{}, removed: map[string]int{}}
+	res := &result{pages: pages, failed: map[string]string{}, removed: map[string]int{}, rules: map[string][]clean.Removal{}}
 	texts := make(map[string]string, len(pages))
+	articles := make(map[string]string, len(pages))
 	start := time.Now()
 	for _, p := range pages {
-		text, removed, err := extractFile(cleaner, filepath.Join(o.data, "html", p.id+".html.gz"), p.url)
+		text, article, removed, err := extractFile(cleaner, filepath.Join(o.data, "html", p.id+".html.gz"), p.url)
 		if err != nil {
 			res.failed[p.id] = err.Error()
 		}
 		for _, r := range removed {
 			res.removed[r.Rule]++
+			switch r.Rule {
+			case clean.RuleSanitize, clean.RuleTracker, clean.RuleParams, clean.RuleEmpty:
+			default:
+				res.rules[p.id] = append(res.rules[p.id], r)
+			}
 		}
 		texts[p.id] = text
+		articles[p.id] = article
 	}
 	res.duration = time.Since(start)
 
@@ -108,7 +119,7 @@ func run(o options) (*result, error) {
 		}
 		defer os.RemoveAll(dir)
 	}
-	if err := writeEvalDir(dir, gtData, pages, texts, o.keep != ""); err != nil {
+	if err := writeEvalDir(dir, gtData, pages, texts, articles, o.keep != ""); err != nil {
 		return nil, err
 	}
 	script, err := filepath.Abs(filepath.Join(o.data, "evaluate.py"))
@@ -153,26 +164,26 @@ func readGroundTruth(data []byte) ([]page, error) {
 	return pages, nil
 }
 
-// extractFile returns the text of the article of the page in the gzipped
-// file at path, as refeed extracts it from the page fetched from pageURL,
-// and what cleaning removed.
-func extractFile(c *clean.Cleaner, path, pageURL string) (string, []clean.Removal, error) {
+// extractFile returns the article of the page in the gzipped file at
+// path, as refeed extracts it from the page fetched from pageURL, as text
+// and as HTML, and what cleaning removed.
+func extractFile(c *clean.Cleaner, path, pageURL string) (text, article string, removed []clean.Removal, err error) {
 	raw, err := readGzip(path)
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	page, err := fulltext.Decode(raw, "text/html")
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", path, err)
+		return "", "", nil, fmt.Errorf("%s: %w", path, err)
 	}
 	content, removed, err := refresh.Article(c, page, pageURL, nil)
 	if err != nil {
-		return "", removed, err
+		return "", "", removed, err
 	}
 	it := item.Item{Link: pageURL, Content: content}
 	removed = append(removed, c.Item(&it, nil)...)
-	text, err := htmlText(it.Content)
-	return text, removed, err
+	text, err = htmlText(it.Content)
+	return text, it.Content, removed, err
 }
 
 func readGzip(path string) ([]byte, error) {
@@ -210,9 +221,9 @@ func htmlText(s string) (string, error) {
 }
 
 // writeEvalDir writes what evaluate.py reads into dir: ground-truth.json
-// and output/refeed.json, and with texts set every article's text in
-// text/ID.txt.
-func writeEvalDir(dir string, gtData []byte, pages []page, out map[string]string, texts bool) error {
+// and output/refeed.json, and with all set every article's text in
+// text/ID.txt and its HTML in article/ID.html.
+func writeEvalDir(dir string, gtData []byte, pages []page, out, articles map[string]string, all bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "output"), 0o755); err != nil {
 		return err
 	}
@@ -233,14 +244,19 @@ func writeEvalDir(dir string, gtData []byte, pages []page, out map[string]string
 	if err := os.WriteFile(filepath.Join(dir, "output", "refeed.json"), data, 0o644); err != nil {
 		return err
 	}
-	if !texts {
+	if !all {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "text"), 0o755); err != nil {
-		return err
+	for _, sub := range []string{"text", "article"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
 	}
 	for _, p := range pages {
 		if err := os.WriteFile(filepath.Join(dir, "text", p.id+".txt"), []byte(out[p.id]+"\n"), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "article", p.id+".html"), []byte(articles[p.id]+"\n"), 0o644); err != nil {
 			return err
 		}
 	}
@@ -276,8 +292,9 @@ func evaluate(python, script, dir string, bootstrap int) (string, figures, error
 }
 
 // print writes the figures, the pages without an article, the removals
-// by rule and the worst pages.
-func (r *result) print(w io.Writer, worst int) {
+// by rule (each removal of a rule too with listRules) and the worst
+// pages.
+func (r *result) print(w io.Writer, worst int, listRules bool) {
 	fmt.Fprintf(w, "pages %d, extracted in %v (%v a page)\n", len(r.pages), r.duration.Round(time.Millisecond),
 		(r.duration / time.Duration(max(len(r.pages), 1))).Round(10*time.Microsecond))
 	fmt.Fprintf(w, "F1 %.3f ± %.3f  precision %.3f ± %.3f  recall %.3f ± %.3f  accuracy %.3f\n",
@@ -295,6 +312,14 @@ func (r *result) print(w io.Writer, worst int) {
 			fmt.Fprintf(tw, "  %s\t%d\n", rule, r.removed[rule])
 		}
 		tw.Flush()
+	}
+	if listRules {
+		fmt.Fprintln(w, "removals by rules:")
+		for _, p := range r.pages {
+			for _, rm := range r.rules[p.id] {
+				fmt.Fprintf(w, "  %s %s\n", p.id[:min(len(p.id), 12)], rm)
+			}
+		}
 	}
 	if worst <= 0 {
 		return
