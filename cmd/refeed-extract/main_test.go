@@ -13,8 +13,8 @@ import (
 // its floor is a regression. Recall is guarded hardest: article sentences
 // are never to be lost for precision.
 const (
-	floorF1        = 0.965
-	floorPrecision = 0.945
+	floorF1        = 0.970
+	floorPrecision = 0.950
 	floorRecall    = 0.985
 )
 
