@@ -19,11 +19,13 @@ const maxShare = 0.4
 // keeps when they sit inside the article's container: galleries, the
 // header with title, byline and date, bylines and datelines, author
 // boxes, breadcrumbs and navigation, sharing buttons, related-article and
-// newsletter boxes, what the page hides, and captions and credits left
-// without their picture. The caption of a picture the article shows
+// newsletter boxes, what the page hides, captions and credits left
+// without their picture, and lines that are only a dateline or a byline
+// (see isDateline). The caption of a picture the article shows
 // stays with it.
 // It goes by what HTML says an element is (its tag, role, hidden
-// attributes) and what the page calls it (the words of its class and id).
+// attributes), what the page calls it (the words of its class and id)
+// and, for datelines, what it says.
 // An element holding more than maxShare of the article's text stays.
 // Then tidy drops the class attributes, as go-readability does unless
 // told to keep them.
@@ -37,7 +39,7 @@ func tidy(root *html.Node) {
 		for c := n.FirstChild; c != nil; {
 			next := c.NextSibling
 			if c.Type == html.ElementNode {
-				if notArticle(c) && !captionOfMedia(c) && float64(textLen(c)) <= maxShare*float64(total) {
+				if (notArticle(c) && !captionOfMedia(c) || isDateline(c)) && float64(textLen(c)) <= maxShare*float64(total) {
 					n.RemoveChild(c)
 				} else {
 					walk(c)
