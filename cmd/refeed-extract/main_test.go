@@ -13,9 +13,9 @@ import (
 // its floor is a regression. Recall is guarded hardest: article sentences
 // are never to be lost for precision.
 const (
-	floorF1        = 0.970
-	floorPrecision = 0.950
-	floorRecall    = 0.985
+	floorF1        = 0.971
+	floorPrecision = 0.953
+	floorRecall    = 0.988
 )
 
 // dataDir is the benchmark's folder as seen from this package's folder.
