@@ -172,6 +172,11 @@ var families = []*family{
 	}, nil),
 }
 
+// maxBoilerplate bounds the removals of boilerplate in one tree: each
+// walks the tree, and a hostile item could hold thousands of lines that
+// match. Real pages have a few dozen.
+const maxBoilerplate = 100
+
 // maxFamilyWords is the most words a line of any family has.
 var maxFamilyWords = func() int {
 	n := 0
@@ -203,14 +208,14 @@ func fewWords(s string, n int) bool {
 // the item's content, whatever it says.
 const maxLineShare = 0.5
 
-// removeBoilerplate removes the lines of the tree under root that belong
-// to a family of generic boilerplate, each with the list of links that
-// follows a teaser label, and returns what it removed.
+// removeBoilerplate removes the lines of the tree of tc that belong to a
+// family of generic boilerplate, each with the list of links that follows
+// a teaser label (at most maxBoilerplate), and returns what it removed.
 func removeBoilerplate(tc *textCache, field string) []Removal {
 	root, f := tc.root, tc.get()
 	total := len(f.text)
 	var out []Removal
-	for start := 0; start < len(f.text); {
+	for start := 0; start < len(f.text) && len(out) < maxBoilerplate; {
 		end := strings.IndexByte(f.text[start:], '\n')
 		if end < 0 {
 			end = len(f.text)

@@ -189,3 +189,20 @@ func TestBoilerplatePatternsCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestBoilerplateBounded: an item of thousands of matching lines is
+// cleaned in bounded time, at most maxBoilerplate removals.
+func TestBoilerplateBounded(t *testing.T) {
+	c := newCleaner(t)
+	content := articleEN + strings.Repeat("<p>Advertisement</p><p>5 min read</p>", 5000)
+	it := &item.Item{Link: "https://news.example/bridge", Content: content}
+	n := 0
+	for _, r := range c.Item(it, nil) {
+		if strings.HasPrefix(r.Rule, "boilerplate-") {
+			n++
+		}
+	}
+	if n != maxBoilerplate {
+		t.Errorf("%d removals, want %d", n, maxBoilerplate)
+	}
+}
