@@ -7,8 +7,15 @@
 // the built-in list in trackers.txt, and optionally Adblock-format lists
 // such as EasyPrivacy (Options.TrackerLists). Site packs (packs/*.yaml) are
 // named after their site's host and apply by themselves to items from it.
-// Page applies trackers and rules to a whole article page before its
-// article is extracted (package fulltext); Item cleans an item.
+// Generic boilerplate (boilerplate.go) is recognized on every site, in
+// English and German: cookie notices, newsletter sign-ups, "Read more" and
+// "Mehr zum Thema" teasers with their lists, consent boxes of embedded
+// content, comment counters, affiliate notices, error-report boxes,
+// breadcrumbs, reading times, JavaScript notices, advertisement labels
+// and sharing prompts, each removed as whole lines or blocks and never
+// when it is most of the text. Page applies trackers and rules to a whole
+// article page before its article is extracted (package fulltext); Item
+// cleans an item, its feed content or the full text that replaced it.
 //
 // Every removal is recorded with the rule that made it, the text it
 // removed and, where useful, why (Removal.Detail). Each item's HTML is
@@ -232,9 +239,9 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 	return names
 }
 
-// cleanHTML cleans s, an HTML fragment or plain text, with the five steps of
-// cleaning: sanitize, trackers, tracking parameters, rules, empty
-// leftovers; then the final policy. Plain text comes back as HTML
+// cleanHTML cleans s, an HTML fragment or plain text, with the six steps of
+// cleaning: sanitize, trackers, tracking parameters, rules, generic
+// boilerplate, empty leftovers; then the final policy. Plain text comes back as HTML
 // paragraphs, and so does HTML that sanitizing leaves without tags.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
 	out, _, rm := c.cleanParsed(s, base, rules, field)
@@ -261,7 +268,7 @@ func (c *Cleaner) cleanParsed(s string, base *url.URL, rules []*rule, field stri
 	return cleaned, root, out
 }
 
-// cleanTree parses s and runs the five steps of cleaning on its tree. It
+// cleanTree parses s and runs the six steps of cleaning on its tree. It
 // returns a nil tree for blank text.
 func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string) (*html.Node, []Removal) {
 	pageHost := ""
@@ -290,6 +297,7 @@ func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string
 	for _, r := range rules {
 		out = append(out, r.apply(tc, field)...)
 	}
+	out = append(out, removeBoilerplate(tc, field)...)
 	out = append(out, removeEmpty(root, field)...)
 	return root, out
 }

@@ -16,7 +16,6 @@
 package fulltext
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,9 +31,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	readability "codeberg.org/readeck/go-readability/v2"
-	"golang.org/x/net/html/charset"
 
 	"github.com/refeed/refeed/config"
 )
@@ -260,13 +256,9 @@ func (f *Fetcher) Page(ctx context.Context, link string, allowPrivate bool) (htm
 	if !isHTML(ct, raw) {
 		return nil, finalURL, fmt.Errorf("fulltext: %s: %w (%s)", resp.Request.URL.Redacted(), ErrNotHTML, ct)
 	}
-	r, err := charset.NewReader(bytes.NewReader(raw), ct)
+	page, err := Decode(raw, ct)
 	if err != nil {
-		return nil, finalURL, fmt.Errorf("fulltext: %s: charset: %w", resp.Request.URL.Redacted(), err)
-	}
-	page, err := io.ReadAll(r)
-	if err != nil {
-		return nil, finalURL, fmt.Errorf("fulltext: %s: charset: %w", resp.Request.URL.Redacted(), err)
+		return nil, finalURL, fmt.Errorf("fulltext: %s: %w", resp.Request.URL.Redacted(), err)
 	}
 	f.log.Debug("fetched article page", "url", finalURL, "bytes", len(raw), "duration", time.Since(start))
 	return page, finalURL, nil
@@ -351,7 +343,7 @@ func Extract(page []byte, pageURL string) (content string, err error) {
 	if err != nil {
 		return "", fmt.Errorf("fulltext: extract: %w", err)
 	}
-	article, err := readability.FromReader(bytes.NewReader(page), u)
+	article, err := parseArticle(page, u)
 	if err != nil {
 		return "", fmt.Errorf("fulltext: extract %s: %w", u.Redacted(), err)
 	}
