@@ -35,6 +35,7 @@ type Config struct {
 	Alerts   []Alert  `yaml:"alerts"`
 	Trackers Trackers `yaml:"trackers"`
 	WebSub   WebSub   `yaml:"websub"`
+	Fulltext Fulltext `yaml:"fulltext"`
 }
 
 // Fetch configures how sources are fetched.

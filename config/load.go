@@ -130,6 +130,8 @@ func (d *decoder) setDefaults(c *Config) {
 		c.Retention.MaxAge = defaultMaxAge
 	}
 
+	d.setFulltextDefaults(c)
+
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		s.Pos = d.pos(indexPath("sources", i))
