@@ -3,6 +3,7 @@ package siteconfig
 import (
 	"net/url"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -42,39 +43,43 @@ func (c *Config) StripTree(root *html.Node, keep ...*html.Node) []Stripped {
 	if c == nil {
 		return nil
 	}
-	st := stripper{root: root, keep: keepSet(keep)}
-	for _, e := range c.Strip {
-		for _, s := range e.selectNodes(root) {
-			st.remove(s, e.Pos, "strip", e.Source)
-		}
-	}
-	if len(c.StripIDOrClass) > 0 {
-		st.walk(func(n *html.Node) (Match, bool) {
-			for _, m := range c.StripIDOrClass {
-				for _, a := range n.Attr {
-					if (a.Key == "id" || a.Key == "class") && a.Namespace == "" && strings.Contains(a.Val, m.Value) {
-						return m, true
-					}
-				}
-			}
-			return Match{}, false
-		}, "strip_id_or_class")
-	}
-	if len(c.StripImageSrc) > 0 {
-		st.walk(func(n *html.Node) (Match, bool) {
-			if n.DataAtom != atom.Img {
-				return Match{}, false
-			}
-			src := attr(n, "src")
-			for _, m := range c.StripImageSrc {
-				if strings.Contains(src, m.Value) {
-					return m, true
-				}
-			}
-			return Match{}, false
-		}, "strip_image_src")
-	}
+	st := &stripper{root: root, keep: keepSet(keep), limit: -1}
+	c.strip(st)
 	return st.out
+}
+
+// StripContent is StripTree for a feed item's content, where what a rule
+// written for the site's pages selects may be the whole article: a
+// directive whose matches hold more than half of root's text is skipped.
+func (c *Config) StripContent(root *html.Node) []Stripped {
+	if c == nil {
+		return nil
+	}
+	st := &stripper{root: root, limit: textLen(root) / 2}
+	c.strip(st)
+	return st.out
+}
+
+func (c *Config) strip(st *stripper) {
+	for _, e := range c.Strip {
+		st.removeAll(e.selectNodes(st.root), e.Pos, "strip", e.Source)
+	}
+	// One line after the other, as FiveFilters runs each as an XPath.
+	for _, m := range c.StripIDOrClass {
+		st.walk(m, "strip_id_or_class", func(n *html.Node) bool {
+			for _, a := range n.Attr {
+				if (a.Key == "id" || a.Key == "class") && a.Namespace == "" && strings.Contains(a.Val, m.Value) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	for _, m := range c.StripImageSrc {
+		st.walk(m, "strip_image_src", func(n *html.Node) bool {
+			return n.DataAtom == atom.Img && strings.Contains(attr(n, "src"), m.Value)
+		})
+	}
 }
 
 // StripPage is StripTree on a whole page, then what FiveFilters removes from
@@ -84,31 +89,31 @@ func (c *Config) StripTree(root *html.Node, keep ...*html.Node) []Stripped {
 // remove with their ancestors: the article, once found.
 func (c *Config) StripPage(doc *html.Node, keep ...*html.Node) []Stripped {
 	out := c.StripTree(doc, keep...)
-	st := stripper{root: doc, keep: keepSet(keep), out: out}
-	st.walk(func(n *html.Node) (Match, bool) {
-		for _, a := range n.Attr {
-			if a.Namespace != "" {
-				continue
-			}
-			switch a.Key {
-			case "class":
-				for _, f := range strings.Fields(a.Val) {
-					if f == "instapaper_ignore" || f == "entry-unrelated" {
-						return Match{Value: f}, true
-					}
-				}
-			case "style":
-				if hidden(a.Val) {
-					return Match{Value: "display:none"}, true
-				}
-			}
-		}
-		if n.DataAtom == atom.A && n.FirstChild == nil || n.DataAtom == atom.A && onlySpace(n) {
-			return Match{Value: "empty link"}, true
-		}
-		return Match{}, false
-	}, "format")
+	st := &stripper{root: doc, keep: keepSet(keep), limit: -1, out: out}
+	for _, class := range []string{"instapaper_ignore", "entry-unrelated"} {
+		st.walk(Match{Value: class}, "format", func(n *html.Node) bool {
+			return hasClass(n, class)
+		})
+	}
+	st.walk(Match{Value: "display:none"}, "format", func(n *html.Node) bool {
+		v, ok := attrOK(n, "style")
+		return ok && hidden(v)
+	})
+	st.walk(Match{Value: "empty link"}, "format", func(n *html.Node) bool {
+		return n.DataAtom == atom.A && onlySpace(n)
+	})
 	return st.out
+}
+
+// hasClass reports whether n has class among its classes.
+func hasClass(n *html.Node, class string) bool {
+	v, _ := attrOK(n, "class")
+	for _, f := range strings.Fields(v) {
+		if f == class {
+			return true
+		}
+	}
+	return false
 }
 
 // hidden reports whether a style attribute says display:none.
@@ -137,7 +142,10 @@ func onlySpace(n *html.Node) bool {
 type stripper struct {
 	root *html.Node
 	keep map[*html.Node]bool // nodes to keep, and their ancestors
-	out  []Stripped
+	// limit is the most text (see textLen) the matches of one directive
+	// may hold, or -1 for no limit.
+	limit int
+	out   []Stripped
 }
 
 func keepSet(keep []*html.Node) map[*html.Node]bool {
@@ -159,6 +167,9 @@ func (st *stripper) removable(n *html.Node) bool {
 	if n == st.root || st.keep[n] || n.Type == html.ElementNode && (n.DataAtom == atom.Html || n.DataAtom == atom.Body) {
 		return false
 	}
+	if n.Type != html.ElementNode && n.Type != html.TextNode && n.Type != html.CommentNode {
+		return false
+	}
 	// Still in the tree: not under a node removed before.
 	for p := n.Parent; p != st.root; p = p.Parent {
 		if p == nil {
@@ -168,50 +179,112 @@ func (st *stripper) removable(n *html.Node) bool {
 	return n.Parent != nil
 }
 
-// remove removes what s selects: a node, or an attribute.
-func (st *stripper) remove(s selected, pos Pos, directive, rule string) {
-	if s.attr != "" {
-		kept := s.n.Attr[:0]
-		removed := false
-		for _, a := range s.n.Attr {
-			if a.Key == s.attr && !removed {
-				removed = true
-				continue
+// removeAll removes what one directive selects: nodes, or attributes.
+func (st *stripper) removeAll(sel []selected, pos Pos, directive, rule string) {
+	if st.limit >= 0 {
+		var nodes []*html.Node
+		for _, s := range sel {
+			if s.attr == "" {
+				nodes = append(nodes, s.n)
 			}
-			kept = append(kept, a)
 		}
-		s.n.Attr = kept
-		if removed {
-			st.out = append(st.out, Stripped{Pos: pos, Directive: directive, Rule: rule, Node: s.n, Attr: s.attr})
+		if st.holdsTooMuch(nodes) {
+			return
 		}
-		return
 	}
-	if s.n.Type != html.ElementNode && s.n.Type != html.TextNode && s.n.Type != html.CommentNode || !st.removable(s.n) {
-		return
+	for _, s := range sel {
+		if s.attr != "" {
+			st.removeAttr(s, pos, directive, rule)
+		} else if st.removable(s.n) {
+			s.n.Parent.RemoveChild(s.n)
+			st.out = append(st.out, Stripped{Pos: pos, Directive: directive, Rule: rule, Node: s.n})
+		}
 	}
-	s.n.Parent.RemoveChild(s.n)
-	st.out = append(st.out, Stripped{Pos: pos, Directive: directive, Rule: rule, Node: s.n})
 }
 
-// walk removes the elements under st.root that match says to remove, in
-// document order, without looking into what it removes.
-func (st *stripper) walk(match func(*html.Node) (Match, bool), directive string) {
+// holdsTooMuch reports whether the removable nodes of nodes hold more text
+// than st.limit.
+func (st *stripper) holdsTooMuch(nodes []*html.Node) bool {
+	set := make(map[*html.Node]bool, len(nodes))
+	for _, n := range nodes {
+		set[n] = true
+	}
+	total := 0
+next:
+	for n := range set {
+		if !st.removable(n) {
+			continue
+		}
+		for p := n.Parent; p != nil; p = p.Parent {
+			if set[p] && st.removable(p) {
+				continue next // counted with p
+			}
+		}
+		total += textLen(n)
+	}
+	return total > st.limit
+}
+
+func (st *stripper) removeAttr(s selected, pos Pos, directive, rule string) {
+	kept := s.n.Attr[:0]
+	removed := false
+	for _, a := range s.n.Attr {
+		if a.Key == s.attr && !removed {
+			removed = true
+			continue
+		}
+		kept = append(kept, a)
+	}
+	s.n.Attr = kept
+	if removed {
+		st.out = append(st.out, Stripped{Pos: pos, Directive: directive, Rule: rule, Node: s.n, Attr: s.attr})
+	}
+}
+
+// walk removes the elements under st.root that match says to remove for
+// the directive line m, without looking into them; with a limit, none
+// when they hold too much text.
+func (st *stripper) walk(m Match, directive string, match func(*html.Node) bool) {
+	var found []*html.Node
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; {
-			next := c.NextSibling
-			if c.Type == html.ElementNode {
-				if m, ok := match(c); ok && st.removable(c) {
-					n.RemoveChild(c)
-					st.out = append(st.out, Stripped{Pos: m.Pos, Directive: directive, Rule: m.Value, Node: c})
-				} else {
-					walk(c)
-				}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
 			}
-			c = next
+			if match(c) && st.removable(c) {
+				found = append(found, c)
+			} else {
+				walk(c)
+			}
 		}
 	}
 	walk(st.root)
+	if st.limit >= 0 && st.holdsTooMuch(found) {
+		return
+	}
+	for _, n := range found {
+		n.Parent.RemoveChild(n)
+		st.out = append(st.out, Stripped{Pos: m.Pos, Directive: directive, Rule: m.Value, Node: n})
+	}
+}
+
+// textLen returns the length of the text under n, in characters other
+// than white space.
+func textLen(n *html.Node) int {
+	k := 0
+	if n.Type == html.TextNode {
+		for _, r := range n.Data {
+			if !unicode.IsSpace(r) {
+				k++
+			}
+		}
+		return k
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		k += textLen(c)
+	}
+	return k
 }
 
 // TitleOf returns the page's title as the title directives find it: the

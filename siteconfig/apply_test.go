@@ -254,3 +254,32 @@ func findID(n *html.Node, id string) *html.Node {
 	}
 	return nil
 }
+
+func TestStripContent(t *testing.T) {
+	// A feed item's content: the rules that would take most of it (the
+	// whole article, in a wrapper the site's pages also use) are skipped.
+	c := mustParse(t, `strip_id_or_class: snippet
+strip: //p
+strip: //p[@class='promo']
+strip_image_src: pixel
+`)
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(`<div class="snippet"><p>The whole article, which is long enough to be most of the content.</p>
+<p class="promo">Subscribe now</p><img src="https://t.example/pixel.gif"></div>`), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		root.AppendChild(n)
+	}
+	var what []string
+	for _, s := range c.StripContent(root) {
+		what = append(what, s.Directive+" "+s.Rule)
+	}
+	if want := []string{"strip //p[@class='promo']", "strip_image_src pixel"}; !reflect.DeepEqual(what, want) {
+		t.Errorf("stripped %q, want %q", what, want)
+	}
+	if out := render(t, root); !strings.Contains(out, "The whole article") || strings.Contains(out, "Subscribe") {
+		t.Errorf("got %s", out)
+	}
+}
