@@ -35,13 +35,23 @@ func (c *Cleaner) siteStrip(root *html.Node, host, field string) []Removal {
 	if !sc.HasStrip() {
 		return nil
 	}
+	return SiteConfigRemovals(sc.StripContent(root), field)
+}
+
+// SiteConfigRemovals returns what a site config stripped from an item's
+// field (or, with FieldPage, from its article's page) as removals.
+func SiteConfigRemovals(stripped []siteconfig.Stripped, field string) []Removal {
 	var out []Removal
-	for _, s := range sc.StripContent(root) {
+	for _, s := range stripped {
 		text := describe(s.Node)
 		if s.Attr != "" {
 			text = "<" + s.Node.Data + " " + s.Attr + ">"
 		}
-		out = append(out, Removal{Rule: RuleSiteConfig, Field: field, Text: text, Detail: s.Pos.String() + ": " + s.Directive + ": " + s.Rule})
+		detail := s.Pos.String() + ": " + s.Directive + ": " + s.Rule
+		if s.File == "" {
+			detail = "what FiveFilters strips from every page: " + s.Rule
+		}
+		out = append(out, Removal{Rule: RuleSiteConfig, Field: field, Text: text, Detail: detail})
 	}
 	return out
 }
