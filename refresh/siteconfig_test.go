@@ -1,11 +1,13 @@
 package refresh
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -100,5 +102,67 @@ func TestSiteConfigsUnreadable(t *testing.T) {
 	r.cfg.Fulltext.SiteConfigs = filepath.Join(t.TempDir(), "gone")
 	if _, err := New(r.cfg, st, r.log); err == nil || !strings.Contains(err.Error(), "fulltext.site_configs") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSiteTests runs the test_url lines of a site config against a
+// loopback server.
+func TestSiteTests(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, articlePage, "a", "A")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	sites := t.TempDir()
+	if err := os.WriteFile(filepath.Join(sites, "127.0.0.1.txt"), []byte(`body: //article
+test_url: `+srv.URL+`/a
+test_contains: Der  zweite Absatz ERGÄNZT
+test_url: `+srv.URL+`/a
+test_contains: Der erste Absatz
+test_contains: Eine Zeile, die fehlt
+test_url: `+srv.URL+`/missing
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, st, src := setup(t, srv.URL+"/feed")
+	if err := r.SiteTests(ctx, nil, true, func(SiteTest) {}); !errors.Is(err, ErrNoSiteConfigs) {
+		t.Errorf("without site configs: %v", err)
+	}
+	r.cfg.Fulltext.SiteConfigs = sites
+	src.Fulltext = true // for a fetcher without pauses
+	r.cfg.Sources = []config.Source{src}
+	r, err := New(r.cfg, st, r.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.fulltext.SetMinInterval(0)
+	var got []SiteTest
+	if err := r.SiteTests(ctx, []string{"other.example"}, true, func(st SiteTest) { got = append(got, st) }); err == nil {
+		t.Error("no error for a host without a site config")
+	}
+	if err := r.SiteTests(ctx, []string{"127.0.0.1"}, true, func(st SiteTest) { got = append(got, st) }); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].Line < got[j].Line })
+	if len(got) != 3 {
+		t.Fatalf("%d outcomes: %+v", len(got), got)
+	}
+	if !got[0].OK() || got[0].Site != "127.0.0.1.txt" || got[0].File != "127.0.0.1.txt" || got[0].Line != 2 {
+		t.Errorf("first test: %+v", got[0])
+	}
+	if got[1].OK() || len(got[1].Missing) != 1 || got[1].Missing[0] != "Eine Zeile, die fehlt" {
+		t.Errorf("second test: %+v", got[1])
+	}
+	if got[2].OK() || got[2].Err == nil {
+		t.Errorf("third test: %+v", got[2])
+	}
+	// Private addresses need allowPrivate.
+	got = nil
+	r.SiteTests(ctx, nil, false, func(st SiteTest) { got = append(got, st) })
+	for _, g := range got {
+		if g.Err == nil {
+			t.Errorf("fetched %s without allowPrivate", g.URL)
+		}
 	}
 }

@@ -50,7 +50,7 @@ var idCall = regexp.MustCompile(`(^|[^\w@$.:-])id\(\s*('[^'\s]*'|"[^"\s]*")\s*\)
 func compileSafe(src string) (e *xpath.Expr, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			e, err = nil, fmt.Errorf("%v", r)
+			e, err = nil, fmt.Errorf("the XPath library failed on it: %v", r)
 		}
 	}()
 	return xpath.Compile(src)
