@@ -57,7 +57,7 @@ const usage = `usage: refeed COMMAND [flags]
 commands:
   run       fetch sources on their schedules, serve and write feeds (the daemon)
   once      refresh every source once, write all feeds, exit
-  check     validate the configuration
+  check     validate the configuration; -site-tests runs the site configs' test_url lines
   preview   fetch, clean and tag one source (a name, URL or path); store nothing
   alert-test TOPIC  send a sample message to every alert of a topic
   version   print version and build information
