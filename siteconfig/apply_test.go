@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -282,4 +283,36 @@ strip_image_src: pixel
 	if out := render(t, root); !strings.Contains(out, "The whole article") || strings.Contains(out, "Subscribe") {
 		t.Errorf("got %s", out)
 	}
+}
+
+// TestConcurrentUse: one config serves many pages at once (the library's
+// compiled expressions keep state while they run).
+func TestConcurrentUse(t *testing.T) {
+	c := mustParse(t, "title: concat(//h1, '!')\nbody: //div[@id='story'] | //p[@class='lede']\nstrip: //div[@class='ad']\nnext_page_link: //link[@rel='next']/@href\nif_page_contains: //div[@class='pager']\n")
+	base, _ := url.Parse("https://example.com/story")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				doc, err := html.Parse(strings.NewReader(page))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if title, _ := c.TitleOf(doc); title != "The headline!" {
+					t.Errorf("title %q", title)
+				}
+				if c.NextPageURL(doc, base) != "https://example.com/story?page=2" {
+					t.Error("no next page")
+				}
+				c.StripTree(doc)
+				if body, _ := c.BodyOf(doc); len(body) != 1 {
+					t.Errorf("body: %d nodes", len(body))
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/antchfx/htmlquery"
 	"github.com/antchfx/xpath"
@@ -20,24 +21,55 @@ type Expr struct {
 	// If, for a single_page_link or next_page_link, is the
 	// if_page_contains line after it: the link is followed only in pages
 	// where If selects something.
-	If   *Expr
-	expr *xpath.Expr
+	If *Expr
+
+	// compiled is what is compiled: Source, or Source rewritten (see
+	// compile). pool holds compiled expressions: the library's keep state
+	// while they run, so one serves one evaluation at a time.
+	compiled string
+	pool     sync.Pool
 }
 
 // compile compiles the XPath expression src, written at pos.
 func compile(src string, pos Pos) (*Expr, error) {
-	e, err := compileSafe(src)
+	compiled := src
+	x, err := compileSafe(src)
 	if err != nil {
 		// The library lacks XPath 1.0's id(): id('x') is //*[@id='x'].
-		alt := idCall.ReplaceAllString(src, "$1//*[@id=$2]")
-		if alt == src {
+		compiled = idCall.ReplaceAllString(src, "$1//*[@id=$2]")
+		if compiled == src {
 			return nil, err
 		}
-		if e, err = compileSafe(alt); err != nil {
+		if x, err = compileSafe(compiled); err != nil {
 			return nil, err
 		}
 	}
-	return &Expr{Pos: pos, Source: src, expr: e}, nil
+	e := &Expr{Pos: pos, Source: src, compiled: compiled}
+	e.pool.Put(x)
+	return e, nil
+}
+
+// eval evaluates e under root and hands the result to use: a string, a
+// float64, a bool or an *xpath.NodeIterator, which use reads before it
+// returns. It reports false when the library panicked (on pages no one
+// controls), in eval or in use.
+func (e *Expr) eval(root *html.Node, use func(v any)) (ok bool) {
+	x, _ := e.pool.Get().(*xpath.Expr)
+	if x == nil {
+		var err error
+		if x, err = compileSafe(e.compiled); err != nil {
+			return false
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false // x is dropped: its state is unknown
+			return
+		}
+		e.pool.Put(x)
+	}()
+	use(x.Evaluate(htmlquery.CreateXPathNavigator(root)))
+	return true
 }
 
 // idCall matches a call of id() with one literal ID (XPath 1.0's id('a b')
@@ -77,19 +109,24 @@ func (s selected) value() string {
 	return textContent(s.n)
 }
 
-// selectNodes returns the nodes e selects under root, in document order.
-// An expression that is not a node-set selects nothing. The library's
-// panics, on pages no one controls, select nothing.
+// selectNodes returns the nodes e selects under root. An expression that
+// is not a node-set selects nothing, and so does one the library panics
+// on.
 func (e *Expr) selectNodes(root *html.Node) (out []selected) {
-	defer func() {
-		if r := recover(); r != nil {
-			out = nil
+	ok := e.eval(root, func(v any) {
+		if it, ok := v.(*xpath.NodeIterator); ok {
+			out = readNodes(it)
 		}
-	}()
-	it, ok := e.expr.Evaluate(htmlquery.CreateXPathNavigator(root)).(*xpath.NodeIterator)
+	})
 	if !ok {
 		return nil
 	}
+	return out
+}
+
+// readNodes returns the nodes of it.
+func readNodes(it *xpath.NodeIterator) []selected {
+	var out []selected
 	for it.MoveNext() {
 		nav, ok := it.Current().(*htmlquery.NodeNavigator)
 		if !ok {
@@ -107,15 +144,19 @@ func (e *Expr) selectNodes(root *html.Node) (out []selected) {
 // evaluate returns what e evaluates to under root as text, as
 // FiveFilters reads title, author and date: a string, a number or a
 // boolean as such; a node-set as the values of its nodes (an attribute's
-// value, an element's text content). ok is false for an empty node-set.
-// The library's panics evaluate to nothing.
+// value, an element's text content) in document order. ok is false for an
+// empty node-set, and when the library panics.
 func (e *Expr) evaluate(root *html.Node) (values []string, nodes []selected, ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			values, nodes, ok = nil, nil, false
+	var v any
+	if !e.eval(root, func(r any) {
+		if it, isNodes := r.(*xpath.NodeIterator); isNodes {
+			r = readNodes(it)
 		}
-	}()
-	switch v := e.expr.Evaluate(htmlquery.CreateXPathNavigator(root)).(type) {
+		v = r
+	}) {
+		return nil, nil, false
+	}
+	switch v := v.(type) {
 	case string:
 		return []string{v}, nil, true
 	case float64:
@@ -125,19 +166,8 @@ func (e *Expr) evaluate(root *html.Node) (values []string, nodes []selected, ok 
 		return []string{strconv.FormatFloat(v, 'f', -1, 64)}, nil, true
 	case bool:
 		return []string{strconv.FormatBool(v)}, nil, true
-	case *xpath.NodeIterator:
-		for v.MoveNext() {
-			nav, ok := v.Current().(*htmlquery.NodeNavigator)
-			if !ok {
-				continue
-			}
-			s := selected{n: nav.Current()}
-			if nav.NodeType() == xpath.AttributeNode {
-				s.attr = nav.LocalName()
-			}
-			nodes = append(nodes, s)
-		}
-		nodes = sortSelected(root, nodes)
+	case []selected:
+		nodes = sortSelected(root, v)
 		for _, s := range nodes {
 			values = append(values, s.value())
 		}
@@ -176,23 +206,21 @@ func sortSelected(root *html.Node, sel []selected) []selected {
 
 // matches reports whether e selects a node under root, or evaluates to
 // true, a non-empty string or a number other than 0.
-func (e *Expr) matches(root *html.Node) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
+func (e *Expr) matches(root *html.Node) bool {
+	found := false
+	e.eval(root, func(v any) {
+		switch v := v.(type) {
+		case *xpath.NodeIterator:
+			found = v.MoveNext()
+		case bool:
+			found = v
+		case string:
+			found = v != ""
+		case float64:
+			found = v != 0 && !math.IsNaN(v)
 		}
-	}()
-	switch v := e.expr.Evaluate(htmlquery.CreateXPathNavigator(root)).(type) {
-	case *xpath.NodeIterator:
-		return v.MoveNext()
-	case bool:
-		return v
-	case string:
-		return v != ""
-	case float64:
-		return v != 0 && !math.IsNaN(v)
-	}
-	return false
+	})
+	return found
 }
 
 // textContent returns the text of n and its descendants, as the DOM's
