@@ -9,8 +9,8 @@ import (
 	"unicode"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 
+	"github.com/refeed/refeed/plaintext"
 	"github.com/refeed/refeed/siteconfig"
 )
 
@@ -148,10 +148,10 @@ func ExtractSite(page []byte, pageURL string, site *siteconfig.Config, opt Extra
 	// most of it), which it then refines.
 	g, gerr := generic([]byte(text), pageURL)
 	if gerr != nil {
-		if strings.TrimSpace(htmlText(content)) == "" {
+		if plaintext.Text(content) == "" {
 			return art, gerr
 		}
-	} else if why := disagreement(htmlText(content), htmlText(g)); why != "" {
+	} else if why := disagreement(plaintext.Text(content), plaintext.Text(g)); why != "" {
 		art.Content = g
 		if expr != nil {
 			art.Fallback = fmt.Sprintf("site config %s: %s", expr.Pos, why)
@@ -208,16 +208,6 @@ func wordCounts(s string) map[string]int {
 		out[w]++
 	}
 	return out
-}
-
-// htmlText returns the text of an HTML fragment.
-func htmlText(s string) string {
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
-	if err != nil {
-		return ""
-	}
-	return nodesText(nodes)
 }
 
 // holdsAny reports whether one of nodes is n or inside n.

@@ -9,12 +9,10 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
-
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/fulltext"
 	"github.com/refeed/refeed/item"
+	"github.com/refeed/refeed/plaintext"
 )
 
 // A SiteTest is the outcome of one test_url line of a site config: its
@@ -126,37 +124,11 @@ func (r *Refresher) siteTest(ctx context.Context, f *fulltext.Fetcher, src confi
 	}
 	it := item.Item{Link: link, Content: art.Content}
 	r.cleaner.Item(&it, nil)
-	text := strings.ToLower(strings.Join(strings.Fields(fragmentText(it.Content)), " "))
+	text := strings.ToLower(plaintext.Text(it.Content))
 	for _, want := range contains {
-		if !strings.Contains(text, strings.ToLower(strings.Join(strings.Fields(want), " "))) {
+		if !strings.Contains(text, strings.ToLower(plaintext.Collapse(want))) {
 			res.Missing = append(res.Missing, want)
 		}
 	}
 	return res
-}
-
-// fragmentText returns the text of an HTML fragment, blocks apart.
-func fragmentText(s string) string {
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
-	if err != nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-		if n.Type == html.ElementNode {
-			b.WriteByte(' ')
-		}
-	}
-	for _, n := range nodes {
-		walk(n)
-	}
-	return b.String()
 }

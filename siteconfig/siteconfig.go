@@ -172,29 +172,26 @@ func (c *Config) merge(g *Config) *Config {
 }
 
 func appendExprs(a, b []*Expr) []*Expr {
-	out := append([]*Expr(nil), a...)
-next:
-	for _, e := range b {
-		for _, o := range out {
-			if o.Source == e.Source {
-				continue next
-			}
-		}
-		out = append(out, e)
-	}
-	return out
+	return appendNew(a, b, func(e *Expr) string { return e.Source })
 }
 
 func appendMatches(a, b []Match) []Match {
-	out := append([]Match(nil), a...)
-next:
-	for _, m := range b {
-		for _, o := range out {
-			if o.Value == m.Value {
-				continue next
-			}
+	return appendNew(a, b, func(m Match) string { return m.Value })
+}
+
+// appendNew returns a copy of a with the elements of b whose key none of
+// a has.
+func appendNew[T any](a, b []T, key func(T) string) []T {
+	out := append([]T(nil), a...)
+	have := make(map[string]bool, len(a))
+	for _, x := range a {
+		have[key(x)] = true
+	}
+	for _, x := range b {
+		if k := key(x); !have[k] {
+			have[k] = true
+			out = append(out, x)
 		}
-		out = append(out, m)
 	}
 	return out
 }
