@@ -36,6 +36,7 @@ import (
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/plaintext"
+	"github.com/refeed/refeed/siteconfig"
 )
 
 // Rule names of the built-in steps, as they appear in removals.
@@ -65,7 +66,8 @@ type Cleaner struct {
 	trackers *trackerList
 	lists    *adblockList // nil without Options.TrackerLists
 	params   paramMatcher
-	fp       string // see Fingerprint
+	sites    *siteconfig.Set // nil without Options.SiteConfigs
+	fp       string          // see Fingerprint
 }
 
 // Options are the settings of a Cleaner beyond its rules.
@@ -76,6 +78,10 @@ type Options struct {
 	// the item's page: "third-party" is relative to the host of the
 	// item's link.
 	TrackerLists []string
+	// SiteConfigs are site configs in the FiveFilters format (config's
+	// fulltext.site_configs): the strip rules of a site's own file apply
+	// to the items whose link is on that site, beside the site packs.
+	SiteConfigs *siteconfig.Set
 }
 
 // New returns a cleaner with the built-in packs and trackers and the
@@ -118,6 +124,7 @@ func NewWithOptions(rules []config.Rule, opt Options) (*Cleaner, error) {
 		c.ordered = append(c.ordered, cr)
 	}
 	c.fp = fingerprint(rules, opt.TrackerLists)
+	c.setSiteConfigs(opt.SiteConfigs)
 	return c, nil
 }
 
@@ -297,6 +304,7 @@ func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string
 	for _, r := range rules {
 		out = append(out, r.apply(tc, field)...)
 	}
+	out = append(out, c.siteStrip(root, pageHost, field)...)
 	out = append(out, removeBoilerplate(tc, field)...)
 	out = append(out, removeEmpty(root, field)...)
 	return root, out

@@ -207,6 +207,12 @@ func (f *Fetcher) checkLiteral(u *url.URL) error {
 // MaxRedirects redirects, and fails on HTTP errors, pages that are not
 // HTML (ErrNotHTML) and pages larger than max_body (ErrTooLarge).
 func (f *Fetcher) Page(ctx context.Context, link string, allowPrivate bool) (html []byte, finalURL string, err error) {
+	return f.PageWithHeader(ctx, link, allowPrivate, nil)
+}
+
+// PageWithHeader is Page, also sending the fields of header, which replace
+// the Fetcher's own User-Agent and Accept (a site config's http_header).
+func (f *Fetcher) PageWithHeader(ctx context.Context, link string, allowPrivate bool, header http.Header) (html []byte, finalURL string, err error) {
 	u, err := url.Parse(strings.TrimSpace(link))
 	if err != nil {
 		return nil, "", fmt.Errorf("fulltext: %w", err)
@@ -235,6 +241,9 @@ func (f *Fetcher) Page(ctx context.Context, link string, allowPrivate bool) (htm
 		req.Header.Set("User-Agent", f.userAgent)
 	}
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {

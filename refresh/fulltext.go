@@ -34,7 +34,11 @@ func (r *Refresher) fullText(ctx context.Context, it *item.Item, src config.Sour
 			return nil
 		}
 	}
-	content, removed, err := r.extract(ctx, it.Link, src)
+	extract := r.extract
+	if r.sites != nil {
+		extract = r.extractSite
+	}
+	content, removed, err := extract(ctx, it.Link, src)
 	ft := store.FullText{Content: content, Fetched: r.now()}
 	if err != nil {
 		ft.Error = err.Error()
