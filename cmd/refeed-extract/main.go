@@ -15,6 +15,7 @@
 //	go run ./cmd/refeed-extract -data DIR -worst 10 # and the 10 worst pages
 //	go run ./cmd/refeed-extract -keep out           # keep the texts in out/
 //	go run ./cmd/refeed-extract -removals           # and what each rule removed
+//	go run ./cmd/refeed-extract -site-configs ../shared/ftr-site-config
 //
 // The same run is a test of this package (see main_test.go), which fails
 // when the figures fall below the floors reached so far.
@@ -34,6 +35,7 @@ func main() {
 	flag.IntVar(&o.worst, "worst", 0, "also list this many pages with the lowest F1")
 	flag.BoolVar(&o.listRules, "removals", false, "list every removal made by a rule (the boilerplate families, site packs), with its page")
 	flag.StringVar(&o.keep, "keep", "", "keep evaluate.py's folder here (ground-truth.json, output/refeed.json, results.json, and text/ID.txt and article/ID.html per page) instead of a temporary one")
+	flag.StringVar(&o.sites, "site-configs", "", "a folder of FiveFilters site configs to extract with (as fulltext.site_configs), such as ../shared/ftr-site-config")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "refeed-extract: no arguments expected")

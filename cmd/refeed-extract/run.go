@@ -26,6 +26,7 @@ import (
 	"github.com/refeed/refeed/fulltext"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/siteconfig"
 )
 
 // options are the command's settings.
@@ -36,6 +37,7 @@ type options struct {
 	worst     int    // pages to list in print
 	keep      string // evaluate.py's folder, kept; "" for a temporary one
 	listRules bool   // print lists every removal of a rule
+	sites     string // a folder of FiveFilters site configs; "" for none
 }
 
 // maxPage bounds a page of the data set, decompressed.
@@ -86,7 +88,13 @@ func run(o options) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", gtPath, err)
 	}
-	cleaner, err := clean.New(nil)
+	var sites *siteconfig.Set
+	if o.sites != "" {
+		if sites, err = siteconfig.Load(o.sites); err != nil {
+			return nil, err
+		}
+	}
+	cleaner, err := clean.NewWithOptions(nil, clean.Options{SiteConfigs: sites})
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +103,7 @@ func run(o options) (*result, error) {
 	articles := make(map[string]string, len(pages))
 	start := time.Now()
 	for _, p := range pages {
-		text, article, removed, err := extractFile(cleaner, filepath.Join(o.data, "html", p.id+".html.gz"), p.url)
+		text, article, removed, err := extractFile(cleaner, sites, filepath.Join(o.data, "html", p.id+".html.gz"), p.url)
 		if err != nil {
 			res.failed[p.id] = err.Error()
 		}
@@ -167,7 +175,7 @@ func readGroundTruth(data []byte) ([]page, error) {
 // extractFile returns the article of the page in the gzipped file at
 // path, as refeed extracts it from the page fetched from pageURL, as text
 // and as HTML, and what cleaning removed.
-func extractFile(c *clean.Cleaner, path, pageURL string) (text, article string, removed []clean.Removal, err error) {
+func extractFile(c *clean.Cleaner, sites *siteconfig.Set, path, pageURL string) (text, article string, removed []clean.Removal, err error) {
 	raw, err := readGzip(path)
 	if err != nil {
 		return "", "", nil, err
@@ -176,7 +184,25 @@ func extractFile(c *clean.Cleaner, path, pageURL string) (text, article string, 
 	if err != nil {
 		return "", "", nil, fmt.Errorf("%s: %w", path, err)
 	}
-	content, removed, err := refresh.Article(c, page, pageURL, nil)
+	var content string
+	if sites != nil {
+		// As a fulltext source with site configs reads one page (see
+		// fulltext.Fetcher.Article): the host's config, else global.txt.
+		host := ""
+		if u, err := url.Parse(pageURL); err == nil {
+			host = u.Hostname()
+		}
+		var art fulltext.Article
+		art, err = fulltext.ExtractSite(page, pageURL, sites.For(host), fulltext.ExtractOptions{Clean: func(page, pageURL string) string {
+			cleaned, rm := c.Page(page, pageURL, nil)
+			removed = append(removed, rm...)
+			return cleaned
+		}})
+		content = art.Content
+		removed = append(removed, clean.SiteConfigRemovals(art.Stripped, clean.FieldPage)...)
+	} else {
+		content, removed, err = refresh.Article(c, page, pageURL, nil)
+	}
 	if err != nil {
 		return "", "", removed, err
 	}
