@@ -6,7 +6,7 @@
 //
 //	refeed run      [-config PATH]   the daemon
 //	refeed once     [-config PATH]   one refresh of every source
-//	refeed check    [-config PATH]   validate the configuration
+//	refeed check    [-config PATH] [-site-tests [SITE...]]   validate the configuration
 //	refeed preview  [-config PATH] [-format rss|atom|json] [-diff] SOURCE
 //	refeed alert-test [-config PATH] TOPIC
 //	refeed version
@@ -56,7 +56,7 @@ const usage = `usage: refeed COMMAND [flags]
 commands:
   run       fetch sources on their schedules, serve and write feeds (the daemon)
   once      refresh every source once, write all feeds, exit
-  check     validate the configuration
+  check     validate the configuration; -site-tests runs the site configs' test_url lines
   preview   fetch, clean and tag one source (a name, URL or path); store nothing
   alert-test TOPIC  send a sample message to every alert of a topic
   version   print version and build information
@@ -158,16 +158,19 @@ func loadConfig(path string, w io.Writer) (*config.Config, bool) {
 }
 
 // cmdCheck runs 'refeed check': it prints the problems of the
-// configuration, nothing when it is valid.
+// configuration, nothing when it is valid, and the warnings of its site
+// configs (see sitecheck.go).
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("check", stderr)
+	sites := siteCheckFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitBadConfig
 	}
-	if _, ok := loadConfig(c.config, stdout); !ok {
+	cfg, ok := loadConfig(c.config, stdout)
+	if !ok {
 		return exitBadConfig
 	}
-	return exitOK
+	return sites.run(cfg, fs.Args(), stdout, stderr, c.verbose)
 }
 
 // cmdRun runs 'refeed run', the daemon, until SIGINT or SIGTERM; SIGHUP

@@ -7,8 +7,15 @@
 // the built-in list in trackers.txt, and optionally Adblock-format lists
 // such as EasyPrivacy (Options.TrackerLists). Site packs (packs/*.yaml) are
 // named after their site's host and apply by themselves to items from it.
-// Page applies trackers and rules to a whole article page before its
-// article is extracted (package fulltext); Item cleans an item.
+// Generic boilerplate (boilerplate.go) is recognized on every site, in
+// English and German: cookie notices, newsletter sign-ups, "Read more" and
+// "Mehr zum Thema" teasers with their lists, consent boxes of embedded
+// content, comment counters, affiliate notices, error-report boxes,
+// breadcrumbs, reading times, JavaScript notices, advertisement labels
+// and sharing prompts, each removed as whole lines or blocks and never
+// when it is most of the text. Page applies trackers and rules to a whole
+// article page before its article is extracted (package fulltext); Item
+// cleans an item, its feed content or the full text that replaced it.
 //
 // Every removal is recorded with the rule that made it, the text it
 // removed and, where useful, why (Removal.Detail). Each item's HTML is
@@ -29,6 +36,7 @@ import (
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/plaintext"
+	"github.com/refeed/refeed/siteconfig"
 )
 
 // Rule names of the built-in steps, as they appear in removals.
@@ -58,7 +66,8 @@ type Cleaner struct {
 	trackers *trackerList
 	lists    *adblockList // nil without Options.TrackerLists
 	params   paramMatcher
-	fp       string // see Fingerprint
+	sites    *siteconfig.Set // nil without Options.SiteConfigs
+	fp       string          // see Fingerprint
 }
 
 // Options are the settings of a Cleaner beyond its rules.
@@ -69,6 +78,10 @@ type Options struct {
 	// the item's page: "third-party" is relative to the host of the
 	// item's link.
 	TrackerLists []string
+	// SiteConfigs are site configs in the FiveFilters format (config's
+	// fulltext.site_configs): the strip rules of a site's own file apply
+	// to the items whose link is on that site, beside the site packs.
+	SiteConfigs *siteconfig.Set
 }
 
 // New returns a cleaner with the built-in packs and trackers and the
@@ -111,6 +124,7 @@ func NewWithOptions(rules []config.Rule, opt Options) (*Cleaner, error) {
 		c.ordered = append(c.ordered, cr)
 	}
 	c.fp = fingerprint(rules, opt.TrackerLists)
+	c.setSiteConfigs(opt.SiteConfigs)
 	return c, nil
 }
 
@@ -232,9 +246,9 @@ func (c *Cleaner) Rules(link, sourceURL string, named []string) []string {
 	return names
 }
 
-// cleanHTML cleans s, an HTML fragment or plain text, with the five steps of
-// cleaning: sanitize, trackers, tracking parameters, rules, empty
-// leftovers; then the final policy. Plain text comes back as HTML
+// cleanHTML cleans s, an HTML fragment or plain text, with the six steps of
+// cleaning: sanitize, trackers, tracking parameters, rules, generic
+// boilerplate, empty leftovers; then the final policy. Plain text comes back as HTML
 // paragraphs, and so does HTML that sanitizing leaves without tags.
 func (c *Cleaner) cleanHTML(s string, base *url.URL, rules []*rule, field string) (string, []Removal) {
 	out, _, rm := c.cleanParsed(s, base, rules, field)
@@ -261,7 +275,7 @@ func (c *Cleaner) cleanParsed(s string, base *url.URL, rules []*rule, field stri
 	return cleaned, root, out
 }
 
-// cleanTree parses s and runs the five steps of cleaning on its tree. It
+// cleanTree parses s and runs the six steps of cleaning on its tree. It
 // returns a nil tree for blank text.
 func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string) (*html.Node, []Removal) {
 	pageHost := ""
@@ -290,6 +304,8 @@ func (c *Cleaner) cleanTree(s string, base *url.URL, rules []*rule, field string
 	for _, r := range rules {
 		out = append(out, r.apply(tc, field)...)
 	}
+	out = append(out, c.siteStrip(root, pageHost, field)...)
+	out = append(out, removeBoilerplate(tc, field)...)
 	out = append(out, removeEmpty(root, field)...)
 	return root, out
 }

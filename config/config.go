@@ -43,6 +43,7 @@ type Config struct {
 	Alerts   []Alert  `yaml:"alerts"`
 	Trackers Trackers `yaml:"trackers"`
 	WebSub   WebSub   `yaml:"websub"`
+	Fulltext Fulltext `yaml:"fulltext"`
 	Cluster  Cluster  `yaml:"cluster"`
 }
 

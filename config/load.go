@@ -136,6 +136,7 @@ func (d *decoder) setDefaults(c *Config) {
 	}
 
 	d.setClusterDefaults(&c.Cluster)
+	d.setFulltextDefaults(c)
 
 	for i := range c.Sources {
 		s := &c.Sources[i]

@@ -55,6 +55,7 @@ func (d *decoder) validate(c *Config, opt Options) {
 			d.invalid(path, "is not the path of a readable file", "%v", err)
 		}
 	}
+	d.checkFulltext(c)
 	for i, hub := range c.WebSub.Hubs {
 		if path := indexPath("websub.hubs", i); !d.bad[path] {
 			if err := checkHTTPURL(hub); err != nil {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -67,6 +68,15 @@ type clusterReport struct {
 	Term     int64    `json:"term,omitempty"`
 	Leading  bool     `json:"leading"`
 	Skew     string   `json:"config_skew,omitempty"`
+	// Instances are those the store saw lately, and whether each one's
+	// configuration is the leader's.
+	Instances []instanceReport `json:"instances,omitempty"`
+}
+
+type instanceReport struct {
+	Name       string `json:"name"`
+	Seen       string `json:"seen"`
+	SameConfig bool   `json:"same_config"`
 }
 
 // clusterHealth reports the instance's part in the cluster for /healthz,
@@ -78,10 +88,27 @@ func (d *daemon) clusterHealth() (any, error) {
 	}
 	ld := d.leader.Current()
 	rep := clusterReport{Instance: d.set.instance, Roles: d.set.roles(), Leader: ld.Owner, Term: ld.Term, Leading: ld.Self}
+	if st := d.currentStore(); st != nil && d.damaged() == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// Seen within three renewals: alive.
+		if ins, err := st.Instances(ctx, 3*d.set.leaderTTL); err == nil {
+			for _, in := range ins {
+				rep.Instances = append(rep.Instances, instanceReport{Name: in.Name, Seen: in.Seen.UTC().Format(time.RFC3339), SameConfig: ld.Owner != "" && in.Hash == ld.Hash})
+			}
+		}
+	}
 	var problem error
 	if d.leader.Skewed() {
 		rep.Skew = fmt.Sprintf("the configuration differs from the leader's (%s): not fetching or publishing until they match", ld.Owner)
 		problem = errors.New(rep.Skew)
 	}
 	return rep, problem
+}
+
+// currentStore returns the store, once open.
+func (d *daemon) currentStore() store.Store {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.store
 }

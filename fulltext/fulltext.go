@@ -16,7 +16,6 @@
 package fulltext
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,9 +31,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	readability "codeberg.org/readeck/go-readability/v2"
-	"golang.org/x/net/html/charset"
 
 	"github.com/refeed/refeed/config"
 )
@@ -211,6 +207,12 @@ func (f *Fetcher) checkLiteral(u *url.URL) error {
 // MaxRedirects redirects, and fails on HTTP errors, pages that are not
 // HTML (ErrNotHTML) and pages larger than max_body (ErrTooLarge).
 func (f *Fetcher) Page(ctx context.Context, link string, allowPrivate bool) (html []byte, finalURL string, err error) {
+	return f.PageWithHeader(ctx, link, allowPrivate, nil)
+}
+
+// PageWithHeader is Page, also sending the fields of header, which replace
+// the Fetcher's own User-Agent and Accept (a site config's http_header).
+func (f *Fetcher) PageWithHeader(ctx context.Context, link string, allowPrivate bool, header http.Header) (html []byte, finalURL string, err error) {
 	u, err := url.Parse(strings.TrimSpace(link))
 	if err != nil {
 		return nil, "", fmt.Errorf("fulltext: %w", err)
@@ -239,6 +241,9 @@ func (f *Fetcher) Page(ctx context.Context, link string, allowPrivate bool) (htm
 		req.Header.Set("User-Agent", f.userAgent)
 	}
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -260,13 +265,9 @@ func (f *Fetcher) Page(ctx context.Context, link string, allowPrivate bool) (htm
 	if !isHTML(ct, raw) {
 		return nil, finalURL, fmt.Errorf("fulltext: %s: %w (%s)", resp.Request.URL.Redacted(), ErrNotHTML, ct)
 	}
-	r, err := charset.NewReader(bytes.NewReader(raw), ct)
+	page, err := Decode(raw, ct)
 	if err != nil {
-		return nil, finalURL, fmt.Errorf("fulltext: %s: charset: %w", resp.Request.URL.Redacted(), err)
-	}
-	page, err := io.ReadAll(r)
-	if err != nil {
-		return nil, finalURL, fmt.Errorf("fulltext: %s: charset: %w", resp.Request.URL.Redacted(), err)
+		return nil, finalURL, fmt.Errorf("fulltext: %s: %w", resp.Request.URL.Redacted(), err)
 	}
 	f.log.Debug("fetched article page", "url", finalURL, "bytes", len(raw), "duration", time.Since(start))
 	return page, finalURL, nil
@@ -351,7 +352,7 @@ func Extract(page []byte, pageURL string) (content string, err error) {
 	if err != nil {
 		return "", fmt.Errorf("fulltext: extract: %w", err)
 	}
-	article, err := readability.FromReader(bytes.NewReader(page), u)
+	article, err := parseArticle(page, u)
 	if err != nil {
 		return "", fmt.Errorf("fulltext: extract %s: %w", u.Redacted(), err)
 	}

@@ -19,12 +19,20 @@ const maxPasses = 8
 
 // Text returns the text of s, a title (or a name, a category) that may
 // hold markup or entities, on one line, without characters XML cannot
-// carry. The result is plain text that stays plain text when a reader
-// takes it for HTML: markup that was escaped (even twice) is read and
-// removed too, so no tag and no entity is left in it, and Text of the
-// result is the result.
+// carry. Markup that was escaped (even twice) is read and removed too, so
+// that no entity is left in it, and Text of the result is the result.
+//
+// Text that mentions a tag rather than holding markup keeps it, as
+// feedparser reads it: "History of the <blink> tag" (see literal). No
+// other tag is left, and no tag that could be harmful when a reader takes
+// the result for HTML.
 func Text(s string) string {
 	s = Collapse(ValidText(s))
+	// Only the text as given: tags that come out of decoding it were
+	// escaped markup, read as markup (escaped twice, say).
+	if literal(s) {
+		return s
+	}
 	for range maxPasses {
 		if !HasTags(s) && !strings.Contains(s, "&") {
 			return s
@@ -37,6 +45,46 @@ func Text(s string) string {
 	}
 	// Escaped over and over: drop what is left of markup.
 	return Collapse(strings.NewReplacer("<", " ", "&", " ").Replace(s))
+}
+
+// literal reports whether s is text that names tags rather than markup:
+// it has start tags, but no end tag, comment, declaration, entity or
+// attribute (feedparser's test of HTML: an end tag or an entity), and none
+// of its tags is one in neverLiteral.
+func literal(s string) bool {
+	if strings.Contains(s, "&") && html.UnescapeString(s) != s {
+		return false
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	tags := false
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return tags
+		case html.TextToken:
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, attrs := z.TagName()
+			if attrs || neverLiteral[atom.Lookup(name)] {
+				return false
+			}
+			tags = true
+		default: // end tags, comments, declarations
+			return false
+		}
+	}
+}
+
+// neverLiteral holds the elements Text never leaves as literal tags: those
+// whose content is not text, those that embed or link anything, and the
+// void ones (a <br> in a title is a line break, not a word).
+var neverLiteral = map[atom.Atom]bool{
+	atom.Br: true, atom.Hr: true, atom.Wbr: true, atom.Area: true, atom.Col: true, atom.Param: true, atom.Track: true,
+	atom.Script: true, atom.Style: true, atom.Textarea: true, atom.Title: true, atom.Xmp: true,
+	atom.Iframe: true, atom.Noembed: true, atom.Noframes: true, atom.Noscript: true, atom.Plaintext: true,
+	atom.Frame: true, atom.Frameset: true, atom.Object: true, atom.Embed: true, atom.Applet: true,
+	atom.Svg: true, atom.Math: true, atom.Template: true, atom.Base: true, atom.Meta: true, atom.Link: true,
+	atom.Form: true, atom.Img: true, atom.Image: true, atom.Video: true, atom.Audio: true, atom.Source: true,
+	atom.Input: true, atom.Button: true, atom.Select: true, atom.Option: true, atom.Marquee: true, atom.A: true,
 }
 
 // textOf returns the text of the HTML fragment s: its text nodes, entities

@@ -22,6 +22,19 @@ func TestText(t *testing.T) {
 		"<title><script>alert(1)</script></title>":  "",
 		"bad\x00\x01bytes\xff":                      "badbytes",
 		strings.Repeat("&amp;", 20) + "lt;b&gt;x":   strings.Repeat("&", 19) + " x",
+		// A tag named, not used (escaped once in the feed's XML): text.
+		"History of the <blink> tag":        "History of the <blink> tag",
+		"Test with self-closing <tag/>":     "Test with self-closing <tag/>",
+		"Use <b> for bold, <i> for italics": "Use <b> for bold, <i> for italics",
+		// Markup: an end tag, an attribute, an entity, a harmful element.
+		"The <blink>tag</blink> again": "The tag again",
+		"A <img src=x> picture":        "A picture",
+		"The <script> element":         "The", // a script's content is never text
+		"Escaped &lt;blink&gt; twice":  "Escaped twice",
+		"Tom &amp; <b> bold":           "Tom & bold",
+		"<a>link</a> and <em>x</em>":   "link and x",
+		"<svg> drawing":                "drawing",
+		"Literal <p> in a &quot;title": "Literal in a \"title",
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)

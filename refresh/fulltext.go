@@ -34,7 +34,11 @@ func (r *Refresher) fullText(ctx context.Context, it *item.Item, src config.Sour
 			return nil
 		}
 	}
-	content, removed, err := r.extract(ctx, it.Link, src)
+	extract := r.extract
+	if r.sites != nil {
+		extract = r.extractSite
+	}
+	content, removed, err := extract(ctx, it.Link, src)
 	ft := store.FullText{Content: content, Fetched: r.now()}
 	if err != nil {
 		ft.Error = err.Error()
@@ -56,8 +60,19 @@ func (r *Refresher) extract(ctx context.Context, link string, src config.Source)
 	if err != nil {
 		return "", nil, err
 	}
-	cleaned, removed := r.cleaner.Page(string(page), final, src.Rules)
-	content, err := fulltext.Extract([]byte(cleaned), final)
+	return Article(r.cleaner, page, final, src.Rules)
+}
+
+// Article returns the article of page, a fetched page (UTF-8 HTML, see
+// fulltext.Decode) read from pageURL, as the full text of an item of a
+// source naming the given rules: the page cleaned with the site's rules
+// (clean's Page), then its article extracted (fulltext.Extract). The item
+// holding it is cleaned as any item afterwards (clean's Item). It is what
+// a fulltext source does with every page it fetches, and what
+// cmd/refeed-extract measures.
+func Article(c *clean.Cleaner, page []byte, pageURL string, rules []string) (string, []clean.Removal, error) {
+	cleaned, removed := c.Page(string(page), pageURL, rules)
+	content, err := fulltext.Extract([]byte(cleaned), pageURL)
 	if err != nil {
 		return "", removed, err
 	}

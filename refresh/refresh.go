@@ -28,6 +28,7 @@ import (
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/metrics"
 	"github.com/refeed/refeed/publish"
+	"github.com/refeed/refeed/siteconfig"
 	"github.com/refeed/refeed/store"
 	"github.com/refeed/refeed/topic"
 	"github.com/refeed/refeed/websub"
@@ -52,6 +53,7 @@ type Refresher struct {
 	// fulltext fetches the articles of fulltext sources; nil when no
 	// source is one.
 	fulltext *fulltext.Fetcher
+	sites    *siteconfig.Set // fulltext.site_configs; nil for none
 	store    store.Store
 	log      *slog.Logger
 	metrics  *metrics.Metrics // nil: none
@@ -71,7 +73,11 @@ type Refresher struct {
 
 // New returns a refresher for cfg storing into st.
 func New(cfg *config.Config, st store.Store, log *slog.Logger) (*Refresher, error) {
-	cleaner, err := clean.NewWithOptions(cfg.Rules, clean.Options{TrackerLists: cfg.Trackers.Lists})
+	sites, err := loadSiteConfigs(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	cleaner, err := clean.NewWithOptions(cfg.Rules, clean.Options{TrackerLists: cfg.Trackers.Lists, SiteConfigs: sites})
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +96,7 @@ func New(cfg *config.Config, st store.Store, log *slog.Logger) (*Refresher, erro
 		cleaner:   cleaner,
 		matcher:   matcher,
 		fulltext:  newFullText(cfg, log),
+		sites:     sites,
 		store:     st,
 		log:       log,
 		now:       time.Now,

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,27 +11,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/internal/pgtest"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/store"
 	"github.com/refeed/refeed/store/storetest"
 )
 
-// pgServer returns the URL of the PostgreSQL server the tests use, from
-// REFEED_TEST_POSTGRES (such as
-// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable; .ci/run
-// starts one). Without it, the test is skipped, but in CI (CI set) it
-// fails: there, a PostgreSQL test must not be skipped.
-func pgServer(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("REFEED_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REFEED_TEST_POSTGRES is not set: in CI the PostgreSQL tests must run (.ci/run starts a server)")
-		}
-		t.Skip("REFEED_TEST_POSTGRES is not set: no PostgreSQL server to test against (set it to a URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
-	}
-	return u
-}
+// pgServer returns the URL of the PostgreSQL server the tests use (see
+// pgtest.Server).
+func pgServer(t testing.TB) string { return pgtest.Server(t) }
 
 // pgReachable fails the test, once and clearly, when the server at server
 // cannot be reached.
@@ -47,30 +33,9 @@ func pgReachable(t *testing.T, server string) {
 	conn.Close(ctx)
 }
 
-// pgDatabase creates the database name on the server at server, empty
-// (dropping one left by an earlier run), and returns its URL.
-func pgDatabase(t testing.TB, server, name string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatalf("connect to the PostgreSQL server of REFEED_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	id := pgx.Identifier{name}.Sanitize()
-	if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+id+` WITH (FORCE)`); err != nil {
-		t.Fatalf("drop database %s: %v", name, err)
-	}
-	if _, err := conn.Exec(ctx, `CREATE DATABASE `+id); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("REFEED_TEST_POSTGRES: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+// pgDatabase creates the database name on the server at server, empty, and
+// returns its URL (see pgtest.Create).
+func pgDatabase(t testing.TB, server, name string) string { return pgtest.Create(t, server, name) }
 
 // TestPostgres runs the conformance suite against the PostgreSQL backend,
 // each store a database of its own.

@@ -33,12 +33,10 @@ func Server(t testing.TB) string {
 	return u
 }
 
-// Database creates an empty database for the test on the server (dropping
-// one of the same name left by an earlier run), drops it when the test
-// ends, and returns its URL. The name is made of the test's name.
+// Database creates an empty database for the test on the server (see
+// Create), named after the test and suffix, and returns its URL.
 func Database(t testing.TB, suffix string) string {
 	t.Helper()
-	server := Server(t)
 	name := "refeed_" + strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
@@ -51,6 +49,14 @@ func Database(t testing.TB, suffix string) string {
 	if len(name) > 63 {
 		name = name[:63]
 	}
+	return Create(t, Server(t), name)
+}
+
+// Create creates the empty database name on the server at server
+// (dropping one of the same name left by an earlier run), drops it when
+// the test ends, and returns its URL.
+func Create(t testing.TB, server, name string) string {
+	t.Helper()
 	ctx := context.Background()
 	exec := func(q string) {
 		t.Helper()

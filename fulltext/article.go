@@ -1,0 +1,21 @@
+package fulltext
+
+import (
+	"bytes"
+	"net/url"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+)
+
+// parseArticle finds the article of page with go-readability, keeping the
+// class attributes that tidy reads, and tidies it.
+func parseArticle(page []byte, u *url.URL) (readability.Article, error) {
+	p := readability.NewParser()
+	p.KeepClasses = true
+	a, err := p.Parse(bytes.NewReader(page), u)
+	if err != nil || a.Node == nil {
+		return a, err
+	}
+	tidy(a.Node)
+	return a, nil
+}
