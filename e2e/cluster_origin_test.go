@@ -53,6 +53,15 @@ func newOrigin(t *testing.T, serve func(w http.ResponseWriter, r *http.Request, 
 	return o
 }
 
+// newStaticOrigin starts an origin whose every path is a feed of one item
+// that never changes, titled by the path and words.
+func newStaticOrigin(t *testing.T, words string) *origin {
+	return newOrigin(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " " + words, "https://origin.example/" + name}}))
+	})
+}
+
 // count returns how many times path was requested.
 func (o *origin) count(path string) int {
 	o.mu.Lock()

@@ -49,10 +49,7 @@ func slack() time.Duration {
 func TestClusterFetchesOncePerDueTime(t *testing.T) {
 	db := pgtest.Database(t, "")
 	const n = 200
-	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		name := strings.TrimPrefix(r.URL.Path, "/")
-		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO story", "https://origin.example/" + name}}))
-	})
+	o := newStaticOrigin(t, "NATO story")
 	paths := make([]string, n)
 	for i := range paths {
 		paths[i] = fmt.Sprintf("/s%03d", i)
@@ -157,6 +154,60 @@ func TestClusterFetchesOncePerDueTime(t *testing.T) {
 		o.total(), total, strings.Join(counts, ", "), minGap.Round(time.Millisecond), maxGap.Round(time.Millisecond))
 }
 
+// slowPaths are the paths of the slow sources of the lease holder tests.
+var slowPaths = []string{"/slow-0", "/slow-1", "/slow-2", "/slow-3"}
+
+// startLeaseHolder starts instance "a" on the sources of paths at o, which
+// must hold the first request of each, waits until a's fetches of them
+// are in flight, and starts "b" beside it.
+func startLeaseHolder(t *testing.T, db string, tm clusterSettings, o *origin, paths []string) (a, b *instance) {
+	t.Helper()
+	body := sourcesYAML(o, "@every 1h", paths...) + "fetch:\n  per_host: 100\n" + natoTopic
+	a = startInstance(t, "a", db, tm, body)
+	a.waitUp(t, 20*time.Second)
+	eventually(t, 10*time.Second, "a's fetches of the slow sources are in flight", func() error {
+		for _, p := range paths {
+			if o.count(p) != 1 {
+				return fmt.Errorf("%s requested %d times", p, o.count(p))
+			}
+		}
+		return nil
+	})
+	b = startInstance(t, "b", db, tm, body)
+	b.waitUp(t, 20*time.Second)
+	return a, b
+}
+
+// takeOver waits until b fetched every one of paths again after their
+// holder got sig at since, and refreshed each once; it returns how long
+// after since the last was fetched.
+func takeOver(t *testing.T, tm clusterSettings, o *origin, b *instance, paths []string, since time.Time, sig string) time.Duration {
+	t.Helper()
+	eventually(t, tm.lease+tm.poll+slack()+3*time.Second, "b claims the slow sources", func() error {
+		for _, p := range paths {
+			if o.count(p) < 2 {
+				return fmt.Errorf("%s requested %d times", p, o.count(p))
+			}
+		}
+		return nil
+	})
+	var took time.Duration
+	for _, p := range paths {
+		took = max(took, o.times(p)[1].Sub(since))
+	}
+	t.Logf("taken over %v after %s (lease %v, poll %v)", took.Round(time.Millisecond), sig, tm.lease, tm.poll)
+	eventually(t, 10*time.Second, "b completes the slow sources", func() error {
+		got := b.refreshed()
+		for _, p := range paths {
+			if name := strings.TrimPrefix(p, "/"); got[name] != 1 {
+				return fmt.Errorf("%s refreshed %d times by b", name, got[name])
+			}
+		}
+		return nil
+	})
+	return took
+}
+
 // TestClusterKillLeaseHolder: the instance holding four slow sources (the
 // origin answers their first requests never) keeps them while it lives,
 // its lease renewed; killed with SIGKILL, another instance claims them
@@ -179,20 +230,8 @@ func TestClusterKillLeaseHolder(t *testing.T) {
 		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO taken over", "https://origin.example/" + name}}))
 	})
 	t.Cleanup(func() { close(release) }) // before the origin closes
-	paths := []string{"/slow-0", "/slow-1", "/slow-2", "/slow-3"}
-	body := sourcesYAML(o, "@every 1h", paths...) + "fetch:\n  per_host: 100\n" + natoTopic
-	a := startInstance(t, "a", db, tm, body)
-	a.waitUp(t, 20*time.Second)
-	eventually(t, 10*time.Second, "a's fetches of the slow sources are in flight", func() error {
-		for _, p := range paths {
-			if o.count(p) != 1 {
-				return fmt.Errorf("%s requested %d times", p, o.count(p))
-			}
-		}
-		return nil
-	})
-	b := startInstance(t, "b", db, tm, body)
-	b.waitUp(t, 20*time.Second)
+	paths := slowPaths
+	a, b := startLeaseHolder(t, db, tm, o, paths)
 	// While a lives its leases are renewed: b does not take the sources.
 	time.Sleep(tm.lease + 2*tm.poll + 500*time.Millisecond)
 	for _, p := range paths {
@@ -201,32 +240,10 @@ func TestClusterKillLeaseHolder(t *testing.T) {
 		}
 	}
 	a.kill(t)
-	killed := time.Now()
-	eventually(t, tm.lease+tm.poll+slack()+3*time.Second, "b claims the slow sources", func() error {
-		for _, p := range paths {
-			if o.count(p) < 2 {
-				return fmt.Errorf("%s requested %d times", p, o.count(p))
-			}
-		}
-		return nil
-	})
-	var took time.Duration
-	for _, p := range paths {
-		took = max(took, o.times(p)[1].Sub(killed))
-	}
-	t.Logf("taken over %v after SIGKILL (lease %v, poll %v)", took.Round(time.Millisecond), tm.lease, tm.poll)
+	took := takeOver(t, tm, o, b, paths, time.Now(), "SIGKILL")
 	if limit := tm.lease + tm.poll + slack(); took > limit {
 		t.Errorf("taken over %v after the kill, want within lease + poll (+ slack) = %v", took, limit)
 	}
-	eventually(t, 10*time.Second, "b completes the slow sources", func() error {
-		got := b.refreshed()
-		for _, p := range paths {
-			if name := strings.TrimPrefix(p, "/"); got[name] != 1 {
-				return fmt.Errorf("%s refreshed %d times by b", name, got[name])
-			}
-		}
-		return nil
-	})
 	eventually(t, tm.leaderTTL+tm.poll+slack()+3*time.Second, "b serves the slow sources' items", func() error {
 		items, err := b.jsonItems("all")
 		if err != nil {
@@ -276,45 +293,11 @@ func TestClusterStopLeaseHolder(t *testing.T) {
 		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO fresh", "https://origin.example/fresh/" + name}}))
 	})
 	t.Cleanup(releaseAll) // before the origin closes
-	paths := []string{"/slow-0", "/slow-1", "/slow-2", "/slow-3"}
-	body := sourcesYAML(o, "@every 1h", paths...) + "fetch:\n  per_host: 100\n" + natoTopic
-	a := startInstance(t, "a", db, tm, body)
-	a.waitUp(t, 20*time.Second)
-	eventually(t, 10*time.Second, "a's fetches of the slow sources are in flight", func() error {
-		for _, p := range paths {
-			if o.count(p) != 1 {
-				return fmt.Errorf("%s requested %d times", p, o.count(p))
-			}
-		}
-		return nil
-	})
-	b := startInstance(t, "b", db, tm, body)
-	b.waitUp(t, 20*time.Second)
+	paths := slowPaths
+	a, b := startLeaseHolder(t, db, tm, o, paths)
 
 	a.signal(t, syscall.SIGSTOP)
-	stopped := time.Now()
-	eventually(t, tm.lease+tm.poll+slack()+3*time.Second, "b claims the slow sources", func() error {
-		for _, p := range paths {
-			if o.count(p) < 2 {
-				return fmt.Errorf("%s requested %d times", p, o.count(p))
-			}
-		}
-		return nil
-	})
-	var took time.Duration
-	for _, p := range paths {
-		took = max(took, o.times(p)[1].Sub(stopped))
-	}
-	t.Logf("taken over %v after SIGSTOP (lease %v, poll %v)", took.Round(time.Millisecond), tm.lease, tm.poll)
-	eventually(t, 10*time.Second, "b completes the slow sources", func() error {
-		got := b.refreshed()
-		for _, p := range paths {
-			if name := strings.TrimPrefix(p, "/"); got[name] != 1 {
-				return fmt.Errorf("%s refreshed %d times by b", name, got[name])
-			}
-		}
-		return nil
-	})
+	takeOver(t, tm, o, b, paths, time.Now(), "SIGSTOP")
 
 	// The stopped instance's responses wait in its sockets when it goes on.
 	releaseAll()
@@ -1076,10 +1059,7 @@ func TestClusterLeaderFailover(t *testing.T) {
 // published; the others go on.
 func TestClusterConfigSkew(t *testing.T) {
 	db := pgtest.Database(t, "")
-	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		name := strings.TrimPrefix(r.URL.Path, "/")
-		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO Wetter story", "https://origin.example/" + name}}))
-	})
+	o := newStaticOrigin(t, "NATO Wetter story")
 	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	sources := sourcesYAML(o, "@every 1s", "/sk0", "/sk1", "/sk2") + "fetch:\n  per_host: 100\n"
 	ins := startInstances(t, db, tm, sources+natoTopic, "a", "b")
@@ -1148,10 +1128,7 @@ func TestClusterConfigSkew(t *testing.T) {
 // good).
 func TestClusterSkewedInstanceKeepsSchedules(t *testing.T) {
 	db := pgtest.Database(t, "")
-	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		name := strings.TrimPrefix(r.URL.Path, "/")
-		writeFeed(w, r, name, rssOf(name, []storyItem{{name + " NATO story", "https://origin.example/" + name}}))
-	})
+	o := newStaticOrigin(t, "NATO story")
 	tm := clusterSettings{lease: 2 * time.Second, poll: 200 * time.Millisecond, leaderTTL: 2 * time.Second}
 	fetch := "fetch:\n  per_host: 100\n"
 	ins := startInstances(t, db, tm, sourcesYAML(o, "@every 1s", "/ks0", "/ks1", "/ks2")+fetch+natoTopic, "a", "b")
