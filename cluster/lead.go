@@ -43,6 +43,7 @@ type Leader struct {
 	mu      sync.Mutex
 	cur     store.Leader
 	skewed  bool
+	known   bool            // the store answered an election
 	renewed time.Time       // when the store last confirmed the lead (own clock)
 	lead    *lead           // the term under way, while leading
 	base    context.Context // Run's
@@ -80,6 +81,15 @@ func (l *Leader) Skewed() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.skewed
+}
+
+// Known reports whether the store answered an election since Run started:
+// until then Skewed cannot tell a configuration that differs from the
+// leader's.
+func (l *Leader) Known() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.known
 }
 
 // Run takes part in the election and, while the instance leads, runs
@@ -153,7 +163,7 @@ func (l *Leader) update(ld store.Leader, asked time.Time) {
 	skewed := ld.Owner != "" && !ld.Self && ld.Hash != hash
 	l.mu.Lock()
 	changed := ld.Owner != l.cur.Owner || ld.Term != l.cur.Term || skewed != l.skewed
-	l.cur, l.skewed = ld, skewed
+	l.cur, l.skewed, l.known = ld, skewed, true
 	var start, stop bool
 	switch {
 	case ld.Self && (l.lead == nil || l.lead.term != ld.Term):

@@ -186,6 +186,8 @@ func Run(ctx context.Context, opt Options) error {
 	d.leader = &cluster.Leader{
 		Store: st, Owner: d.set.instance, TTL: d.set.leaderTTL, Candidate: d.set.publish,
 		Hash: d.configHash, Poll: d.set.poll, Round: d.leadRound, Status: d.storeStatus, Log: log,
+		// The first election, or the end of a skew, may let it fetch.
+		Changed: func(store.Leader, bool) { d.claimer.Wake() },
 	}
 	watcher := &cluster.Watcher{Store: st, Poll: d.set.poll, Apply: d.apply, Status: d.storeStatus, Log: log}
 
@@ -393,9 +395,12 @@ func hostOf(raw string) string {
 
 // mayFetch reports whether the instance may claim sources now: not while
 // the store is damaged or the configuration differs from the leader's,
-// and only once the store's schedules are those of the configuration.
+// nor before an election told whether it does (syncing the store's
+// schedules to a skewed configuration would change them for every
+// instance), and only once the store's schedules are those of the
+// configuration.
 func (d *daemon) mayFetch() bool {
-	if d.damaged() != nil || d.leader.Skewed() {
+	if d.damaged() != nil || !d.leader.Known() || d.leader.Skewed() {
 		return false
 	}
 	d.mu.Lock()

@@ -564,8 +564,16 @@ func (sv *sourceSave) item(ctx context.Context, it *item.Item, f found) error {
 	}
 	owner, hash, firstSeen, before, mine := si.owner, si.hash, si.firstSeen, si.topics, si.mine
 	if owner != source {
-		if _, err := tx.ExecContext(ctx, qItemSource, canonical, source); err != nil {
+		res, err := tx.ExecContext(ctx, qItemSource, canonical, source)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			// The feeds the item is in name one source more.
+			sv.changed[config.AllFeed] = true
+			for _, t := range before {
+				sv.changed[t] = true
+			}
 		}
 	}
 	stored := *it

@@ -356,8 +356,16 @@ func (sv *pgSourceSave) item(ctx context.Context, it *item.Item, row *newRow, f 
 		return nil // removed by retention since
 	}
 	if si.owner != source {
-		if _, err := tx.Exec(ctx, `INSERT INTO item_sources (item_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING`, pgBytes(canonical), source); err != nil {
+		tag, err := tx.Exec(ctx, `INSERT INTO item_sources (item_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING`, pgBytes(canonical), source)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() > 0 {
+			// The feeds the item is in name one source more.
+			sv.changed[config.AllFeed] = true
+			for _, t := range si.topics {
+				sv.changed[t] = true
+			}
 		}
 	}
 	stored := *it
