@@ -339,7 +339,28 @@ func (d *Dispatcher) claim(ctx context.Context, key string) (release func(), ok 
 	if err != nil || !ok {
 		return nil, false, err
 	}
+	// The lease is renewed while the round sends (a slow receiver, many
+	// items), so that no other instance takes the alert meanwhile.
+	stop := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(max(d.Lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if ok, err := d.Claims.ClaimAlert(ctx, key, d.Owner, d.Lease); err != nil || !ok {
+					d.log.Warn("renewing the lease of an alert's deliveries failed", "alert", keyName(key), "held", ok, "err", err)
+				}
+			}
+		}
+	}()
 	return func() {
+		close(stop)
+		<-renewed
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := d.Claims.ReleaseAlert(rctx, key, d.Owner); err != nil {

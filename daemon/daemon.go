@@ -217,7 +217,9 @@ func Run(ctx context.Context, opt Options) error {
 		close(claimsDone)
 	}
 	if d.set.alert {
-		d.loops.Go(func() { alerts.Serve(jobCtx, AlertInterval) })
+		// The leader that queues deliveries wakes its own dispatcher; the
+		// others look every few polls.
+		d.loops.Go(func() { alerts.Serve(jobCtx, min(AlertInterval, max(5*d.set.poll, time.Second))) })
 	}
 	opt.Notify(sd.SdNotifyReady)
 	log.Info("refeed running", "sources", len(cfg.Sources), "topics", len(cfg.Topics), "data_dir", cfg.DataDir, "instance", d.set.instance, "roles", d.set.roles())
