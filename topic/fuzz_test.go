@@ -32,7 +32,7 @@ func fuzzSet(f *testing.F) labelledSet {
 // kind of term: words, phrases, wildcards, regular expressions, none
 // lists): no panic, only known slugs, each once, the same answer twice;
 // and a title matches plain words exactly when its normalized form holds
-// them.
+// them; and Explain agrees with Match.
 func FuzzMatch(f *testing.F) {
 	set := fuzzSet(f)
 	for _, c := range set.Cases {
@@ -63,6 +63,9 @@ func FuzzMatch(f *testing.F) {
 		}
 		if again := m.Match(it); !slices.Equal(again, got) {
 			t.Errorf("Match gave %q, then %q", got, again)
+		}
+		if why := joined(m.Explain(it)); !slices.Equal(why, got) {
+			t.Errorf("Match gave %q, Explain %q", got, why)
 		}
 		// A title matches a word exactly when its normalized form has it.
 		norm := " " + Normalize(title) + " "
