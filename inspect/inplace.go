@@ -79,7 +79,7 @@ func inPlace(before, after string, removals []clean.Removal, field string) ([]se
 		}
 		segs = appendSegment(segs, segment{Kind: kind, Text: text})
 	}
-	segs = joinRemovals(segs)
+	segs = trimRemovals(joinRemovals(segs))
 	for i := range segs {
 		if segs[i].Kind == removed {
 			segs[i].Removal = attribute(segs[i].Text, removals, field)
@@ -115,6 +115,30 @@ func joinRemovals(segs []segment) []segment {
 			continue
 		}
 		out = appendSegment(out, s)
+	}
+	return out
+}
+
+// trimRemovals moves the white space around removed text to the kept
+// text beside it, so that a removal's label follows its last word.
+func trimRemovals(segs []segment) []segment {
+	var out []segment
+	for _, s := range segs {
+		if s.Kind != removed {
+			out = appendSegment(out, s)
+			continue
+		}
+		core := strings.TrimSpace(s.Text)
+		lead := s.Text[:strings.Index(s.Text, core)]
+		trail := s.Text[len(lead)+len(core):]
+		if lead != "" {
+			out = appendSegment(out, segment{Kind: kept, Text: lead})
+		}
+		s.Text = core
+		out = append(out, s)
+		if trail != "" {
+			out = appendSegment(out, segment{Kind: kept, Text: trail})
+		}
 	}
 	return out
 }

@@ -35,13 +35,13 @@ func TestInPlace(t *testing.T) {
 		{"a block and a line",
 			`<p>Die Nato warnt Nordkorea.</p><p>Jetzt unterstützen! Zahl ich: taz.de/zahlich</p><p>Mehr dazu morgen.</p><p>Abonnieren Sie unseren Newsletter</p><img src="https://t.example/p.gif">`,
 			`<p>Die Nato warnt Nordkorea.</p><p>Mehr dazu morgen.</p>`,
-			"Die Nato warnt Nordkorea.\n[-Jetzt unterstützen! Zahl ich: taz.de/zahlich\n-]{3 taz.de}Mehr dazu morgen.[-\nAbonnieren Sie unseren Newsletter-]{4 newsletter}"},
+			"Die Nato warnt Nordkorea.\n[-Jetzt unterstützen! Zahl ich: taz.de/zahlich-]{3 taz.de}\nMehr dazu morgen.\n[-Abonnieren Sie unseren Newsletter-]{4 newsletter}"},
 		{"nothing removed", "<p>Kim Jong Un</p>", "<p>Kim Jong Un</p>", "Kim Jong Un"},
 		{"plain text", "Nato  tagt\nheute", "Nato tagt heute", "Nato  tagt\nheute"},
-		{"a word removed by no known removal", "<p>eins zwei drei</p>", "<p>eins drei</p>", "eins [-zwei -]{0 }drei"},
+		{"a word removed by no known removal", "<p>eins zwei drei</p>", "<p>eins drei</p>", "eins [-zwei-]{0 } drei"},
 		{"a word added", "<p>eins drei</p>", "<p>eins zwei drei</p>", "eins {+zwei +}drei"},
 		{"a repeated word", "<p>Nato Nato Nato</p><p>Abonnieren Sie unseren Newsletter</p><p>Nato</p>", "<p>Nato Nato Nato</p><p>Nato</p>",
-			"Nato Nato Nato\n[-Abonnieren Sie unseren Newsletter\n-]{4 newsletter}Nato"},
+			"Nato Nato Nato\n[-Abonnieren Sie unseren Newsletter-]{4 newsletter}\nNato"},
 	}
 	for _, tt := range tests {
 		segs, ok := inPlace(tt.before, tt.after, removals, "content")
