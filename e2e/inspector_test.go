@@ -13,14 +13,14 @@ import (
 )
 
 // inspectorFeed is the document of the inspector tests' source "news":
-// an item with an appeal the rule "appeals" removes, and one that a none
-// term keeps out of Klima.
+// an item with an appeal the rule "appeals" removes, a tracking pixel and
+// tracking parameters, and one that a none term keeps out of Klima.
 const inspectorFeed = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
 <channel><title>Morgenpost</title><link>https://news.example/</link><description>d</description>
-<item><title>Seoul und Washington warnen Nordkorea</title><link>https://news.example/korea</link>
+<item><title>Seoul und Washington warnen Nordkorea</title><link>https://news.example/korea?utm_source=rss&amp;utm_medium=feed</link>
 <guid>https://news.example/korea</guid><pubDate>Sat, 01 Mar 2025 10:00:00 GMT</pubDate>
-<content:encoded><![CDATA[<p>Die Regierungen in Seoul und Washington warnen Nordkorea scharf vor weiteren Raketentests.</p><p>Jetzt unterstützen: Zahl ich, damit unabhängiger Journalismus bleibt.</p><p>Pjöngjang schweigt bisher zu den Vorwürfen.</p>]]></content:encoded></item>
+<content:encoded><![CDATA[<p>Die Regierungen in Seoul und Washington warnen Nordkorea scharf vor weiteren Raketentests.</p><p>Jetzt unterstützen: Zahl ich, damit unabhängiger Journalismus bleibt.</p><p>Pjöngjang schweigt bisher zu den Vorwürfen.</p><img src="https://stats.example/pixel.gif" width="1" height="1">]]></content:encoded></item>
 <item><title>Konsumklima sinkt im März</title><link>https://news.example/klima</link>
 <guid>https://news.example/klima</guid><pubDate>Sat, 01 Mar 2025 09:00:00 GMT</pubDate>
 <description>Das Klima im Handel bleibt rau, sagen die Verbände.</description></item>
