@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -23,6 +24,10 @@ const (
 // compares; longer texts are shown as cleaned, without the removals in
 // place.
 const maxCompared = 256 << 10
+
+// diffTimeout bounds the time of one diff; past it the diff is coarser
+// (larger pieces marked), not wrong.
+const diffTimeout = 250 * time.Millisecond
 
 // A segment is a piece of an item's text: kept by cleaning, removed by it,
 // or added (as when sanitizing rewrote a character).
@@ -59,6 +64,7 @@ func inPlace(before, after string, removals []clean.Removal, field string) ([]se
 	var tk tokenizer
 	rb, ra := tk.runes(b), tk.runes(a)
 	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = diffTimeout
 	var segs []segment
 	for _, d := range dmp.DiffMainRunes(rb, ra, false) {
 		text := tk.text(d.Text)
