@@ -1,15 +1,11 @@
 package topic
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
@@ -17,15 +13,7 @@ import (
 
 // fuzzSet returns the labelled set: its topics and its snippets.
 func fuzzSet(f *testing.F) labelledSet {
-	raw, err := os.ReadFile(filepath.Join("testdata", "labelled.yaml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	var set labelledSet
-	if err := yaml.Unmarshal(raw, &set); err != nil {
-		f.Fatal(err)
-	}
-	return set
+	return loadLabelled(f)
 }
 
 // FuzzMatch matches arbitrary items against the labelled topics (every
