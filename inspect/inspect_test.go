@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
@@ -238,6 +239,13 @@ func TestSourcePage(t *testing.T) {
 	if n := e.fetches.Load(); n != 1 {
 		t.Errorf("%d fetches for two views", n)
 	}
+	// After LiveTTL, the next view fetches again.
+	e.h.now = func() time.Time { return time.Now().Add(LiveTTL + time.Second) }
+	e.get(t, "/inspect/source/news")
+	if n := e.fetches.Load(); n != 2 {
+		t.Errorf("%d fetches after LiveTTL, want 2", n)
+	}
+	e.h.now = time.Now
 	// The secret stays out of a source's own page.
 	_, page = e.get(t, "/inspect/source/secretive")
 	wantIn(t, "secretive page", page, "Seoul und Washington")

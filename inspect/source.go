@@ -128,6 +128,7 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request) {
 // and when it was fetched.
 func (h *Handler) fetchSource(ctx context.Context, p *pipeline, src config.Source) (*fetch.Feed, time.Time, error) {
 	p.mu.Lock()
+	p.sweep(h.now())
 	lf := p.live[src.Name]
 	if lf != nil {
 		select {
@@ -159,6 +160,20 @@ func (h *Handler) fetchSource(ctx context.Context, p *pipeline, src config.Sourc
 		return lf.feed, lf.at, lf.err
 	case <-ctx.Done():
 		return nil, time.Time{}, ctx.Err()
+	}
+}
+
+// sweep forgets the documents fetched LiveTTL ago or earlier, so that
+// they are not held for long. p.mu is held.
+func (p *pipeline) sweep(now time.Time) {
+	for name, lf := range p.live {
+		select {
+		case <-lf.done:
+			if now.Sub(lf.at) >= LiveTTL {
+				delete(p.live, name)
+			}
+		default:
+		}
 	}
 }
 
