@@ -137,18 +137,12 @@ func sourceOf(src config.Source, st store.SourceState, cfg *config.Config, now t
 // source (in the feed of all items) and of each public topic. Without a
 // store, all are empty.
 func (h *Handler) stored(ctx context.Context, cfg *config.Config) (map[string]store.SourceState, map[string]int, map[string]int, error) {
-	states, counts, topics := map[string]store.SourceState{}, map[string]int{}, map[string]int{}
-	st := h.store()
-	if st == nil {
-		return states, counts, topics, errNoStore
-	}
-	list, err := st.Sources(ctx)
+	counts, topics := map[string]int{}, map[string]int{}
+	states, err := h.states(ctx)
 	if err != nil {
 		return states, counts, topics, err
 	}
-	for _, s := range list {
-		states[s.Name] = s
-	}
+	st := h.store()
 	items, err := st.Feed(ctx, config.AllFeed, cfg.Retention.MaxItems)
 	if err != nil {
 		return states, counts, topics, err
@@ -167,6 +161,20 @@ func (h *Handler) stored(ctx context.Context, cfg *config.Config) (map[string]st
 		}
 	}
 	return states, counts, topics, nil
+}
+
+// states reads the sources' states, by name.
+func (h *Handler) states(ctx context.Context) (map[string]store.SourceState, error) {
+	states := map[string]store.SourceState{}
+	st := h.store()
+	if st == nil {
+		return states, errNoStore
+	}
+	list, err := st.Sources(ctx)
+	for _, s := range list {
+		states[s.Name] = s
+	}
+	return states, err
 }
 
 // errNoStore is the error of pages without a store.

@@ -104,7 +104,7 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), FetchTimeout)
 	defer cancel()
 	now := h.now()
-	states, _, _, serr := h.stored(ctx, cfg)
+	states, serr := h.states(ctx)
 	pg := sourcePage{page: page{Root: "../", Title: src.Name}, Source: sourceOf(src, states[src.Name], cfg, now)}
 	feed, at, err := h.fetchSource(ctx, p, src)
 	if err == nil {

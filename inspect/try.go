@@ -82,7 +82,6 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request) {
 	cfg := h.config()
 	pg := h.newTryPage()
 	pg.Source, pg.URL, pg.Draft = r.PostForm.Get("source"), strings.TrimSpace(r.PostForm.Get("url")), r.PostForm.Get("draft")
-	code := http.StatusOK
 	src, ok := cfg.Source(pg.Source)
 	switch {
 	case len(pg.Draft) > MaxDraft:
@@ -143,7 +142,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		pg.Problems = append(pg.Problems, "The draft could not be applied: "+err.Error())
-		h.render(w, code, "try.html", pg)
+		h.render(w, http.StatusOK, "try.html", pg)
 		return
 	}
 	draftRules := map[string]bool{}
@@ -179,7 +178,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request) {
 		}
 		pg.Joined = append(pg.Joined, c)
 	}
-	h.render(w, code, "try.html", pg)
+	h.render(w, http.StatusOK, "try.html", pg)
 }
 
 // fetchURL fetches and parses the feed at link, guarded as full-text
