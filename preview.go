@@ -16,6 +16,7 @@ import (
 	"github.com/refeed/refeed/internal/redact"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
+	"github.com/refeed/refeed/topic"
 )
 
 // preview runs 'refeed preview'.
@@ -57,6 +58,10 @@ func (p *preview) run(ctx context.Context, arg string) error {
 		return err
 	}
 	names := topicNames(p.cfg)
+	matcher, err := topic.Compile(p.cfg.Topics)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(p.out, "%s: %d items\n", shown, len(items))
 	for _, pv := range items {
 		it := pv.Item
@@ -66,6 +71,7 @@ func (p *preview) run(ctx context.Context, arg string) error {
 			tags = append(tags, names[t])
 		}
 		fmt.Fprintf(p.out, "  topics: %s\n", orNone(strings.Join(tags, ", ")))
+		explainTopics(p.out, matcher, &it)
 		fmt.Fprintf(p.out, "  categories: %s\n", orNone(strings.Join(it.Categories, ", ")))
 		if len(pv.Removals) == 0 {
 			fmt.Fprintln(p.out, "  removed: nothing")

@@ -45,6 +45,12 @@ type Config struct {
 	WebSub   WebSub   `yaml:"websub"`
 	Fulltext Fulltext `yaml:"fulltext"`
 	Cluster  Cluster  `yaml:"cluster"`
+
+	// Inspector serves the inspector's pages at /inspect/ (on AdminListen
+	// when set, else on Listen): the sources' health and items, what
+	// cleaning removed and why, why items joined topics, and a page to try
+	// a draft rule or topic. Off by default.
+	Inspector bool `yaml:"inspector"`
 }
 
 // Fetch configures how sources are fetched.

@@ -152,7 +152,7 @@ func TestLoadErrors(t *testing.T) {
 	want := []string{
 		`testdata/broken.yaml:2:9: listen: must be host:port, or empty to disable the server, got "localhost"`,
 		`testdata/broken.yaml:3:11: base_url: must be an absolute http(s) URL, got "/feeds"`,
-		`testdata/broken.yaml:4:1: unknown key "colour" (allowed: listen, admin_listen, base_url, data_dir, store, schedule, fetch, retention, sources_opml, sources, topics, rules, alerts, trackers, websub, fulltext, cluster)`,
+		`testdata/broken.yaml:4:1: unknown key "colour" (allowed: listen, admin_listen, base_url, data_dir, store, schedule, fetch, retention, sources_opml, sources, topics, rules, alerts, trackers, websub, fulltext, cluster, inspector)`,
 		`testdata/broken.yaml:5:11: schedule: invalid cron spec "TZ=Europe/Berlin": the time zone must be followed by a space and the schedule`,
 		`testdata/broken.yaml:7:12: fetch.timeout: invalid duration "30" (use a Go duration such as 30s, 15m or 720h)`,
 		`testdata/broken.yaml:8:13: fetch.max_body: invalid size "20 MB!" (use bytes or a size such as 512KiB, 20MiB or 1GB)`,

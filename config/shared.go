@@ -15,15 +15,16 @@ import (
 
 // localKeys are the keys of the configuration that may differ between the
 // instances sharing one store: where an instance listens, keeps its files
-// and finds the database (whose URL may carry its own credentials), and
-// the instance's part in the cluster (its name, its roles and its
-// timings, which shape no output).
+// and finds the database (whose URL may carry its own credentials), the
+// instance's part in the cluster (its name, its roles and its timings,
+// which shape no output), and whether it serves the inspector.
 var localKeys = map[string]bool{
 	"listen":       true,
 	"admin_listen": true,
 	"data_dir":     true,
 	"store":        true,
 	"cluster":      true,
+	"inspector":    true,
 }
 
 // sharedSalt and the argon2id parameters of SharedHash: OWASP's minimum
@@ -39,8 +40,8 @@ const (
 // SharedHash returns a hash (64 hex digits) of the effective configuration
 // that instances sharing a store must agree on: every setting, with its
 // default when the file leaves it out, but listen, admin_listen, data_dir,
-// store and the cluster section. Two instances with the same file but for
-// those hash equal; a different source, topic, rule, alert, schedule,
+// store, the cluster section and inspector. Two instances with the same
+// file but for those hash equal; a different source, topic, rule, alert, schedule,
 // retention, base_url (whose default follows listen: set it behind a load
 // balancer) or fetch setting hashes differently. Paths inside the
 // configuration file's folder count relative to it, so that the same

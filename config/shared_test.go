@@ -89,6 +89,7 @@ func TestSharedHashEqual(t *testing.T) {
 		{"listen", edit(t, "listen: 127.0.0.1:8081", "listen: 127.0.0.1:8082")},
 		{"admin_listen", edit(t, "admin_listen: 127.0.0.1:9091", "admin_listen: 127.0.0.1:9092")},
 		{"data_dir", edit(t, "data_dir: ./data-a", "data_dir: /var/lib/refeed-b")},
+		{"inspector", edit(t, "data_dir: ./data-a\n", "data_dir: ./data-a\ninspector: true\n")},
 		{"store credentials", edit(t, "refeed:pw-a@", "refeed-b:pw-b@")},
 		{"no store", edit(t, "store: postgres://refeed:pw-a@db.example/refeed?sslmode=require\n", "")},
 		{"cluster.instance", edit(t, "instance: a", "instance: b")},

@@ -190,7 +190,7 @@ func TestSubstituteErrors(t *testing.T) {
 			`4:11: schedule: invalid reference "${1X}" (write ${NAME} with NAME of letters, digits and _, ${file:PATH} or ${credential:NAME}; $${ is a literal ${)`,
 		}},
 		{"keys are not substituted", "${KEY}: 1\n", map[string]string{"KEY": "listen"}, []string{
-			`1:1: unknown key "${KEY}" (allowed: listen, admin_listen, base_url, data_dir, store, schedule, fetch, retention, sources_opml, sources, topics, rules, alerts, trackers, websub, fulltext, cluster)`,
+			`1:1: unknown key "${KEY}" (allowed: listen, admin_listen, base_url, data_dir, store, schedule, fetch, retention, sources_opml, sources, topics, rules, alerts, trackers, websub, fulltext, cluster, inspector)`,
 		}},
 		{"numbers are not substituted", "fetch:\n  concurrency: ${N}\n", map[string]string{"N": "4"}, []string{
 			`2:16: fetch.concurrency: expected an integer, got "${N}" (${...} is substituted in text values only: strings, durations and sizes)`,

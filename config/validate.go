@@ -106,6 +106,9 @@ func (d *decoder) checkServer(c *Config) {
 			d.errorAt("admin_listen", "must differ from listen (%q)", c.Listen)
 		}
 	}
+	if c.Inspector && c.Listen == "" && c.AdminListen == "" {
+		d.errorAt("inspector", "needs listen or admin_listen to be served on, but both are empty")
+	}
 	if d.given("base_url") {
 		if err := checkHTTPURL(c.BaseURL); err != nil {
 			d.invalid("base_url", "is not an absolute http(s) URL", "%v", err)

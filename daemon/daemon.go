@@ -146,6 +146,7 @@ func Run(ctx context.Context, opt Options) error {
 		MaxAge:     maxAge(cfg, time.Now()),
 		// With admin_listen, /healthz and /metrics are served there only.
 		AdminApart: cfg.AdminListen != "",
+		Inspector:  d.inspector(),
 	})
 	// Should the store not open, the last published feeds are served
 	// meanwhile (see openStore).

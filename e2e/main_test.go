@@ -411,6 +411,7 @@ func TestPreview(t *testing.T) {
 		"Deutschland, USA und Nato warnen Nordkorea scharf",
 		"link: https://taz.de/!6043131/\n",
 		"topics: NATO/Korea",
+		`topic NATO/Korea: "nato" in title: "Deutschland, USA und Nato warnen Nordkorea scharf"`,
 		"removed by tracker (summary): piwik no script img",
 		"removed by taz.de (summary): Eine Koalition, die was bewegt",
 		"removed by tracking-params (link): utm_source=rss&utm_medium=feed",

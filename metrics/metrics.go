@@ -45,6 +45,7 @@ const (
 	HandlerOPML    = "opml"
 	HandlerHealthz = "healthz"
 	HandlerMetrics = "metrics"
+	HandlerInspect = "inspect"
 	HandlerOther   = "other"
 )
 

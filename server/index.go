@@ -30,22 +30,36 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 a { color: #0645ad; }
 .formats a + a::before { content: " · "; color: #999; }
 time, .none { color: #555; white-space: nowrap; }
+.notice { border: 1px solid #d9a400; background: #fff8e1; padding: .6rem 1rem; margin: 1rem 0; border-radius: 4px; }
+.notice p { color: #222; margin: 0; }
+.notice ul { margin: .4rem 0 0; padding-left: 1.2rem; }
+.fails { color: #555; }
 @media (prefers-color-scheme: dark) {
   body { color: #ddd; background: #161616; }
   p, th, time, .none { color: #aaa; }
   th, td { border-color: #333; }
   a { color: #8ab4f8; }
+  .notice { background: #2b2310; border-color: #8a6d00; }
+  .notice p { color: #eee; }
+  .fails { color: #aaa; }
 }
 </style>
 </head>
 <body>
 <h1>refeed</h1>
-<p>{{len .Feeds}} {{if eq (len .Feeds) 1}}feed{{else}}feeds{{end}}. Add a feed to your reader, or import them all: <a href="{{.OPML}}" type="text/x-opml">OPML</a>.</p>
+{{with .Notice}}{{if .Failing}}<div class="notice" role="status">
+<p><strong>{{.Headline}}</strong>{{if .AllFailing}}: no source was ever fetched, so the feeds are empty{{end}}.</p>
+<ul>
+{{range .Sources}}<li>{{.Name}}{{if .Error}}: {{.Error}}{{end}} <span class="fails">({{.Failures}} {{if eq .Failures 1}}failure{{else}}failures in a row{{end}})</span></li>
+{{end}}{{if .More}}<li>and {{.More}} more</li>
+{{end}}</ul>
+</div>
+{{end}}{{end}}<p>{{len .Feeds}} {{if eq (len .Feeds) 1}}feed{{else}}feeds{{end}}. Add a feed to your reader, or import them all: <a href="{{.OPML}}" type="text/x-opml">OPML</a>.</p>
 <table>
 <thead><tr><th>Feed</th><th>Formats</th><th>Items</th><th>Last update</th></tr></thead>
 <tbody>
 {{range .Feeds}}<tr>
-<td>{{.Title}}</td>
+<td>{{if .Href}}<a href="{{.Href}}" {{.TypeAttr}}>{{.Title}}</a>{{else}}{{.Title}}{{end}}</td>
 <td class="formats">{{range .Links}}<a href="{{.Href}}" {{.TypeAttr}}>{{.Label}}</a>{{end}}</td>
 <td class="num">{{.Items}}</td>
 <td>{{if .Updated}}<time datetime="{{.UpdatedISO}}">{{.Updated}}</time>{{else}}<span class="none">–</span>{{end}}</td>
@@ -59,8 +73,9 @@ time, .none { color: #555; white-space: nowrap; }
 
 // indexPage is the data of the index template.
 type indexPage struct {
-	OPML  string
-	Feeds []indexFeed
+	OPML   string
+	Notice failNotice // of failing sources; says nothing when zero
+	Feeds  []indexFeed
 }
 
 type indexFeed struct {
@@ -69,6 +84,10 @@ type indexFeed struct {
 	Updated    string // for people; empty when unknown
 	UpdatedISO string // RFC 3339
 	Links      []indexLink
+	// Href and TypeAttr are those of the feed's first format, which its
+	// title links to.
+	Href     string
+	TypeAttr template.HTMLAttr
 }
 
 type indexLink struct {
@@ -95,7 +114,7 @@ func formatLabel(f publish.Format) string {
 
 // renderIndex renders the index page of a snapshot.
 func (s *Server) renderIndex(snap *snapshot) ([]byte, error) {
-	page := indexPage{OPML: snap.baseURL + "/opml", Feeds: make([]indexFeed, 0, len(snap.feeds))}
+	page := indexPage{OPML: snap.baseURL + "/opml", Notice: snap.notice, Feeds: make([]indexFeed, 0, len(snap.feeds))}
 	for _, e := range snap.feeds {
 		if e.access != nil {
 			continue // a private feed is not listed
@@ -115,6 +134,9 @@ func (s *Server) renderIndex(snap *snapshot) ([]byte, error) {
 				TypeAttr: template.HTMLAttr(`type="` + mediaType(format) + `"`),
 				Href:     snap.feedURL(e.slug, format),
 			})
+		}
+		if len(f.Links) > 0 {
+			f.Href, f.TypeAttr = f.Links[0].Href, f.Links[0].TypeAttr
 		}
 		page.Feeds = append(page.Feeds, f)
 	}

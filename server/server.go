@@ -7,9 +7,16 @@
 //	/opml                                an OPML 2.0 list of the feeds (RSS format)
 //	/healthz                             JSON health of the sources
 //	/metrics                             Prometheus metrics
+//	/inspect/                            the inspector (Options.Inspector), when given
 //
-// Only GET and HEAD are allowed (anything else gets 405 with Allow); other
-// paths get 404, whatever the method.
+// Only GET and HEAD are allowed (anything else gets 405 with Allow), but
+// under /inspect/, whose handler decides; other paths get 404, whatever
+// the method.
+//
+// The index page says when sources fail ("3 of 5 sources are failing",
+// naming them, with their errors unless Options.AdminApart keeps the
+// sources' state off this server), asking Options.Health at most every
+// NoticeInterval.
 //
 // /healthz answers 503 with status "unavailable" while sources are
 // configured but none has ever succeeded, else 200 with status "ok"; with
@@ -160,6 +167,10 @@ type Options struct {
 	// address of their own (admin_listen): the feeds can then be public
 	// while operations stay on loopback.
 	AdminApart bool
+	// Inspector, when not nil, serves /inspect and every path under
+	// /inspect/, whatever the method, where /healthz is served: on Admin's
+	// handler with AdminApart, else on the server's.
+	Inspector http.Handler
 }
 
 // A Server serves refeed's outputs. Create it with New; it is safe for
@@ -172,9 +183,15 @@ type Server struct {
 	cluster    func() (any, error)
 	promhttp   http.Handler // nil: no /metrics
 	apart      bool         // /healthz and /metrics only on Admin's handler
+	inspector  http.Handler // nil: no /inspect/
 	index      *template.Template
 	now        func() time.Time
 	instr      [numHandlers]handlerInstr
+
+	// noticeMu is held while the index's notice of failing sources is
+	// made; noticeAt is when it was last made, in Unix nanoseconds.
+	noticeMu sync.Mutex
+	noticeAt atomic.Int64
 
 	mu  sync.Mutex // serialises writers; readers only Load cur
 	cur atomic.Pointer[snapshot]
@@ -201,6 +218,7 @@ func New(opt Options) *Server {
 		storeError: opt.StoreError,
 		cluster:    opt.Cluster,
 		apart:      opt.AdminApart,
+		inspector:  opt.Inspector,
 		index:      template.Must(template.New("index").Parse(indexHTML)),
 		now:        time.Now,
 	}
@@ -335,6 +353,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, public, admin boo
 	var d *doc
 	switch path := r.URL.Path; path {
 	case "/":
+		snap = s.freshIndex(snap)
 		h, d = hIndex, snap.indexDoc
 	case "/opml":
 		h, d = hOPML, snap.opmlDoc
@@ -347,13 +366,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, public, admin boo
 		}
 	default:
 		h = hOther
-		if len(path) > 1 && path[0] == '/' {
+		if s.inspector != nil && (path == "/inspect" || strings.HasPrefix(path, "/inspect/")) {
+			h = hInspect
+		} else if len(path) > 1 && path[0] == '/' {
 			if d = snap.docs[path[1:]]; d != nil {
 				h = hFeed
 			}
 		}
 	}
-	if isAdmin := h == hHealthz || h == hMetrics; isAdmin && !admin || !isAdmin && !public {
+	if isAdmin := h == hHealthz || h == hMetrics || h == hInspect; isAdmin && !admin || !isAdmin && !public {
 		h = hOther
 	}
 	// A private feed's credentials are checked first: without them,
@@ -371,6 +392,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, public, admin boo
 		code = access.deny(w)
 	case h == hOther:
 		code = plainError(w, http.StatusNotFound)
+	case h == hInspect:
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		s.inspector.ServeHTTP(sw, r)
+		code = sw.code
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header()["Allow"] = allowGetHead
 		code = plainError(w, http.StatusMethodNotAllowed)
@@ -459,6 +484,7 @@ const (
 	hOPML
 	hHealthz
 	hMetrics
+	hInspect
 	hOther
 	numHandlers
 )
@@ -469,6 +495,7 @@ var handlerNames = [numHandlers]string{
 	hOPML:    metrics.HandlerOPML,
 	hHealthz: metrics.HandlerHealthz,
 	hMetrics: metrics.HandlerMetrics,
+	hInspect: metrics.HandlerInspect,
 	hOther:   metrics.HandlerOther,
 }
 
@@ -490,6 +517,7 @@ func (s *Server) initInstr(m *metrics.Metrics) {
 		hOPML:    {200, 304, 405},
 		hHealthz: {200, 503, 405},
 		hMetrics: {200, 405},
+		hInspect: {200, 303, 400, 403, 404, 405},
 		hOther:   {404},
 	}
 	for h := range numHandlers {

@@ -24,6 +24,7 @@ type snapshot struct {
 	docs     map[string]*doc // by path without the leading slash: "SLUG.rss"
 	indexDoc *doc
 	opmlDoc  *doc
+	notice   failNotice // of the index page (see freshIndex)
 }
 
 // A feedEntry is a Feed prepared for serving.

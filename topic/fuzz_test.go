@@ -1,15 +1,11 @@
 package topic
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/item"
@@ -17,22 +13,14 @@ import (
 
 // fuzzSet returns the labelled set: its topics and its snippets.
 func fuzzSet(f *testing.F) labelledSet {
-	raw, err := os.ReadFile(filepath.Join("testdata", "labelled.yaml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	var set labelledSet
-	if err := yaml.Unmarshal(raw, &set); err != nil {
-		f.Fatal(err)
-	}
-	return set
+	return loadLabelled(f)
 }
 
 // FuzzMatch matches arbitrary items against the labelled topics (every
 // kind of term: words, phrases, wildcards, regular expressions, none
 // lists): no panic, only known slugs, each once, the same answer twice;
 // and a title matches plain words exactly when its normalized form holds
-// them.
+// them; and Explain agrees with Match.
 func FuzzMatch(f *testing.F) {
 	set := fuzzSet(f)
 	for _, c := range set.Cases {
@@ -63,6 +51,9 @@ func FuzzMatch(f *testing.F) {
 		}
 		if again := m.Match(it); !slices.Equal(again, got) {
 			t.Errorf("Match gave %q, then %q", got, again)
+		}
+		if why := joined(m.Explain(it)); !slices.Equal(why, got) {
+			t.Errorf("Match gave %q, Explain %q", got, why)
 		}
 		// A title matches a word exactly when its normalized form has it.
 		norm := " " + Normalize(title) + " "

@@ -146,6 +146,11 @@ type Matcher struct {
 	// regexFields are the fields some regex term looks at.
 	regexFields uint8
 
+	// What Explain needs besides: each topic's name and terms as
+	// configured, and the number of words of each term (0 for a regex).
+	info      []topicInfo
+	termWords []int32
+
 	pool sync.Pool // of *scratch
 }
 
@@ -216,6 +221,7 @@ func Compile(topics []config.Topic) (*Matcher, error) {
 		if len(t.In) == 0 {
 			ct.in = bitAllFields
 		}
+		info := topicInfo{name: t.Name}
 		for list, raws := range [...][]string{listAny: t.Match.Any, listAll: t.Match.All, listNone: t.Match.None} {
 			for _, raw := range raws {
 				id, err := m.addTerm(raw, wpIDs, termIDs)
@@ -227,6 +233,7 @@ func Compile(topics []config.Topic) (*Matcher, error) {
 				if slices.Contains(m.terms[id].refs, ref) {
 					continue // the same term twice in one list
 				}
+				info.terms = append(info.terms, configuredTerm{raw: strings.TrimSpace(raw), list: uint8(list), id: id})
 				m.terms[id].refs = append(m.terms[id].refs, ref)
 				m.terms[id].fields |= ct.in
 				if uint8(list) == listAll {
@@ -235,6 +242,7 @@ func Compile(topics []config.Topic) (*Matcher, error) {
 			}
 		}
 		m.topics = append(m.topics, ct)
+		m.info = append(m.info, info)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -266,6 +274,7 @@ func (m *Matcher) addTerm(raw string, wpIDs, termIDs map[string]int32) (int32, e
 		}
 		id := int32(len(m.terms))
 		m.terms = append(m.terms, cTerm{re: re})
+		m.termWords = append(m.termWords, 0)
 		m.regexes = append(m.regexes, id)
 		termIDs[key] = id
 		return id, nil
@@ -285,6 +294,7 @@ func (m *Matcher) addTerm(raw string, wpIDs, termIDs map[string]int32) (int32, e
 	}
 	id := int32(len(m.terms))
 	m.terms = append(m.terms, cTerm{})
+	m.termWords = append(m.termWords, int32(len(path)))
 	termIDs[key] = id
 	n := int32(0)
 	for _, wp := range path {
