@@ -50,7 +50,8 @@ func Text(s string) string {
 // literal reports whether s is text that names tags rather than markup:
 // it has start tags, but no end tag, comment, declaration, entity or
 // attribute (feedparser's test of HTML: an end tag or an entity), and none
-// of its tags is one in neverLiteral.
+// of its tags is one in neverLiteral or has a name other than letters,
+// digits and hyphens.
 func literal(s string) bool {
 	if strings.Contains(s, "&") && html.UnescapeString(s) != s {
 		return false
@@ -64,7 +65,7 @@ func literal(s string) bool {
 		case html.TextToken:
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, attrs := z.TagName()
-			if attrs || neverLiteral[atom.Lookup(name)] {
+			if attrs || neverLiteral[string(name)] || !plainName(name) {
 				return false
 			}
 			tags = true
@@ -74,17 +75,31 @@ func literal(s string) bool {
 	}
 }
 
+// plainName reports whether name is a tag name a text would mention:
+// letters, digits and hyphens ("<scr<script>" is a trick, not a name).
+func plainName(name []byte) bool {
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return len(name) > 0
+}
+
 // neverLiteral holds the elements Text never leaves as literal tags: those
-// whose content is not text, those that embed or link anything, and the
-// void ones (a <br> in a title is a line break, not a word).
-var neverLiteral = map[atom.Atom]bool{
-	atom.Br: true, atom.Hr: true, atom.Wbr: true, atom.Area: true, atom.Col: true, atom.Param: true, atom.Track: true,
-	atom.Script: true, atom.Style: true, atom.Textarea: true, atom.Title: true, atom.Xmp: true,
-	atom.Iframe: true, atom.Noembed: true, atom.Noframes: true, atom.Noscript: true, atom.Plaintext: true,
-	atom.Frame: true, atom.Frameset: true, atom.Object: true, atom.Embed: true, atom.Applet: true,
-	atom.Svg: true, atom.Math: true, atom.Template: true, atom.Base: true, atom.Meta: true, atom.Link: true,
-	atom.Form: true, atom.Img: true, atom.Image: true, atom.Video: true, atom.Audio: true, atom.Source: true,
-	atom.Input: true, atom.Button: true, atom.Select: true, atom.Option: true, atom.Marquee: true, atom.A: true,
+// whose content is not text, those that embed, link or submit anything,
+// those that change how a page is read, and the void ones (a <br> in a
+// title is a line break, not a word). Names, not atoms: some of them
+// (portal, import) have no atom.
+var neverLiteral = map[string]bool{
+	"br": true, "hr": true, "wbr": true, "area": true, "col": true, "param": true, "track": true,
+	"keygen": true, "bgsound": true, "isindex": true, "script": true, "style": true, "textarea": true,
+	"title": true, "xmp": true, "iframe": true, "noembed": true, "noframes": true, "noscript": true,
+	"plaintext": true, "frame": true, "frameset": true, "object": true, "embed": true, "applet": true,
+	"portal": true, "import": true, "xml": true, "svg": true, "math": true, "template": true, "base": true,
+	"meta": true, "link": true, "form": true, "img": true, "image": true, "video": true, "audio": true,
+	"source": true, "picture": true, "input": true, "button": true, "select": true, "option": true,
+	"marquee": true, "a": true,
 }
 
 // textOf returns the text of the HTML fragment s: its text nodes, entities

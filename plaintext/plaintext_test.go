@@ -34,6 +34,8 @@ func TestText(t *testing.T) {
 		"Tom &amp; <b> bold":           "Tom & bold",
 		"<a>link</a> and <em>x</em>":   "link and x",
 		"<svg> drawing":                "drawing",
+		"A <scr<x> trick":              "A trick",
+		"<keygen> and <portal>":        "and",
 		"Literal <p> in a &quot;title": "Literal in a \"title",
 	} {
 		if got := Text(in); got != want {
