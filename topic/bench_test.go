@@ -66,7 +66,7 @@ func benchTopics(n int) []config.Topic {
 // benchItem returns an item whose HTML content is the taz example (about
 // 4 KB of text, 5 KB with markup), or a stand-in of the same size.
 func benchItem(b *testing.B) *item.Item {
-	text, err := os.ReadFile(filepath.Join("..", "..", "shared", "examples", "taz-article-page.txt"))
+	text, err := os.ReadFile(filepath.Join("..", "testdata", "taz-article-page.txt"))
 	if err != nil {
 		text = []byte(strings.Repeat("Die Nato warnt Nordkorea vor einer Eskalation, sagte eine Sprecherin in Brüssel. ", 50))
 	}
