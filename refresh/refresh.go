@@ -562,6 +562,7 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 	}
 	f := &publish.Feed{
 		Slug:       slug,
+		Topic:      slug != config.AllFeed,
 		BaseURL:    r.cfg.BaseURL,
 		Hubs:       hubs,
 		TopicNames: names,
