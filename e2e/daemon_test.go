@@ -460,3 +460,33 @@ func TestNewsboatOneCacheEveryFeed(t *testing.T) {
 		}
 	}
 }
+
+// TestVerboseLogsUnchangedSources runs 'refeed once -v' twice: at the
+// second run one source answers 304 and another sends the same body again,
+// and each gets one debug line saying it is unchanged, with the status.
+func TestVerboseLogsUnchangedSources(t *testing.T) {
+	body, _ := seedFeed(t)
+	etagged := newFeedServer(t, body)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(plain.Close)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+etagged.URL+"/feed\n  - name: plain\n    url: "+plain.URL+"/feed\n")
+	if code, _, stderr := runCmd(t, "once", "-v", "-config", cfg); code != 0 {
+		t.Fatalf("first once: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr := runCmd(t, "once", "-v", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("second once: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"level=DEBUG msg=\"source unchanged\" source=taz status=304 reason=\"not modified\"",
+		"level=DEBUG msg=\"source unchanged\" source=plain status=200 reason=\"same body\"",
+	} {
+		if n := strings.Count(stderr, want); n != 1 {
+			t.Errorf("%d lines %s, want 1; log:\n%s", n, want, stderr)
+		}
+	}
+}

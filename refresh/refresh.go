@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -245,6 +246,13 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	}
 	if res.NotModified {
 		out.NotModified = true
+		// One line per refresh, also when the unchanged state is stored
+		// in a batch and "refreshed" is not logged.
+		if res.Status == http.StatusNotModified {
+			log.Debug("source unchanged", "status", res.Status, "reason", "not modified")
+		} else {
+			log.Debug("source unchanged", "status", res.Status, "reason", "same body")
+		}
 		if batch {
 			out.state = &st
 			return out
