@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -130,4 +131,50 @@ sources:
 	startRefeed(t, "run", "-config", cfg)
 	cycles(3)
 	check("after a restart")
+}
+
+// TestNextAttemptIsNextRun runs 'refeed run' with a failing source on
+// "@every 1h": the retry waits for the schedule, later than the first
+// backoff step, and the log's next_attempt is /healthz's next_run.
+func TestNextAttemptIsNextRun(t *testing.T) {
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer broken.Close()
+	addr := freeAddr(t)
+	base := "http://" + addr
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`listen: %q
+base_url: %s
+sources:
+  - name: broken
+    url: %s
+    schedule: "@every 1h"
+`, addr, base, broken.URL)), 0o644)
+	p := startRefeed(t, "run", "-config", cfg)
+	var logged string
+	eventually(t, 8*time.Second, "the failure logged", func() error {
+		m := regexp.MustCompile(`msg="refresh failed" .*next_attempt=(\S+)`).FindStringSubmatch(p.stderr.String())
+		if m == nil {
+			return fmt.Errorf("no failure logged")
+		}
+		logged = m[1]
+		return nil
+	})
+	next, err := time.Parse(time.RFC3339, logged)
+	if err != nil {
+		t.Fatalf("next_attempt %q: %v", logged, err)
+	}
+	h, err := health(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// RFC 3339 in /healthz has whole seconds.
+	if got, want := h["broken"].NextRun, next.UTC().Format(time.RFC3339); got != want {
+		t.Errorf("/healthz next_run %s, log next_attempt %s", got, logged)
+	}
+	if last, err := time.Parse(time.RFC3339, h["broken"].LastAttempt); err != nil || next.Sub(last) < 59*time.Minute {
+		t.Errorf("next attempt %s, last attempt %s: want the schedule's hour", logged, h["broken"].LastAttempt)
+	}
 }

@@ -367,7 +367,12 @@ func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, er
 	}
 	st.NextAttempt = at.Add(delay)
 	if lease != nil {
-		lease.Next = nextDue(src, delay)
+		// The retry is when the source is due next, its schedule's next
+		// run if that is later than the backoff: the one time logged as
+		// next_attempt, stored and shown by /healthz.
+		due := nextDue(src, delay)(r.now())
+		st.NextAttempt = due
+		lease.Next = func(time.Time) time.Time { return due }
 		st.Lease = lease
 	}
 	return r.store.PutSource(context.WithoutCancel(ctx), *st)
