@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -378,4 +379,114 @@ func openChecked(t *testing.T, dir string) *store.SQLite {
 		t.Errorf("integrity_check: %q %v", ok, err)
 	}
 	return st
+}
+
+// TestNewsboatOneCacheEveryFeed subscribes one newsboat, with one cache, to
+// every feed listed in refeed's own OPML: newsboat keys items by id across
+// subscriptions, and every feed must still show every one of its items.
+func TestNewsboatOneCacheEveryFeed(t *testing.T) {
+	if _, err := exec.LookPath("newsboat"); err != nil {
+		skipOrFail(t, "newsboat is not installed")
+	}
+	example, err := filepath.Abs(filepath.Join("..", "examples", "offline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	orig, err := os.ReadFile(filepath.Join(example, "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(orig), `listen: ""`, fmt.Sprintf("listen: %q\nbase_url: http://%s", addr, addr), 1)
+	text = strings.Replace(text, "url: sample.rss", "url: "+filepath.Join(example, "sample.rss"), 1)
+	os.WriteFile(cfg, []byte(text), 0o644)
+	startRefeed(t, "run", "-config", cfg)
+	base := "http://" + addr
+	want := map[string]int{base + "/all.rss": 4, base + "/nato-korea.rss": 2, base + "/klima.rss": 1}
+	eventually(t, 8*time.Second, "feeds served", func() error {
+		_, body, err := get(base + "/all.rss")
+		if err != nil {
+			return err
+		}
+		if n := bytes.Count(body, []byte("<item>")); n != 4 {
+			return fmt.Errorf("all.rss has %d items", n)
+		}
+		return nil
+	})
+	_, opml, err := get(base + "/opml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opmlFile := filepath.Join(dir, "refeed.opml")
+	os.WriteFile(opmlFile, opml, 0o644)
+	urls := filepath.Join(dir, "urls")
+	cache := filepath.Join(dir, "cache.db")
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "newsboat", "-i", opmlFile, "-u", urls, "-c", cache, "-C", os.DevNull).CombinedOutput(); err != nil {
+		t.Fatalf("newsboat -i: %v\n%s", err, out)
+	}
+	if out, err := exec.CommandContext(ctx, "newsboat", "-u", urls, "-c", cache, "-C", os.DevNull, "-x", "reload").CombinedOutput(); err != nil {
+		t.Fatalf("newsboat reload: %v\n%s", err, out)
+	}
+	// The store's SQLite driver reads newsboat's cache.
+	db, err := sql.Open("sqlite", "file:"+cache+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT feedurl, count(*) FROM rss_item GROUP BY feedurl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]int{}
+	for rows.Next() {
+		var u string
+		var n int
+		if err := rows.Scan(&u, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[u] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for u, n := range want {
+		if got[u] != n {
+			t.Errorf("newsboat shows %d items of %s, want %d (all counts: %v)", got[u], u, n, got)
+		}
+	}
+}
+
+// TestVerboseLogsUnchangedSources runs 'refeed once -v' twice: at the
+// second run one source answers 304 and another sends the same body again,
+// and each gets one debug line saying it is unchanged, with the status.
+func TestVerboseLogsUnchangedSources(t *testing.T) {
+	body, _ := seedFeed(t)
+	etagged := newFeedServer(t, body)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(plain.Close)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "  - name: taz\n    url: "+etagged.URL+"/feed\n  - name: plain\n    url: "+plain.URL+"/feed\n")
+	if code, _, stderr := runCmd(t, "once", "-v", "-config", cfg); code != 0 {
+		t.Fatalf("first once: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr := runCmd(t, "once", "-v", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("second once: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"level=DEBUG msg=\"source unchanged\" source=taz status=304 reason=\"not modified\"",
+		"level=DEBUG msg=\"source unchanged\" source=plain status=200 reason=\"same body\"",
+	} {
+		if n := strings.Count(stderr, want); n != 1 {
+			t.Errorf("%d lines %s, want 1; log:\n%s", n, want, stderr)
+		}
+	}
 }

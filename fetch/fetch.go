@@ -96,6 +96,8 @@ type Document struct {
 	// URL is the final URL after redirects.
 	URL   string
 	State State
+	// Status is the HTTP status of the answer (200 or 304), 0 for a file.
+	Status int
 }
 
 // HTTPError is a response with a status other than 200 or 304.
@@ -171,7 +173,7 @@ func (c *Client) get(ctx context.Context, rawURL string, prev State) (*Document,
 		if v := resp.Header.Get("Last-Modified"); v != "" {
 			st.LastModified = v
 		}
-		return &Document{NotModified: true, URL: resp.Request.URL.String(), State: st}, nil
+		return &Document{NotModified: true, URL: resp.Request.URL.String(), State: st, Status: resp.StatusCode}, nil
 	default:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
@@ -190,6 +192,7 @@ func (c *Client) get(ctx context.Context, rawURL string, prev State) (*Document,
 		Body:        body,
 		ContentType: resp.Header.Get("Content-Type"),
 		URL:         resp.Request.URL.String(),
+		Status:      resp.StatusCode,
 		State: State{
 			ETag:         resp.Header.Get("ETag"),
 			LastModified: resp.Header.Get("Last-Modified"),

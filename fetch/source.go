@@ -14,6 +14,8 @@ type Result struct {
 	NotModified bool
 	Feed        *Feed
 	State       State
+	// Status is the HTTP status of the answer (200 or 304), 0 for a file.
+	Status int
 }
 
 // Source fetches and parses the feed at rawURL for the named source.
@@ -23,13 +25,13 @@ func (c *Client) Source(ctx context.Context, name, rawURL string, prev State) (*
 		return nil, err
 	}
 	if doc.NotModified {
-		return &Result{NotModified: true, State: doc.State}, nil
+		return &Result{NotModified: true, State: doc.State, Status: doc.Status}, nil
 	}
 	feed, err := Parse(doc.Body, doc.ContentType, name, rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", c.public(rawURL), err)
 	}
-	return &Result{Feed: feed, State: doc.State}, nil
+	return &Result{Feed: feed, State: doc.State, Status: doc.Status}, nil
 }
 
 // A Limiter bounds how many fetches run at once, in all and per host.

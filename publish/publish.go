@@ -109,6 +109,12 @@ type Feed struct {
 	TopicNames map[string]string
 	// Items holds the feed's items, already ordered newest first.
 	Items []item.Item
+	// Topic marks the feed of one topic. An item carried by several feeds
+	// must have a distinct id in each (readers such as newsboat key items
+	// by id across all subscriptions and show one only once), so a topic
+	// feed gives each item the id ITEMID#SLUG; the feed of all items, and
+	// any feed with Topic unset, keeps the item's own id. Both are stable.
+	Topic bool
 	// Sources describes the sources named in items' Sources, by name. An
 	// item carried by several sources lists each of them (Atom and RSS
 	// rel="via" links, JSON Feed "_refeed": {"sources": [...]}).
@@ -233,6 +239,8 @@ type model struct {
 	updated            time.Time // zero when no item carries a date
 	items              []entry
 	gorilla            *feeds.Feed
+	// idSuffix is appended to every item id ("#" + slug in a topic feed).
+	idSuffix string
 	// xmlSize is about the size of the feed in RSS or Atom, a little
 	// more rather than less, so that its buffer is allocated once.
 	xmlSize int
@@ -265,6 +273,9 @@ func newModel(f *Feed) *model {
 		self:  map[Format]string{},
 	}
 	m.description = cleanText(strings.TrimSpace(f.Description))
+	if f.Topic && f.Slug != "" {
+		m.idSuffix = "#" + cleanText(f.Slug)
+	}
 	for _, format := range Formats {
 		m.self[format] = cleanText(f.URL(format))
 	}
@@ -461,7 +472,7 @@ func (m *model) toGorilla() *feeds.Feed {
 		gi := &feeds.Item{
 			Title:       e.it.Title,
 			Description: e.summaryHTML,
-			Id:          e.it.ID,
+			Id:          e.it.ID + m.idSuffix,
 			IsPermaLink: "false",
 			Created:     e.created,
 			Updated:     e.it.Updated,

@@ -570,3 +570,41 @@ func TestExcerpt(t *testing.T) {
 		t.Errorf("excerpt cut badly: %q", got)
 	}
 }
+
+// TestRenderTopicIDs: a topic feed gives each item the id ITEMID#SLUG in
+// every format, so that readers keying items by id across subscriptions
+// (newsboat) show it in the topic feed and in all; the feed of all items
+// keeps the item's own id.
+func TestRenderTopicIDs(t *testing.T) {
+	for _, topic := range []bool{false, true} {
+		f := testFeed()
+		f.Slug = "nato-korea"
+		f.Topic = topic
+		var want []string
+		for _, it := range f.Items {
+			id := it.ID
+			if topic {
+				id += "#nato-korea"
+			}
+			want = append(want, id)
+		}
+		got := map[string][]string{}
+		for _, it := range decodeRSS(t, render(t, f, RSS)).Channel.Items {
+			got["rss"] = append(got["rss"], it.GUID.ID)
+			if it.GUID.IsPermaLink != "false" {
+				t.Errorf("rss guid %s: isPermaLink %q, want false", it.GUID.ID, it.GUID.IsPermaLink)
+			}
+		}
+		for _, e := range decodeAtom(t, render(t, f, Atom)).Entries {
+			got["atom"] = append(got["atom"], e.ID)
+		}
+		for _, it := range decodeJSON(t, render(t, f, JSON)).Items {
+			got["json"] = append(got["json"], it.ID)
+		}
+		for format, ids := range got {
+			if !slices.Equal(ids, want) {
+				t.Errorf("topic %v, %s ids %q, want %q", topic, format, ids, want)
+			}
+		}
+	}
+}

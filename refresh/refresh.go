@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -245,6 +246,13 @@ func (r *Refresher) source(ctx context.Context, src config.Source, force, batch 
 	}
 	if res.NotModified {
 		out.NotModified = true
+		// One line per refresh, also when the unchanged state is stored
+		// in a batch and "refreshed" is not logged.
+		if res.Status == http.StatusNotModified {
+			log.Debug("source unchanged", "status", res.Status, "reason", "not modified")
+		} else {
+			log.Debug("source unchanged", "status", res.Status, "reason", "same body")
+		}
 		if batch {
 			out.state = &st
 			return out
@@ -359,7 +367,12 @@ func (r *Refresher) recordFailure(ctx context.Context, st *store.SourceState, er
 	}
 	st.NextAttempt = at.Add(delay)
 	if lease != nil {
-		lease.Next = nextDue(src, delay)
+		// The retry is when the source is due next, its schedule's next
+		// run if that is later than the backoff: the one time logged as
+		// next_attempt, stored and shown by /healthz.
+		due := nextDue(src, delay)(r.now())
+		st.NextAttempt = due
+		lease.Next = func(time.Time) time.Time { return due }
 		st.Lease = lease
 	}
 	return r.store.PutSource(context.WithoutCancel(ctx), *st)
@@ -562,6 +575,7 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 	}
 	f := &publish.Feed{
 		Slug:       slug,
+		Topic:      slug != config.AllFeed,
 		BaseURL:    r.cfg.BaseURL,
 		Hubs:       hubs,
 		TopicNames: names,
