@@ -52,3 +52,30 @@ func TestFileSourcePathNotPublished(t *testing.T) {
 		})
 	}
 }
+
+// Without base_url and without a server (listen: ""), feeds name no self
+// URL and no hub: nothing reaches the guessed http://localhost:8080.
+func TestNoAddressNoSelfLinks(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feed.rss")
+	if err := os.WriteFile(path, []byte(feedXML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, _, src := setup(t, path)
+	r.cfg.NoAddress = true
+	r.cfg.WebSub.Hubs = []string{"https://hub.example/"}
+	if out := r.Source(ctx, src, true); out.Err != nil {
+		t.Fatal(out.Err)
+	}
+	feeds, err := r.Publish(ctx, []string{config.AllFeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for format, b := range feeds[0].Docs {
+		for _, bad := range []string{"/all" + format.Ext(), "hub.example"} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("%s carries %q:\n%s", format, bad, b)
+			}
+		}
+	}
+}

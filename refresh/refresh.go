@@ -564,6 +564,7 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 	f := &publish.Feed{
 		Slug:       slug,
 		BaseURL:    r.cfg.BaseURL,
+		NoSelf:     r.cfg.NoAddress,
 		Hubs:       hubs,
 		TopicNames: names,
 		Items:      items,
@@ -852,7 +853,8 @@ func (r *Refresher) Pending(ctx context.Context) ([]string, error) {
 // announce pings the WebSub hubs for the public feeds that changed; a
 // private feed is announced to none.
 func (r *Refresher) announce(ctx context.Context, feeds []Rendered) {
-	if len(r.cfg.WebSub.Hubs) == 0 {
+	// A feed without an address a reader reaches is announced to no hub.
+	if len(r.cfg.WebSub.Hubs) == 0 || r.cfg.NoAddress {
 		return
 	}
 	p := &websub.Publisher{UserAgent: r.cfg.Fetch.UserAgent}
