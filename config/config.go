@@ -22,7 +22,11 @@ type Config struct {
 	// which then leave Listen's server.
 	AdminListen string `yaml:"admin_listen"`
 	BaseURL     string `yaml:"base_url"` // no trailing slash after loading
-	DataDir     string `yaml:"data_dir"` // absolute after loading
+	// NoAddress reports that base_url is not given and no server listens
+	// (listen is ""): the feeds have no address a reader reaches, BaseURL
+	// is a guess, and feeds carry no self or WebSub hub links.
+	NoAddress bool   `yaml:"-"`
+	DataDir   string `yaml:"data_dir"` // absolute after loading
 	// Store is the PostgreSQL database of the store, shared by every
 	// instance of a cluster; empty for the SQLite database in DataDir.
 	// When the file has no store key, it is the environment's

@@ -97,6 +97,7 @@ func (d *decoder) setDefaults(c *Config) {
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = defaultBaseURL(c.Listen)
+		c.NoAddress = c.Listen == ""
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.DataDir == "" {

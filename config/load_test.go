@@ -91,6 +91,7 @@ func TestLoad(t *testing.T) {
 		{"defaults.yaml", func(c *Config) {
 			c.Listen = ""
 			c.BaseURL = "http://localhost:8080"
+			c.NoAddress = true
 			c.Sources = []Source{
 				{Name: "local", URL: filepath.Join(dir, "feeds/local.xml"), Schedule: "*/15 * * * *", Pos: Pos{4, 5}},
 				{Name: "file", URL: "file:///var/lib/feeds/x.xml", Schedule: "CRON_TZ=UTC 0 6 * * *", Pos: Pos{6, 5}},

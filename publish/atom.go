@@ -60,17 +60,18 @@ type atomSource struct {
 
 func buildAtom(m *model) *atomFeed {
 	af := (&feeds.Atom{Feed: m.gorilla}).AtomFeed()
-	// gorilla takes the id from the feed's link; the id is the self URL.
-	af.Id = m.self[Atom]
+	// gorilla takes the id from the feed's link; the id is the self URL
+	// (or a URN for a feed without one).
+	af.Id = m.id
 	af.Updated = m.atomUpdated().Format(time.RFC3339)
 	af.Link = nil
 	// Entries need an author unless the feed has one; most items have none.
 	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: "refeed"}}
 	out := &atomFeed{AtomFeed: af, Entries: make([]*atomEntry, 0, len(m.items))}
-	out.Links = append(out.Links,
-		feeds.AtomLink{Href: m.self[Atom], Rel: "self", Type: Atom.mediaType()},
-		feeds.AtomLink{Href: m.home, Rel: "alternate", Type: "text/html"},
-	)
+	if self := m.self[Atom]; self != "" {
+		out.Links = append(out.Links, feeds.AtomLink{Href: self, Rel: "self", Type: Atom.mediaType()})
+	}
+	out.Links = append(out.Links, feeds.AtomLink{Href: m.home, Rel: "alternate", Type: "text/html"})
 	for _, h := range m.hubs {
 		out.Links = append(out.Links, feeds.AtomLink{Href: h, Rel: "hub"})
 	}

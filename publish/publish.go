@@ -102,6 +102,10 @@ type Feed struct {
 	// BaseURL is where the feeds are served, without a trailing slash, as
 	// in "http://localhost:8080".
 	BaseURL string
+	// NoSelf leaves out the self links (RSS atom:link, Atom link, JSON Feed
+	// feed_url) and the hubs: for feeds that have no address a reader
+	// reaches. The Atom id is then urn:refeed:feed:SLUG.
+	NoSelf bool
 	// Hubs lists the WebSub hub URLs announced by the feed; it may be empty.
 	Hubs []string
 	// TopicNames maps topic slugs to display names; item topics are
@@ -233,7 +237,8 @@ func encodeJSON(doc any) ([]byte, error) {
 // (dates, tags, excerpts) computed once, shared by the three encoders.
 type model struct {
 	title, description string
-	self               map[Format]string
+	self               map[Format]string // empty for a feed without self links
+	id                 string            // the Atom id
 	home               string
 	hubs               []string
 	updated            time.Time // zero when no item carries a date
@@ -276,12 +281,17 @@ func newModel(f *Feed) *model {
 	if f.Topic && f.Slug != "" {
 		m.idSuffix = "#" + cleanText(f.Slug)
 	}
-	for _, format := range Formats {
-		m.self[format] = cleanText(f.URL(format))
-	}
-	for _, h := range f.Hubs {
-		if h = cleanText(strings.TrimSpace(h)); h != "" {
-			m.hubs = append(m.hubs, h)
+	if f.NoSelf {
+		m.id = "urn:refeed:feed:" + cleanText(f.Slug)
+	} else {
+		for _, format := range Formats {
+			m.self[format] = cleanText(f.URL(format))
+		}
+		m.id = m.self[Atom]
+		for _, h := range f.Hubs {
+			if h = cleanText(strings.TrimSpace(h)); h != "" {
+				m.hubs = append(m.hubs, h)
+			}
 		}
 	}
 	m.items = make([]entry, 0, len(f.Items))
@@ -465,7 +475,7 @@ func (m *model) toGorilla() *feeds.Feed {
 		Link:        &feeds.Link{Href: m.home},
 		Description: m.description,
 		Updated:     m.updated,
-		Id:          m.self[Atom],
+		Id:          m.id,
 	}
 	for i := range m.items {
 		e := &m.items[i]

@@ -69,7 +69,9 @@ func buildRSS(m *model) *rssDoc {
 	}
 	ch.Generator = "refeed"
 	out := &rssChannel{RssFeed: ch, Items: make([]*rssItem, 0, len(m.items))}
-	out.AtomLinks = append(out.AtomLinks, rssAtomLink{Href: m.self[RSS], Rel: "self", Type: RSS.mediaType()})
+	if self := m.self[RSS]; self != "" {
+		out.AtomLinks = append(out.AtomLinks, rssAtomLink{Href: self, Rel: "self", Type: RSS.mediaType()})
+	}
 	for _, h := range m.hubs {
 		out.AtomLinks = append(out.AtomLinks, rssAtomLink{Href: h, Rel: "hub"})
 	}

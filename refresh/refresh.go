@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -577,19 +578,24 @@ func (r *Refresher) FeedOf(ctx context.Context, slug string) (*publish.Feed, err
 		Slug:       slug,
 		Topic:      slug != config.AllFeed,
 		BaseURL:    r.cfg.BaseURL,
+		NoSelf:     r.cfg.NoAddress,
 		Hubs:       hubs,
 		TopicNames: names,
 		Items:      items,
 		Sources:    r.sourceInfo(ctx),
 	}
-	// An item names the feed it came from: never by a URL with secrets.
+	// An item names the feed it came from: never by a URL with secrets,
+	// nor by a file source's local path.
 	for i := range items {
 		it := &items[i]
-		if redact.HasSecret(it.SourceURL, r.cfg.Fetch.SecretParams) {
+		if redact.HasSecret(it.SourceURL, r.cfg.Fetch.SecretParams) || !isWebURL(it.SourceURL) {
 			if info, ok := f.Sources[it.Source]; ok {
 				it.SourceURL = info.URL
 			} else {
 				it.SourceURL = redact.URL(it.SourceURL, r.cfg.Fetch.SecretParams)
+			}
+			if !isWebURL(it.SourceURL) {
+				it.SourceURL = ""
 			}
 		}
 	}
@@ -622,7 +628,13 @@ func (r *Refresher) sourceInfo(ctx context.Context) map[string]publish.SourceInf
 			title = src.Name
 		}
 		u := src.URL
-		if redact.HasSecret(u, r.cfg.Fetch.SecretParams) {
+		switch {
+		case !isWebURL(u):
+			// A file source: its local path is nobody's business.
+			if u = redact.URL(st.Link, r.cfg.Fetch.SecretParams); !isWebURL(u) {
+				u = ""
+			}
+		case redact.HasSecret(u, r.cfg.Fetch.SecretParams):
 			if u = redact.URL(st.Link, r.cfg.Fetch.SecretParams); u == "" {
 				u = redact.URL(src.URL, r.cfg.Fetch.SecretParams)
 			}
@@ -630,6 +642,13 @@ func (r *Refresher) sourceInfo(ctx context.Context) map[string]publish.SourceInf
 		out[src.Name] = publish.SourceInfo{Title: title, URL: u}
 	}
 	return out
+}
+
+// isWebURL reports whether u is an absolute http(s) URL: what a published
+// feed may name, unlike a file source's local path.
+func isWebURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }
 
 // A Rendered feed is one feed in every format, as published.
@@ -848,7 +867,8 @@ func (r *Refresher) Pending(ctx context.Context) ([]string, error) {
 // announce pings the WebSub hubs for the public feeds that changed; a
 // private feed is announced to none.
 func (r *Refresher) announce(ctx context.Context, feeds []Rendered) {
-	if len(r.cfg.WebSub.Hubs) == 0 {
+	// A feed without an address a reader reaches is announced to no hub.
+	if len(r.cfg.WebSub.Hubs) == 0 || r.cfg.NoAddress {
 		return
 	}
 	p := &websub.Publisher{UserAgent: r.cfg.Fetch.UserAgent}
