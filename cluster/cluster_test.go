@@ -69,6 +69,9 @@ type refresher struct {
 
 func (r *refresher) refresh(ctx context.Context, c store.Claim) bool {
 	next := func(now time.Time) time.Time { return now.Add(time.Hour) }
+	// A fetch takes time: without it, one instance can claim and finish
+	// every source before another has started.
+	time.Sleep(20 * time.Millisecond)
 	err := r.st.PutSource(ctx, store.SourceState{Name: c.Name, Lease: &store.Lease{Owner: r.owner, Gen: c.Gen, Next: next}})
 	if err != nil {
 		return false
