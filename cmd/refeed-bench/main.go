@@ -14,6 +14,8 @@
 //	go run ./cmd/refeed-bench -sources 10000 -items 50
 //	go run ./cmd/refeed-bench -serve-bench          # and load-test serving
 //	go run ./cmd/refeed-bench once                  # the real command as a process (see once.go)
+//	go run ./cmd/refeed-bench cluster               # instances of `refeed run` on PostgreSQL (see cluster.go)
+//	go run ./cmd/refeed-bench claims                # the store's claims on 1,000,000 sources (see claims.go)
 //
 // The default size (150 sources of 50 items) keeps the default run under
 // two minutes on a 2-core machine with the store as it is: its cold cycle
@@ -73,12 +75,11 @@ type options struct {
 }
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "once" || os.Args[1] == "profile-once") {
-		run := cmdOnce
-		if os.Args[1] == "profile-once" {
-			run = cmdProfileOnce
-		}
-		if err := run(os.Args[2:]); err != nil {
+	commands := map[string]func([]string) error{
+		"once": cmdOnce, "profile-once": cmdProfileOnce, "cluster": cmdCluster, "claims": cmdClaims,
+	}
+	if len(os.Args) > 1 && commands[os.Args[1]] != nil {
+		if err := commands[os.Args[1]](os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "refeed-bench "+os.Args[1]+":", err)
 			os.Exit(1)
 		}
