@@ -112,10 +112,31 @@ func checkPublic(t *testing.T, public string, strict bool) []string {
 	return all
 }
 
+// waitFetched waits, up to within, until every feed was fetched once more.
+func waitFetched(t *testing.T, feeds []*countingFeed, within time.Duration) {
+	t.Helper()
+	before := make([]int32, len(feeds))
+	for i, f := range feeds {
+		before[i] = f.hits.Load()
+	}
+	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		done := true
+		for i, f := range feeds {
+			done = done && f.hits.Load() > before[i]
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sources were not all fetched within %s of a start", within)
+		}
+	}
+}
+
 // TestCrashSafety runs a real 'refeed run' over three sources refreshed
 // every second, each fetch bringing a new item, and kills it with SIGKILL
-// at random moments (20 times, 50 to 700 ms after each start), starting it
-// again each time. Meanwhile it records every item served over HTTP or
+// at random moments (20 times, 50 to 700 ms after each start, every fourth
+// time after every source was fetched once more), starting it again each time. Meanwhile it records every item served over HTTP or
 // written to public/. After each kill every feed file is complete and
 // valid; at the end (after a last clean run) there is nothing else in
 // public/, the store passes PRAGMA integrity_check, and every item ever
@@ -191,6 +212,13 @@ func TestCrashSafety(t *testing.T) {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Go(func() { observe(stop) })
+		if i%4 == 3 {
+			// Every fourth run lets each source be fetched once more
+			// before the kill (a loaded machine may start refeed more
+			// slowly than the random delays), so that every source
+			// makes progress however the delays fall.
+			waitFetched(t, feeds, 10*time.Second)
+		}
 		time.Sleep(time.Duration(50+rng.IntN(650)) * time.Millisecond)
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		err := <-p.done
