@@ -51,12 +51,16 @@ func (p *Postgres) SyncSources(ctx context.Context, scheds []Schedule, all bool)
 	for i, sc := range scheds {
 		names[i], hosts[i], digests[i] = sc.Name, pgBytes(sc.Host), sc.Digest
 	}
+	var inserted int
 	err := p.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, pgLockClass, pgLockSync); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
 		if len(names) > 0 {
-			if _, err := tx.Exec(ctx, pgSyncSources, names, hosts, digests, all); err != nil {
+			// xmax is 0 in a row version an INSERT made (not an update
+			// of a conflicting row).
+			q := `WITH u AS (` + pgSyncSources + ` RETURNING (s.xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM u`
+			if err := tx.QueryRow(ctx, q, names, hosts, digests, all).Scan(&inserted); err != nil {
 				return err
 			}
 		}
@@ -66,8 +70,22 @@ func (p *Postgres) SyncSources(ctx context.Context, scheds []Schedule, all bool)
 	if err != nil {
 		return fmt.Errorf("sync sources: %w", err)
 	}
+	if inserted >= pgAnalyzeInserted {
+		// Until autovacuum analyzes the table, the planner knows nothing
+		// of the new rows: it then reads the leased sources of a claim
+		// with a per-host limit by a scan of the whole table (97 ms a
+		// claim measured at 1,000,000 sources) instead of their partial
+		// index (0.07 ms).
+		if _, err := p.pool.Exec(ctx, `ANALYZE sources`); err != nil {
+			return fmt.Errorf("sync sources: analyze: %w", err)
+		}
+	}
 	return nil
 }
+
+// pgAnalyzeInserted is how many sources one SyncSources inserts before it
+// analyzes the table.
+const pgAnalyzeInserted = 1000
 
 // pgClaim claims, for $2 microseconds, to $3, up to $1 configured sources
 // that are due, the longest due first, skipping those another claim is
