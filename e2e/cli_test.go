@@ -175,7 +175,7 @@ func TestHelp(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "refeed alert-test: send a sample message") {
 		t.Errorf("help alert-test: exit %d\n%s", code, out)
 	}
-	for _, args := range [][]string{{"help"}, {"-h"}, {"-help"}, {"--help"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"-help"}, {"--help"}, {"help", "help"}, {"help", "-h"}} {
 		code, out, stderr := runCmd(t, args...)
 		if code != 0 || stderr != "" || !strings.HasPrefix(out, "usage: refeed COMMAND") || !strings.Contains(out, "  alert-test TOPIC  ") {
 			t.Errorf("refeed %s: exit %d\n%s%s", args[0], code, out, stderr)
