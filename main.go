@@ -10,6 +10,10 @@
 //	refeed preview  [-config PATH] [-format rss|atom|json] [-diff] SOURCE
 //	refeed alert-test [-config PATH] TOPIC
 //	refeed version
+//	refeed help [COMMAND]
+//
+// Flags may also follow the arguments. 'refeed COMMAND -h' prints what the
+// command does and its flags.
 //
 // See README.md for the configuration and the outputs.
 package main
@@ -24,6 +28,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +38,7 @@ import (
 	"github.com/refeed/refeed/config"
 	"github.com/refeed/refeed/daemon"
 	"github.com/refeed/refeed/internal/lockfile"
+	"github.com/refeed/refeed/internal/suggest"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
 	"github.com/refeed/refeed/store"
@@ -39,9 +46,13 @@ import (
 
 // Exit statuses.
 const (
-	exitOK        = 0
-	exitFailed    = 1
+	exitOK     = 0
+	exitFailed = 1 // a fetch, a refresh, a delivery or a site test failed
+	// exitBadConfig is a configuration that cannot be used, and exitUsage
+	// a command line that cannot: an unknown command, flag, source or
+	// topic, an argument missing or too many.
 	exitBadConfig = 2
+	exitUsage     = 2
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -51,47 +62,83 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `usage: refeed COMMAND [flags]
+// commands returns refeed's commands, in the order the usage lists them.
+func commands() []*command {
+	return []*command{
+		{name: "run", purpose: "fetch sources on their schedules, serve and write feeds (the daemon)", run: cmdRun},
+		{name: "once", purpose: "refresh every source once, write all feeds, exit", run: cmdOnce},
+		{name: "check", args: "[SITE...]", maxArgs: -1, run: cmdCheck,
+			purpose: "validate the configuration; -site-tests runs the site configs' test_url lines",
+			about:   "With -site-tests, SITE... are the sites (or hosts) whose tests run; all without."},
+		{name: "preview", args: "SOURCE", minArgs: 1, maxArgs: 1, run: cmdPreview,
+			purpose: "fetch, clean and tag one source (a name, URL or path); store nothing",
+			about:   "SOURCE is a source name from the configuration, a URL or a file path."},
+		{name: "alert-test", args: "TOPIC", minArgs: 1, maxArgs: 1, run: cmdAlertTest,
+			purpose: "send a sample message to every alert of a topic",
+			about:   "TOPIC is a topic's slug or its name (in any case)."},
+		{name: "version", purpose: "print version and build information", run: cmdVersion},
+	}
+}
 
-commands:
-  run       fetch sources on their schedules, serve and write feeds (the daemon)
-  once      refresh every source once, write all feeds, exit
-  check     validate the configuration; -site-tests runs the site configs' test_url lines
-  preview   fetch, clean and tag one source (a name, URL or path); store nothing
-  alert-test TOPIC  send a sample message to every alert of a topic
-  version   print version and build information
+// findCommand returns the command called name.
+func findCommand(name string) (*command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return nil, false
+}
 
-Every command takes -config PATH (default config.yaml). Run 'refeed COMMAND -h' for its flags.
-`
+// usage returns refeed's usage: its commands and what they do.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: refeed COMMAND [flags]\n\ncommands:\n")
+	for _, c := range commands() {
+		name := c.name
+		if c.args != "" && c.minArgs > 0 {
+			name += " " + c.args
+		}
+		fmt.Fprintf(&b, "  %-17s %s\n", name, c.purpose)
+	}
+	b.WriteString("\nEvery command but version takes -config PATH (default config.yaml) and -v.\n" +
+		"Run 'refeed COMMAND -h' (or 'refeed help COMMAND') for its flags.\n")
+	return b.String()
+}
 
 // run runs the command args[0] with the flags and arguments that follow
 // and returns its exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitBadConfig
+		fmt.Fprint(stderr, usage())
+		return exitUsage
 	}
-	cmd, args := args[0], args[1:]
-	switch cmd {
-	case "once":
-		return cmdOnce(args, stdout, stderr)
-	case "run":
-		return cmdRun(args, stdout, stderr)
-	case "check":
-		return cmdCheck(args, stdout, stderr)
-	case "preview":
-		return cmdPreview(args, stdout, stderr)
-	case "alert-test":
-		return cmdAlertTest(args, stdout, stderr)
-	case "version", "-version", "--version":
-		return cmdVersion(stdout)
+	name, args := args[0], args[1:]
+	switch name {
+	case "-version", "--version":
+		name = "version"
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "refeed: unknown command %q\n\n%s", cmd, usage)
-		return exitBadConfig
+		if len(args) == 0 || slices.Contains([]string{"help", "-h", "-help", "--help"}, args[0]) {
+			fmt.Fprint(stdout, usage())
+			return exitOK
+		}
+		// 'refeed help COMMAND' is 'refeed COMMAND -h'.
+		name, args = args[0], []string{"-h"}
 	}
+	cmd, ok := findCommand(name)
+	if !ok {
+		var names []string
+		for _, c := range commands() {
+			names = append(names, c.name)
+		}
+		hint := ""
+		if s, ok := suggest.Closest(name, names); ok {
+			hint = fmt.Sprintf("; did you mean %s?", s)
+		}
+		fmt.Fprintf(stderr, "refeed: unknown command %q%s\n\n%s", name, hint, usage())
+		return exitUsage
+	}
+	return cmd.run(cmd, args, stdout, stderr)
 }
 
 // common holds the flags every command takes.
@@ -102,9 +149,8 @@ type common struct {
 
 // newFlags returns the flag set of the command name, with the flags every
 // command takes.
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
+func newFlags(name string) (*flag.FlagSet, *common) {
 	fs := flag.NewFlagSet("refeed "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	c := &common{}
 	fs.StringVar(&c.config, "config", "config.yaml", "configuration file")
 	fs.BoolVar(&c.verbose, "v", false, "log debug messages")
@@ -130,23 +176,6 @@ func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// parseArg parses the flags of a command that takes one argument and
-// returns the argument; without it, it prints usage.
-func parseArg(fs *flag.FlagSet, args []string, stderr io.Writer, usage string) (string, bool) {
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return "", false
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return "", false
-	}
-	return fs.Arg(0), true
-}
-
 // loadConfig loads the configuration, printing its problems to w.
 func loadConfig(path string, w io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path, config.Options{KnownRules: clean.PackNames()})
@@ -160,25 +189,26 @@ func loadConfig(path string, w io.Writer) (*config.Config, bool) {
 // cmdCheck runs 'refeed check': it prints the problems of the
 // configuration, nothing when it is valid, and the warnings of its site
 // configs (see sitecheck.go).
-func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("check", stderr)
+func cmdCheck(cmd *command, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags(cmd.name)
 	sites := siteCheckFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitBadConfig
+	args, status, done := cmd.parse(fs, args, stdout, stderr)
+	if done {
+		return status
 	}
 	cfg, ok := loadConfig(c.config, stdout)
 	if !ok {
 		return exitBadConfig
 	}
-	return sites.run(cfg, fs.Args(), stdout, stderr, c.verbose)
+	return sites.run(cfg, args, stdout, stderr, c.verbose)
 }
 
 // cmdRun runs 'refeed run', the daemon, until SIGINT or SIGTERM; SIGHUP
 // reloads the configuration.
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("run", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitBadConfig
+func cmdRun(cmd *command, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags(cmd.name)
+	if _, status, done := cmd.parse(fs, args, stdout, stderr); done {
+		return status
 	}
 	log := newLogger(stderr, c.verbose)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -209,10 +239,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 // cmdOnce runs 'refeed once': one refresh of every source, then the feeds
 // and the alerts.
-func cmdOnce(args []string, stdout, stderr io.Writer) (status int) {
-	fs, c := newFlags("once", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitBadConfig
+func cmdOnce(cmd *command, args []string, stdout, stderr io.Writer) (status int) {
+	fs, c := newFlags(cmd.name)
+	if _, status, done := cmd.parse(fs, args, stdout, stderr); done {
+		return status
 	}
 	cfg, ok := loadConfig(c.config, stderr)
 	if !ok {
@@ -288,29 +318,38 @@ func deliverAlerts(ctx context.Context, cfg *config.Config, st store.Store, log 
 }
 
 // cmdAlertTest runs 'refeed alert-test TOPIC'.
-func cmdAlertTest(args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("alert-test", stderr)
-	topic, ok := parseArg(fs, args, stderr, "usage: refeed alert-test [-config PATH] TOPIC\n\nSends one sample message to every alert of the topic (its slug).")
-	if !ok {
-		return exitBadConfig
+func cmdAlertTest(cmd *command, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags(cmd.name)
+	args, status, done := cmd.parse(fs, args, stdout, stderr)
+	if done {
+		return status
 	}
 	cfg, ok := loadConfig(c.config, stderr)
 	if !ok {
 		return exitBadConfig
 	}
+	tp, err := findTopic(cfg, args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "refeed alert-test: %v\n", err)
+		return exitUsage
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := alert.New(cfg, nil, nil, newLogger(stderr, c.verbose)).Test(ctx, topic); err != nil {
+	if err := alert.New(cfg, nil, nil, newLogger(stderr, c.verbose)).Test(ctx, tp.Slug); err != nil {
 		fmt.Fprintf(stderr, "refeed alert-test: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "sent a sample message to every alert of %s\n", topic)
+	fmt.Fprintf(stdout, "sent a sample message to every alert of %s (%s)\n", tp.Slug, tp.Name)
 	return exitOK
 }
 
 // cmdVersion runs 'refeed version': the version and what the binary was
 // built from.
-func cmdVersion(stdout io.Writer) int {
+func cmdVersion(cmd *command, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("refeed "+cmd.name, flag.ContinueOnError)
+	if _, status, done := cmd.parse(fs, args, stdout, stderr); done {
+		return status
+	}
 	fmt.Fprintf(stdout, "refeed %s\n", version)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		fmt.Fprintf(stdout, "go: %s\n", bi.GoVersion)
@@ -331,25 +370,30 @@ func cmdVersion(stdout io.Writer) int {
 }
 
 // cmdPreview runs 'refeed preview SOURCE'.
-func cmdPreview(args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("preview", stderr)
+func cmdPreview(cmd *command, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags(cmd.name)
 	format := fs.String("format", "", "print the cleaned feed as rss, atom or json instead of the item list")
-	diff := fs.Bool("diff", false, "print each item's content before and after cleaning")
-	arg, ok := parseArg(fs, args, stderr, "usage: refeed preview [-config PATH] [-format rss|atom|json] [-diff] SOURCE\n\nSOURCE is a source name from the configuration, a URL or a file path.")
-	if !ok {
-		return exitBadConfig
+	diff := fs.Bool("diff", false, "print a line diff of each item's visible text before and after cleaning")
+	args, status, done := cmd.parse(fs, args, stdout, stderr)
+	if done {
+		return status
 	}
 	if *format != "" && publish.Format(*format).Ext() == "" {
 		fmt.Fprintf(stderr, "refeed preview: unknown format %q (use rss, atom or json)\n", *format)
-		return exitBadConfig
+		return exitUsage
 	}
 	cfg, ok := previewConfig(c.config, stderr)
 	if !ok {
 		return exitBadConfig
 	}
+	src, err := previewSource(cfg, args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "refeed preview: %v\n", err)
+		return exitUsage
+	}
 	log := newLogger(stderr, c.verbose)
 	p := &preview{cfg: cfg, log: log, out: stdout, format: publish.Format(*format), diff: *diff}
-	if err := p.run(context.Background(), arg); err != nil {
+	if err := p.run(context.Background(), src); err != nil {
 		fmt.Fprintf(stderr, "refeed preview: %v\n", err)
 		return exitFailed
 	}

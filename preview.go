@@ -12,8 +12,8 @@ import (
 
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
-	"github.com/refeed/refeed/fetch"
 	"github.com/refeed/refeed/internal/redact"
+	"github.com/refeed/refeed/internal/suggest"
 	"github.com/refeed/refeed/publish"
 	"github.com/refeed/refeed/refresh"
 	"github.com/refeed/refeed/topic"
@@ -28,9 +28,8 @@ type preview struct {
 	diff   bool
 }
 
-// run prints what refeed makes of the source arg.
-func (p *preview) run(ctx context.Context, arg string) error {
-	src := sourceFor(p.cfg, arg)
+// run prints what refeed makes of the source src.
+func (p *preview) run(ctx context.Context, src config.Source) error {
 	r, err := refresh.New(p.cfg, nil, p.log)
 	if err != nil {
 		return err
@@ -87,7 +86,9 @@ func (p *preview) run(ctx context.Context, arg string) error {
 			if strings.TrimSpace(after) == "" {
 				after = it.Summary
 			}
-			fmt.Fprintf(p.out, "  --- before\n%s\n  +++ after\n%s\n", indent(pv.Before), indent(after))
+			if err := writeDiff(p.out, pv.Before, after); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -107,19 +108,42 @@ func previewConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	return loadConfig(path, stderr)
 }
 
-// sourceFor returns the configured source named arg, or a source for the
-// URL or path arg.
-func sourceFor(cfg *config.Config, arg string) config.Source {
+// previewSource returns the configured source named arg, or a source for
+// the URL arg, or for the file arg. An arg that is none of them is an
+// error naming the source arg may have meant, or the sources there are.
+func previewSource(cfg *config.Config, arg string) (config.Source, error) {
 	if s, ok := cfg.Source(arg); ok {
-		return s
+		return s, nil
+	}
+	if strings.Contains(arg, "://") {
+		// fetch refuses schemes other than http, https and file.
+		return config.Source{Name: "preview", URL: arg}, nil
+	}
+	if _, err := os.Stat(arg); err != nil {
+		return config.Source{}, unknownSource(cfg, arg)
 	}
 	u := arg
-	if p, ok := fetch.FilePath(arg); ok {
-		if abs, err := filepath.Abs(p); err == nil && !strings.HasPrefix(arg, "file://") {
-			u = abs
-		}
+	if abs, err := filepath.Abs(arg); err == nil {
+		u = abs
 	}
-	return config.Source{Name: "preview", URL: u}
+	return config.Source{Name: "preview", URL: u}, nil
+}
+
+// unknownSource returns the error of a preview of arg, which names no
+// source, URL or file: the configured source it is closest to, or them
+// all.
+func unknownSource(cfg *config.Config, arg string) error {
+	var names []string
+	for _, s := range cfg.Sources {
+		names = append(names, s.Name)
+	}
+	if s, ok := suggest.Closest(arg, names); ok {
+		return fmt.Errorf("no source named %s; did you mean %s?", arg, s)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("no source named %s, and no file %s (the configuration has no sources)", arg, arg)
+	}
+	return fmt.Errorf("no source named %s, and no file %s; sources: %s", arg, arg, strings.Join(names, ", "))
 }
 
 // topicNames maps the slug of every topic to its name.
@@ -137,13 +161,4 @@ func orNone(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// indent indents every line of s by four spaces.
-func indent(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i, l := range lines {
-		lines[i] = "    " + l
-	}
-	return strings.Join(lines, "\n")
 }

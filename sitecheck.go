@@ -40,7 +40,7 @@ func siteCheckFlags(fs *flag.FlagSet) *siteCheck {
 func (sc *siteCheck) run(cfg *config.Config, args []string, stdout, stderr io.Writer, verbose bool) int {
 	if len(args) > 0 && !sc.tests {
 		fmt.Fprintf(stderr, "refeed check: arguments %q need -site-tests\n", args)
-		return exitBadConfig
+		return exitUsage
 	}
 	dir := cfg.Fulltext.SiteConfigs
 	if dir == "" {
