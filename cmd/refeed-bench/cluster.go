@@ -63,7 +63,7 @@ type clusterRun struct {
 	pgMeasured      bool
 	commits         int64
 	maxRSS          int64 // the largest instance's peak
-	items           int64 // items stored
+	items           int64 // items stored at the end (after the leader's retention)
 	perInstanceCPU  []time.Duration
 	perInstanceSrcs []int // sources each instance refreshed (its log's "refreshed" lines)
 }
@@ -322,11 +322,12 @@ func countLogLines(path, sub string) (int, error) {
 }
 
 func printClusterRuns(o clusterOptions, runs []clusterRun) {
-	fmt.Printf("cold cycle of %d sources × %d items (%d items stored):\n", o.sources, o.items, runs[0].items)
+	fmt.Printf("cold cycle of %d sources × %d items (per item: of the %d the sources sent; %d stored at the end, the rest past retention):\n",
+		o.sources, o.items, o.sources*o.items, runs[0].items)
 	w := tabwriter.NewWriter(os.Stdout, 2, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "instances\tstored\tpublished\titems/s\trefeed CPU\tµs/item\tPostgreSQL CPU\tµs/item\tcommits\tcommits/s\tpeak RSS\tsources by instance\t")
 	for _, r := range runs {
-		items := float64(max(r.items, 1))
+		items := float64(o.sources * o.items)
 		pg, pgPer := "n/a", "n/a"
 		if r.pgMeasured {
 			pg = r.pgCPU.Round(10 * time.Millisecond).String()
