@@ -50,7 +50,7 @@ var (
 
 // Version changes whenever extraction changes what it makes of the same
 // page, so that articles cached before are extracted again.
-const Version = "1"
+const Version = "2"
 
 // MaxRedirects is how many redirects a Fetcher follows.
 const MaxRedirects = 5
