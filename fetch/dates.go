@@ -161,3 +161,10 @@ func firstDate(texts ...string) *time.Time {
 	}
 	return nil
 }
+
+// ParseDate parses a date as dates of feeds are parsed: in a usual format
+// of feeds, or one of their obvious variants; a date without a zone is in
+// UTC. It reports false for a text that is no date it reads, of which no
+// part is guessed. The dates that a site config finds in article pages
+// are read with it.
+func ParseDate(s string) (time.Time, bool) { return parseDate(s) }

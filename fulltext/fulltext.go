@@ -48,6 +48,10 @@ var (
 	ErrNoArticle = errors.New("no article found")
 )
 
+// Version changes whenever extraction changes what it makes of the same
+// page, so that articles cached before are extracted again.
+const Version = "2"
+
 // MaxRedirects is how many redirects a Fetcher follows.
 const MaxRedirects = 5
 

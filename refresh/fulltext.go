@@ -2,10 +2,12 @@ package refresh
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/refeed/refeed/clean"
 	"github.com/refeed/refeed/config"
+	"github.com/refeed/refeed/fetch"
 	"github.com/refeed/refeed/fulltext"
 	"github.com/refeed/refeed/item"
 	"github.com/refeed/refeed/store"
@@ -14,37 +16,46 @@ import (
 // fullText replaces the content of an item of a fulltext source by the
 // article its link points to: the page is fetched (politely, refusing
 // private addresses unless the source allows them), cleaned with the
-// site's rules, and its article extracted. Articles, and failures, are
-// kept in the store, so each link is fetched once. On any failure the
-// feed's own content stays.
+// site's rules, and its article extracted. The title, authors and date
+// that the site config of the link's host finds in the page replace the
+// feed's (see useArticle). Articles, and failures, are kept in the store
+// with the rules they were extracted with (see extractionRules), so each
+// link is fetched once while those rules stay the same. On any failure
+// the feed's own content stays.
 func (r *Refresher) fullText(ctx context.Context, it *item.Item, src config.Source) []clean.Removal {
 	if !src.Fulltext || r.fulltext == nil || !strings.HasPrefix(it.Link, "http") {
 		return nil
 	}
 	log := r.log.With("source", src.Name, "link", it.Link)
+	rules := r.extractionRules(it.Link)
 	if r.store != nil {
 		ft, ok, err := r.store.FullText(ctx, it.Link)
 		if err != nil {
 			log.Warn("full text cache", "err", err)
 		}
-		if ok {
+		if ok && ft.Rules == rules {
 			if ft.Content != "" {
-				it.Content = ft.Content
+				useArticle(it, ft)
 			}
 			return nil
+		}
+		if ok {
+			log.Debug("full text extracted with other rules, extracting it again")
 		}
 	}
 	extract := r.extract
 	if r.sites != nil {
 		extract = r.extractSite
 	}
-	content, removed, err := extract(ctx, it.Link, src)
-	ft := store.FullText{Content: content, Fetched: r.now()}
+	art, removed, err := extract(ctx, it.Link, src)
+	ft := store.FullText{Content: art.Content, Fetched: r.now(), Rules: rules}
 	if err != nil {
+		ft.Content = ""
 		ft.Error = err.Error()
 		log.Info("full text not available, keeping the feed's content", "err", err)
 	} else {
-		it.Content = content
+		ft.Title, ft.Authors, ft.Date = art.Title, art.Authors, art.Date
+		useArticle(it, ft)
 	}
 	if r.store != nil && ctx.Err() == nil {
 		if err := r.store.PutFullText(ctx, it.Link, ft); err != nil {
@@ -54,13 +65,55 @@ func (r *Refresher) fullText(ctx context.Context, it *item.Item, src config.Sour
 	return removed
 }
 
+// useArticle gives it the article ft: its content, and the title, authors
+// and date its site config found, where it found them (a date only when it
+// reads as one, see fetch.ParseDate); the feed's stay where it found
+// nothing.
+func useArticle(it *item.Item, ft store.FullText) {
+	it.Content = ft.Content
+	if ft.Title != "" {
+		it.Title = ft.Title
+	}
+	if len(ft.Authors) > 0 {
+		it.Authors = make([]item.Author, len(ft.Authors))
+		for i, a := range ft.Authors {
+			it.Authors[i] = item.Author{Name: a}
+		}
+	}
+	if t, ok := fetch.ParseDate(ft.Date); ok {
+		it.Published = t
+	}
+}
+
+// extractionRules identifies what the article at link is extracted with:
+// the version of the extraction (fulltext.Version) and the site config of
+// the link's host (its files' names and contents, see
+// siteconfig.Config.Digest). An article cached with other rules is stale:
+// a site config that was changed, added or removed, or another
+// site_configs directory, has the pages of its site extracted again.
+func (r *Refresher) extractionRules(link string) string {
+	rules := "fulltext " + fulltext.Version
+	if r.sites == nil {
+		return rules
+	}
+	host := ""
+	if u, err := url.Parse(link); err == nil {
+		host = u.Hostname()
+	}
+	if d := r.sites.For(host).Digest(); d != "" {
+		rules += " site " + d
+	}
+	return rules
+}
+
 // extract fetches the page at link and returns its cleaned article.
-func (r *Refresher) extract(ctx context.Context, link string, src config.Source) (string, []clean.Removal, error) {
+func (r *Refresher) extract(ctx context.Context, link string, src config.Source) (fulltext.Article, []clean.Removal, error) {
 	page, final, err := r.fulltext.Page(ctx, link, src.AllowPrivate)
 	if err != nil {
-		return "", nil, err
+		return fulltext.Article{}, nil, err
 	}
-	return Article(r.cleaner, page, final, src.Rules)
+	content, removed, err := Article(r.cleaner, page, final, src.Rules)
+	return fulltext.Article{Content: content, Pages: []string{final}}, removed, err
 }
 
 // Article returns the article of page, a fetched page (UTF-8 HTML, see

@@ -318,9 +318,15 @@ func (r *Refresher) processChanged(ctx context.Context, src config.Source, items
 }
 
 // salt is what, besides an item, shapes the result of processing it for
-// src: the cleaner and the source's own settings.
+// src: the cleaner, the source's own settings and, for a fulltext source,
+// the site configs (whose changes make the articles of their sites stale,
+// see extractionRules).
 func (r *Refresher) salt(src config.Source) string {
-	return fmt.Sprintf("%s|%q|%t|%t", r.cleaner.Fingerprint(), src.Rules, src.Fulltext, src.AllowPrivate)
+	salt := fmt.Sprintf("%s|%q|%t|%t", r.cleaner.Fingerprint(), src.Rules, src.Fulltext, src.AllowPrivate)
+	if src.Fulltext && r.sites != nil {
+		salt += "|sites " + r.sites.Digest()
+	}
+	return salt
 }
 
 // count records an outcome in the metrics.

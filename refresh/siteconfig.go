@@ -32,10 +32,10 @@ func loadSiteConfigs(cfg *config.Config, log *slog.Logger) (*siteconfig.Set, err
 }
 
 // extractSite fetches the page at link and returns its article as the
-// site config of its host (and global.txt) extracts it: see
-// fulltext.Fetcher.Article. Every page read is cleaned with the site's
-// rules first, as extract does.
-func (r *Refresher) extractSite(ctx context.Context, link string, src config.Source) (string, []clean.Removal, error) {
+// site config of its host (and global.txt) extracts it, with the title,
+// authors and date it finds: see fulltext.Fetcher.Article. Every page read
+// is cleaned with the site's rules first, as extract does.
+func (r *Refresher) extractSite(ctx context.Context, link string, src config.Source) (fulltext.Article, []clean.Removal, error) {
 	var removed []clean.Removal
 	host := ""
 	if u, err := url.Parse(link); err == nil {
@@ -54,7 +54,7 @@ func (r *Refresher) extractSite(ctx context.Context, link string, src config.Sou
 	})
 	removed = append(removed, clean.SiteConfigRemovals(art.Stripped, clean.FieldPage)...)
 	if err != nil {
-		return "", removed, err
+		return art, removed, err
 	}
 	if art.Fallback != "" {
 		r.log.Info("site config does not fit the page, generic extraction used", "source", src.Name, "link", link, "why", art.Fallback)
@@ -62,5 +62,5 @@ func (r *Refresher) extractSite(ctx context.Context, link string, src config.Sou
 	if len(art.Pages) > 1 {
 		r.log.Debug("article read from several pages", "source", src.Name, "link", link, "pages", len(art.Pages))
 	}
-	return art.Content, removed, nil
+	return art, removed, nil
 }

@@ -43,6 +43,7 @@ func Parse(name string, data []byte) (*Config, []Warning) {
 		p.warn(line+1, "%v: the rest of the file is skipped", err)
 	}
 	p.pairFinds()
+	p.c.digest = fileDigest(name, data)
 	return p.c, p.warnings
 }
 

@@ -127,6 +127,46 @@ http_header(User-Agent): site-agent
 	}
 }
 
+// TestConfigDigest: a config's digest names the texts of its files, its
+// site's and global.txt's: the same files give the same digest in any
+// directory; changing either file, or its name, gives another.
+func TestConfigDigest(t *testing.T) {
+	files := map[string]string{
+		"example.com.txt":   "body: //article\n",
+		"other.example.txt": "body: //article\n",
+		"global.txt":        "strip: //aside\n",
+	}
+	a, b := writeSet(t, files), writeSet(t, files)
+	d := a.For("example.com").Digest()
+	if d == "" || d != b.For("www.example.com").Digest() {
+		t.Errorf("the same files: %q and %q", d, b.For("www.example.com").Digest())
+	}
+	if a.For("other.example").Digest() == d {
+		t.Error("another file of the same text has the same digest")
+	}
+	if a.Lookup("example.com").Digest() == d {
+		t.Error("the site's file alone has the digest of the site merged with global.txt")
+	}
+	if g := a.For("elsewhere.example").Digest(); g == "" || g != a.Global().Digest() {
+		t.Errorf("global.txt alone: %q, want global's %q", g, a.Global().Digest())
+	}
+	files["global.txt"] = "strip: //nav\n"
+	c := writeSet(t, files)
+	if c.For("example.com").Digest() == d {
+		t.Error("a change of global.txt leaves the site's digest")
+	}
+	files["global.txt"] = "strip: //aside\n"
+	files["example.com.txt"] = "body: //main\n"
+	c = writeSet(t, files)
+	if c.For("example.com").Digest() == d || c.For("other.example").Digest() != a.For("other.example").Digest() {
+		t.Error("a change of one site's file changes no digest but its site's")
+	}
+	var none *Config
+	if none.Digest() != "" {
+		t.Error("a nil config has a digest")
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	if _, err := Load(filepath.Join(t.TempDir(), "absent")); err == nil {
 		t.Error("Load of a missing directory: no error")

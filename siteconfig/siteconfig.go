@@ -27,6 +27,8 @@
 package siteconfig
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -101,6 +103,30 @@ type Config struct {
 	// Unapplied counts the lines of directives of the format that refeed
 	// does not apply (login_uri, wrap_in(…), …), by directive.
 	Unapplied map[string]int
+
+	// digest identifies the files c was read from (see Digest).
+	digest string
+}
+
+// Digest identifies the rules of c by the names and contents of the files
+// it was read from, global.txt included when merged: two configs with the
+// same digest were read from the same texts. It is "" for a nil Config
+// (no site config). What was extracted from a page with one config is
+// stale once the config for that page has another digest.
+func (c *Config) Digest() string {
+	if c == nil {
+		return ""
+	}
+	return c.digest
+}
+
+// fileDigest returns the digest of a site config file named name holding
+// data.
+func fileDigest(name string, data []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00", name, len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Name returns the name of the site's file (the first of Files), or "" for
@@ -139,6 +165,8 @@ func (c *Config) HasStrip() bool {
 // and yes/no settings kept where c has them. Tests stay c's own.
 func (c *Config) merge(g *Config) *Config {
 	out := *c
+	sum := sha256.Sum256([]byte(c.digest + "\x00merged with\x00" + g.digest))
+	out.digest = hex.EncodeToString(sum[:16])
 	out.Files = append(append([]string(nil), c.Files...), g.Files...)
 	out.Title = appendExprs(c.Title, g.Title)
 	out.Body = appendExprs(c.Body, g.Body)

@@ -78,6 +78,7 @@ func v4Store(t *testing.T) (path string, a, b, merged item.Item) {
 		{`INSERT INTO alert_seen (alert_key, item_id, at) VALUES (?, ?, ?)`, []any{"hook", a.ID, toUnix(t0)}},
 		{`INSERT INTO entered (topic, first, item_id) VALUES (?, ?, ?)`, []any{"nato", false, a.ID}},
 		{`INSERT INTO meta (key, value) VALUES (?, ?)`, []any{"topics", "fp"}},
+		{`INSERT INTO fulltext (link, content, error, fetched) VALUES (?, ?, ?, ?)`, []any{"https://ex.org/a", "<p>Artikel</p>", "", toUnix(t0)}},
 	} {
 		if _, err := db.Exec(q.q, q.args...); err != nil {
 			t.Fatalf("%s: %v", q.q, err)
@@ -121,6 +122,11 @@ func TestMigrationFromVersion4(t *testing.T) {
 	}
 	if fps, _ := s.Fingerprints(ctx, "b"); fps[merged.ID] != "fp-merged" {
 		t.Errorf("fingerprints of b: %v", fps)
+	}
+	// A cached article of before migration 8 has no rules: stale for
+	// every caller that names some.
+	if ft, ok, err := s.FullText(ctx, "https://ex.org/a"); err != nil || !ok || ft.Content != "<p>Artikel</p>" || ft.Rules != "" || ft.Title != "" || ft.Authors != nil {
+		t.Errorf("full text after migration: %+v %v %v", ft, ok, err)
 	}
 	if st, _ := s.Source(ctx, "a"); st.ETag != `"e1"` || !st.LastSuccess.Equal(t0) || !st.NextDue.IsZero() {
 		t.Errorf("source a: %+v", st)

@@ -236,6 +236,14 @@ var pgMigrations = []string{
 		owner     text COLLATE "C" NOT NULL,
 		expires   timestamptz NOT NULL
 	);`,
+	// 3: what a site config found besides a full-text article (title,
+	// authors as a JSON array, date), and the rules it was extracted with
+	// (see FullText), as SQLite's migration 8.
+	`ALTER TABLE fulltext
+		ADD COLUMN title   bytea NOT NULL DEFAULT '',
+		ADD COLUMN authors bytea NOT NULL DEFAULT '',
+		ADD COLUMN date    bytea NOT NULL DEFAULT '',
+		ADD COLUMN rules   text COLLATE "C" NOT NULL DEFAULT '';`,
 }
 
 // OpenPostgres opens the store in the PostgreSQL database at url (such as
@@ -604,24 +612,35 @@ func (p *Postgres) SetMeta(ctx context.Context, key, value string) error {
 
 // FullText returns the article stored for link, and whether there is one.
 func (p *Postgres) FullText(ctx context.Context, link string) (FullText, bool, error) {
-	var content, msg []byte
+	var content, msg, title, authors, date []byte
 	var fetched int64
-	err := p.pool.QueryRow(ctx, `SELECT content, error, fetched FROM fulltext WHERE link = $1`, pgBytes(link)).Scan(&content, &msg, &fetched)
+	var rules string
+	err := p.pool.QueryRow(ctx, `SELECT content, error, fetched, title, authors, date, rules FROM fulltext WHERE link = $1`, pgBytes(link)).
+		Scan(&content, &msg, &fetched, &title, &authors, &date, &rules)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return FullText{}, false, nil
 	}
 	if err != nil {
 		return FullText{}, false, fmt.Errorf("read full text of %s: %w", link, err)
 	}
-	return FullText{Content: string(content), Error: string(msg), Fetched: fromUnix(fetched)}, true, nil
+	ft := FullText{Content: string(content), Error: string(msg), Fetched: fromUnix(fetched), Title: string(title), Date: string(date), Rules: rules}
+	if ft.Authors, err = decodeAuthors(string(authors)); err != nil {
+		return FullText{}, false, fmt.Errorf("read full text of %s: %w", link, err)
+	}
+	return ft, true, nil
 }
 
 // PutFullText stores the article fetched for link (or the failure).
 func (p *Postgres) PutFullText(ctx context.Context, link string, ft FullText) error {
-	err := p.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO fulltext (link, content, error, fetched) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (link) DO UPDATE SET content = excluded.content, error = excluded.error, fetched = excluded.fetched`,
-			pgBytes(link), pgBytes(ft.Content), pgBytes(ft.Error), toUnix(ft.Fetched))
+	authors, err := encodeAuthors(ft.Authors)
+	if err != nil {
+		return fmt.Errorf("write full text of %s: %w", link, err)
+	}
+	err = p.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO fulltext (link, content, error, fetched, title, authors, date, rules) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (link) DO UPDATE SET content = excluded.content, error = excluded.error, fetched = excluded.fetched,
+				title = excluded.title, authors = excluded.authors, date = excluded.date, rules = excluded.rules`,
+			pgBytes(link), pgBytes(ft.Content), pgBytes(ft.Error), toUnix(ft.Fetched), pgBytes(ft.Title), pgBytes(authors), pgBytes(ft.Date), ft.Rules)
 		return err
 	})
 	if err != nil {

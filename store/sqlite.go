@@ -285,6 +285,14 @@ var migrations = []string{
 		owner     TEXT NOT NULL,
 		expires   INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+	// 8: what a site config found besides a full-text article (title,
+	// authors as a JSON array, date), and the rules it was extracted with
+	// (see FullText): articles of earlier versions have none, and are
+	// stale.
+	`ALTER TABLE fulltext ADD COLUMN title TEXT NOT NULL DEFAULT '';
+	ALTER TABLE fulltext ADD COLUMN authors TEXT NOT NULL DEFAULT '';
+	ALTER TABLE fulltext ADD COLUMN date TEXT NOT NULL DEFAULT '';
+	ALTER TABLE fulltext ADD COLUMN rules TEXT NOT NULL DEFAULT '';`,
 }
 
 func init() {

@@ -234,4 +234,14 @@ type FullText struct {
 	Content string
 	Error   string // why the fetch or extraction failed; Content is then empty
 	Fetched time.Time
+	// Title, Authors and Date are what a site config's title, author and
+	// date directives found in the page, as written there; empty when
+	// they found nothing.
+	Title   string
+	Authors []string
+	Date    string
+	// Rules identifies what the article was extracted with (the site
+	// config of the page, say), so that the caller can tell an article
+	// extracted with other rules, which is stale.
+	Rules string
 }

@@ -13,8 +13,8 @@ import (
 // its floor is a regression. Recall is guarded hardest: article sentences
 // are never to be lost for precision.
 const (
-	floorF1        = 0.971
-	floorPrecision = 0.953
+	floorF1        = 0.975
+	floorPrecision = 0.961
 	floorRecall    = 0.988
 )
 

@@ -470,6 +470,28 @@ func testFullTextCache(t *testing.T, e *env) {
 	if ft, ok, _ := s.FullText(ctx, "https://ex.org/b"); !ok || ft.Error != "status 404" {
 		t.Errorf("b = %+v %v", ft, ok)
 	}
+	// What a site config found besides the article, and the rules it was
+	// extracted with, are kept with it; writing the link again replaces
+	// all of it.
+	rich := store.FullText{Content: "<p>Text</p>", Fetched: t0, Title: "Ein Titel \x00 <b>", Authors: []string{"Anna Beispiel", "Bo \"Quote\""},
+		Date: "2025-06-10T05:00:00+02:00", Rules: "ft1/0123456789abcdef"}
+	if err := s.PutFullText(ctx, "https://ex.org/c", rich); err != nil {
+		t.Fatal(err)
+	}
+	s = e.reopen()
+	if ft, ok, err := s.FullText(ctx, "https://ex.org/c"); err != nil || !ok || ft.Title != rich.Title || ft.Date != rich.Date || ft.Rules != rich.Rules ||
+		!slices.Equal(ft.Authors, rich.Authors) || ft.Content != rich.Content {
+		t.Errorf("c = %+v %v %v, want %+v", ft, ok, err, rich)
+	}
+	if err := s.PutFullText(ctx, "https://ex.org/c", store.FullText{Error: "status 410", Fetched: t0, Rules: "ft1/fedcba"}); err != nil {
+		t.Fatal(err)
+	}
+	if ft, ok, _ := s.FullText(ctx, "https://ex.org/c"); !ok || ft.Title != "" || ft.Authors != nil || ft.Date != "" || ft.Rules != "ft1/fedcba" || ft.Error != "status 410" {
+		t.Errorf("c rewritten = %+v %v", ft, ok)
+	}
+	if ft, ok, _ := s.FullText(ctx, "https://ex.org/a"); !ok || ft.Rules != "" || ft.Authors != nil || ft.Title != "" {
+		t.Errorf("a has %+v", ft)
+	}
 	// Retention forgets articles after twice max_age.
 	s.Prune(ctx, 10, time.Hour, t0.Add(3*time.Hour))
 	if _, ok, _ := s.FullText(ctx, "https://ex.org/a"); ok {
